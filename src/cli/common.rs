@@ -1,0 +1,86 @@
+//! Arguments shared by several subcommands.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use hubplan::io::{Format, ReadOptions};
+use hubplan::problem::{Model, Rounding};
+use hubplan::solve::{Backend, SolveOptions, SolverKind};
+
+/// How to read an instance file.
+#[derive(Args, Clone, Debug)]
+pub struct InstanceArgs {
+    /// Input format (default: from the file name: *.tsp, *.json, pmed*, cap*).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Formulation (default: p-median for orlib-pmed and tsplib, cflp for orlib-cap, inferred for json).
+    #[arg(long, value_enum)]
+    pub model: Option<Model>,
+    /// Number of facilities to open (p-median; overrides the file's p).
+    #[arg(long)]
+    pub p: Option<usize>,
+    /// Distance convention for TSPLIB coordinates.
+    #[arg(long, value_enum, default_value = "nint")]
+    pub rounding: Rounding,
+    /// Capacity for OR-Library files that write the word `capacity` (sets A, B, C).
+    #[arg(long)]
+    pub capacity: Option<f64>,
+}
+
+impl InstanceArgs {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            format: self.format,
+            model: self.model,
+            p: self.p,
+            rounding: self.rounding,
+            capacity: self.capacity,
+        }
+    }
+}
+
+/// Solver settings.
+#[derive(Args, Clone, Debug)]
+pub struct SolverArgs {
+    /// Method: heuristic with bounds, exact MIP, or auto.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub solver: SolverKind,
+    /// Wall-clock limit in seconds (runs are otherwise deterministic for a seed).
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// VNS rounds without improvement before the heuristic stops.
+    #[arg(long, default_value_t = 40)]
+    pub stall_rounds: usize,
+}
+
+impl SolverArgs {
+    pub fn options(&self) -> SolveOptions {
+        SolveOptions {
+            solver: self.solver,
+            time_limit: self.time_limit,
+            seed: self.seed,
+            threads: self.threads,
+            backend: Backend::best_available(),
+            max_stall_rounds: self.stall_rounds,
+        }
+    }
+}
+
+/// `path` for messages.
+pub fn shown(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Adds `suffix` to a file name: `a/b.csv` + `x` → `a/b.x.csv`.
+#[allow(dead_code)]
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|s| format!(".{}", s.to_string_lossy())).unwrap_or_default();
+    path.with_file_name(format!("{stem}.{suffix}{ext}"))
+}

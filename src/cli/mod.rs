@@ -1,0 +1,61 @@
+//! Command-line parsing and dispatch. Every subcommand lives in its own module;
+//! the library does the work and never prints.
+
+mod bench;
+mod check;
+mod common;
+mod solve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// Input or run error (bad file, unreadable data, internal failure).
+    pub const ERROR: u8 = 1;
+    /// Usage error (clap's own code).
+    #[allow(dead_code)]
+    pub const USAGE: u8 = 2;
+    /// `check`: the solution breaks a rule or its objective does not match.
+    pub const VIOLATION: u8 = 3;
+    /// The model is infeasible.
+    pub const INFEASIBLE: u8 = 4;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "hubplan",
+    version,
+    about = "Plans networks of rural hub schools: facility location solved fast, with proven bounds"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Solve a facility-location instance (OR-Library, TSPLIB or hubplan JSON).
+    Solve(solve::SolveArgs),
+    /// Check a solution against its instance, independently of any solver.
+    Check(check::CheckArgs),
+    /// Run every instance of a benchmark folder against its known optimal values.
+    Bench(bench::BenchArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Solve(a) => solve::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Bench(a) => bench::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Readers: every input format is read, validated and resolved here into the
+//! engine's own types. Nothing downstream sees raw file content.
+
+pub mod instance_json;
+pub mod known_values;
+pub mod orlib_cap;
+pub mod orlib_pmed;
+pub mod schools;
+pub mod solution_json;
+pub mod tokens;
+pub mod tsplib;
+
+use std::path::Path;
+
+use crate::error::{ErrorCode, InputError, InputErrors, Location};
+use crate::problem::{Instance, Model, Rounding};
+
+/// Instance file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// OR-Library p-median (`pmed1`…`pmed40`).
+    OrlibPmed,
+    /// OR-Library capacitated warehouse location (`cap41`…`cap134`, `capa`…`capc`).
+    OrlibCap,
+    /// TSPLIB `EUC_2D` point set, read as p-median.
+    Tsplib,
+    /// hubplan's own instance JSON.
+    Json,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::OrlibPmed => "orlib-pmed",
+            Format::OrlibCap => "orlib-cap",
+            Format::Tsplib => "tsplib",
+            Format::Json => "json",
+        }
+    }
+
+    /// Guesses the format from a file name (`*.tsp`, `*.json`, `pmed*`, `cap*`).
+    pub fn detect(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".tsp") {
+            Some(Format::Tsplib)
+        } else if name.ends_with(".json") {
+            Some(Format::Json)
+        } else if name.starts_with("pmed") {
+            Some(Format::OrlibPmed)
+        } else if name.starts_with("cap") {
+            Some(Format::OrlibCap)
+        } else {
+            None
+        }
+    }
+
+    /// The model an instance of this format is read as unless told otherwise.
+    pub fn default_model(self) -> Option<Model> {
+        match self {
+            Format::OrlibPmed | Format::Tsplib => Some(Model::Pmedian),
+            Format::OrlibCap => Some(Model::Cflp),
+            Format::Json => None,
+        }
+    }
+}
+
+/// How to read an instance file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReadOptions {
+    /// `None`: detect from the file name.
+    pub format: Option<Format>,
+    /// `None`: the format's default (JSON: inferred from its fields).
+    pub model: Option<Model>,
+    pub p: Option<usize>,
+    pub rounding: Rounding,
+    /// Capacity for OR-Library files that write the word `capacity`.
+    pub capacity: Option<f64>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { format: None, model: None, p: None, rounding: Rounding::Nint, capacity: None }
+    }
+}
+
+/// Reads an instance and interprets it under the requested model.
+pub fn read_instance(path: &Path, opts: &ReadOptions) -> Result<Instance, InputErrors> {
+    let format = match opts.format.or_else(|| Format::detect(path)) {
+        Some(f) => f,
+        None => {
+            return Err(InputError::new(
+                path,
+                Location::File,
+                ErrorCode::WrongFormat,
+                "cannot tell the format from the file name: give --format orlib-pmed|orlib-cap|tsplib|json",
+            )
+            .into());
+        }
+    };
+    let inst = match format {
+        Format::OrlibPmed => orlib_pmed::read(path)?,
+        Format::OrlibCap => {
+            // Capacities do not matter for uncapacitated models: accept the word `capacity` as unlimited.
+            let uncap = matches!(opts.model, Some(Model::Uflp) | Some(Model::Pmedian));
+            let capacity = opts.capacity.or(if uncap { Some(f64::MAX) } else { None });
+            orlib_cap::read(path, capacity)?
+        }
+        Format::Tsplib => tsplib::read(path, opts.rounding)?,
+        Format::Json => instance_json::read(path)?,
+    };
+    let model = opts.model.or(format.default_model()).unwrap_or(inst.model);
+    inst.with_model(model, opts.p)
+        .map_err(|e| InputError::new(path, Location::File, ErrorCode::Inconsistent, e.0).into())
+}

@@ -1,0 +1,265 @@
+//! The referee: recomputes a solution's objective and checks every constraint
+//! of the instance, trusting nothing the solver claimed. Every solver result
+//! passes through it before it is reported, and `hubplan check` exposes it.
+
+use std::fmt;
+
+use super::Solution;
+use crate::problem::Instance;
+
+/// The objective broken into its terms, recomputed from the instance.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Evaluation {
+    /// Opening costs of open facilities that were not already open.
+    pub opening_cost: f64,
+    /// Service (assignment) costs.
+    pub service_cost: f64,
+    /// Penalty for unserved demand.
+    pub unserved_cost: f64,
+    /// The sum of the three terms.
+    pub objective: f64,
+    pub open_count: usize,
+    /// Unserved demand in units.
+    pub unserved_demand: f64,
+}
+
+/// One way a solution breaks the instance's rules.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Violation {
+    Shape(String),
+    OpenForbidden { facility: String },
+    FixedClosed { facility: String },
+    ServedByClosed { client: String, facility: String },
+    LinkNotAllowed { client: String, facility: String },
+    Unserved { client: String },
+    BadShare { client: String, detail: String },
+    SplitInSingleSource { client: String },
+    OverCapacity { facility: String, load: f64, capacity: f64 },
+    OpenCount { open: usize, rule: String },
+    Group { group: String, open: usize, rule: String },
+    OverBudget { spent: f64, budget: f64 },
+    ObjectiveMismatch { claimed: f64, recomputed: f64 },
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::Shape(s) => write!(f, "malformed solution: {s}"),
+            Violation::OpenForbidden { facility } => write!(f, "facility {facility} is forbidden but open"),
+            Violation::FixedClosed { facility } => write!(f, "facility {facility} must stay open but is closed"),
+            Violation::ServedByClosed { client, facility } => {
+                write!(f, "client {client} is served by facility {facility}, which is not open")
+            }
+            Violation::LinkNotAllowed { client, facility } => {
+                write!(f, "client {client} may not be served by facility {facility} (link not allowed)")
+            }
+            Violation::Unserved { client } => {
+                write!(f, "client {client} is not served, and the instance allows no unserved clients")
+            }
+            Violation::BadShare { client, detail } => write!(f, "client {client}: {detail}"),
+            Violation::SplitInSingleSource { client } => {
+                write!(f, "client {client} is split between facilities in a single-source model")
+            }
+            Violation::OverCapacity { facility, load, capacity } => {
+                write!(f, "facility {facility} serves {load} units of demand, over its capacity {capacity}")
+            }
+            Violation::OpenCount { open, rule } => write!(f, "{open} facilities are open, but {rule}"),
+            Violation::Group { group, open, rule } => write!(f, "group {group} has {open} open facilities, but {rule}"),
+            Violation::OverBudget { spent, budget } => {
+                write!(f, "opening costs {spent} exceed the budget {budget} by {}", spent - budget)
+            }
+            Violation::ObjectiveMismatch { claimed, recomputed } => {
+                write!(f, "claimed objective {claimed} but the solution's objective is {recomputed}")
+            }
+        }
+    }
+}
+
+/// What the checker found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckReport {
+    pub evaluation: Evaluation,
+    pub violations: Vec<Violation>,
+}
+
+impl CheckReport {
+    pub fn is_feasible(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// Relative tolerance for comparing amounts (capacity loads, budgets, objectives).
+pub const TOLERANCE: f64 = 1e-6;
+
+fn exceeds(value: f64, limit: f64) -> bool {
+    value > limit + TOLERANCE * limit.abs().max(1.0)
+}
+
+/// Recomputes the objective of `sol` and lists every violated rule of `inst`.
+/// When `claimed` is given, a different objective is a violation too.
+pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckReport {
+    let (n, m) = (inst.n_clients(), inst.n_facilities());
+    let mut v = Vec::new();
+    let fid = |f: usize| inst.facilities[f].id.to_string();
+    let cid = |c: usize| inst.clients[c].id.to_string();
+    let zero = Evaluation {
+        opening_cost: 0.0,
+        service_cost: 0.0,
+        unserved_cost: 0.0,
+        objective: 0.0,
+        open_count: 0,
+        unserved_demand: 0.0,
+    };
+    if sol.assignment.len() != n {
+        v.push(Violation::Shape(format!("{} assignments for {n} clients", sol.assignment.len())));
+        return CheckReport { evaluation: zero, violations: v };
+    }
+    let mut is_open = vec![false; m];
+    for &f in &sol.open {
+        if f >= m {
+            v.push(Violation::Shape(format!("open facility index {f} out of range (there are {m})")));
+            return CheckReport { evaluation: zero, violations: v };
+        }
+        if is_open[f] {
+            v.push(Violation::Shape(format!("facility {} is listed as open twice", fid(f))));
+        }
+        is_open[f] = true;
+    }
+    let mut opening_cost = 0.0;
+    for (f, fac) in inst.facilities.iter().enumerate() {
+        if is_open[f] && fac.forbidden {
+            v.push(Violation::OpenForbidden { facility: fid(f) });
+        }
+        if !is_open[f] && fac.fixed_open {
+            v.push(Violation::FixedClosed { facility: fid(f) });
+        }
+        if is_open[f] && !fac.fixed_open {
+            opening_cost += fac.open_cost;
+        }
+    }
+    // Served share and load per facility, from flows or from the assignment.
+    let mut served = vec![0.0f64; n];
+    let mut load = vec![0.0f64; m];
+    let mut service_cost = 0.0;
+    let mut serve = |c: usize, f: usize, share: f64, v: &mut Vec<Violation>| {
+        if f >= m {
+            v.push(Violation::Shape(format!("client {} is served by facility index {f}, out of range", cid(c))));
+            return;
+        }
+        if !is_open[f] {
+            v.push(Violation::ServedByClosed { client: cid(c), facility: fid(f) });
+        }
+        let cost = inst.costs.cost(c, f);
+        if !cost.is_finite() {
+            v.push(Violation::LinkNotAllowed { client: cid(c), facility: fid(f) });
+        } else {
+            service_cost += share * cost;
+        }
+        served[c] += share;
+        load[f] += share * inst.clients[c].demand;
+    };
+    match &sol.flows {
+        None => {
+            for (c, a) in sol.assignment.iter().enumerate() {
+                if let Some(f) = *a {
+                    serve(c, f, 1.0, &mut v);
+                }
+            }
+        }
+        Some(flows) => {
+            let mut shares_of = vec![0usize; n];
+            for fl in flows {
+                if fl.client >= n {
+                    v.push(Violation::Shape(format!("flow for client index {} out of range", fl.client)));
+                    continue;
+                }
+                if !(fl.share > 0.0 && fl.share <= 1.0 + 1e-9) {
+                    v.push(Violation::BadShare {
+                        client: cid(fl.client),
+                        detail: format!("share {} is not in (0, 1]", fl.share),
+                    });
+                    continue;
+                }
+                shares_of[fl.client] += 1;
+                serve(fl.client, fl.facility, fl.share, &mut v);
+            }
+            if inst.single_source {
+                for (c, &k) in shares_of.iter().enumerate() {
+                    if k > 1 {
+                        v.push(Violation::SplitInSingleSource { client: cid(c) });
+                    }
+                }
+            }
+        }
+    }
+    let mut unserved_demand = 0.0;
+    let mut unserved_cost = 0.0;
+    for (c, &s) in served.iter().enumerate() {
+        if s > 1.0 + 1e-9 {
+            v.push(Violation::BadShare { client: cid(c), detail: format!("served {s} times its demand") });
+        }
+        let missing = (1.0 - s).max(0.0);
+        if missing > 1e-9 {
+            match inst.unserved_penalty {
+                Some(pen) => {
+                    unserved_demand += missing * inst.clients[c].demand;
+                    unserved_cost += missing * pen * inst.clients[c].demand;
+                }
+                None => v.push(Violation::Unserved { client: cid(c) }),
+            }
+        }
+    }
+    for (f, fac) in inst.facilities.iter().enumerate() {
+        if let Some(cap) = fac.capacity
+            && exceeds(load[f], cap)
+        {
+            v.push(Violation::OverCapacity { facility: fid(f), load: load[f], capacity: cap });
+        }
+    }
+    let open_count = sol.open.len();
+    if let Some(p) = inst.p
+        && open_count != p
+    {
+        v.push(Violation::OpenCount { open: open_count, rule: format!("exactly {p} must be") });
+    }
+    if let Some(lo) = inst.min_open
+        && open_count < lo
+    {
+        v.push(Violation::OpenCount { open: open_count, rule: format!("at least {lo} must be") });
+    }
+    if let Some(hi) = inst.max_open
+        && open_count > hi
+    {
+        v.push(Violation::OpenCount { open: open_count, rule: format!("at most {hi} may be") });
+    }
+    for g in &inst.groups {
+        let k = g.facilities.iter().filter(|&&f| is_open[f]).count();
+        if k < g.min_open {
+            v.push(Violation::Group {
+                group: g.id.to_string(),
+                open: k,
+                rule: format!("at least {} must be open", g.min_open),
+            });
+        }
+        if let Some(hi) = g.max_open
+            && k > hi
+        {
+            v.push(Violation::Group { group: g.id.to_string(), open: k, rule: format!("at most {hi} may be open") });
+        }
+    }
+    if let Some(b) = inst.budget
+        && exceeds(opening_cost, b)
+    {
+        v.push(Violation::OverBudget { spent: opening_cost, budget: b });
+    }
+    let objective = opening_cost + service_cost + unserved_cost;
+    if let Some(claimed) = claimed
+        && (claimed - objective).abs() > TOLERANCE * objective.abs().max(1.0)
+    {
+        v.push(Violation::ObjectiveMismatch { claimed, recomputed: objective });
+    }
+    CheckReport {
+        evaluation: Evaluation { opening_cost, service_cost, unserved_cost, objective, open_count, unserved_demand },
+        violations: v,
+    }
+}

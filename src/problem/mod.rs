@@ -1,0 +1,10 @@
+//! The problem: one instance type for every formulation (p-median, UFLP,
+//! CFLP, single-source CFLP, capacitated p-median, hub planning).
+
+pub mod costs;
+pub mod ids;
+pub mod instance;
+
+pub use costs::{Costs, DenseCosts, PlanarCosts, Rounding, SparseCosts};
+pub use ids::ExtId;
+pub use instance::{Client, Facility, Group, Instance, InstanceError, Model};

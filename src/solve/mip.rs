@@ -1,0 +1,309 @@
+//! The exact model through good_lp: pure-Rust `microlp` by default, HiGHS with
+//! the `highs` cargo feature. Sparse by construction: one assignment variable
+//! per allowed link, never a dense client × facility block by accident.
+//!
+//! ```text
+//! min  Σ_i f_i y_i + Σ_(u,i) c_ui x_ui + Σ_u U_u z_u
+//! s.t. Σ_i x_ui + z_u = 1                  every client u (z_u only with a penalty)
+//!      x_ui ≤ y_i                           every allowed link (strong linking)
+//!      Σ_u q_u x_ui ≤ Q_i y_i               capacitated facilities
+//!      Σ_i y_i = p,  min_open ≤ Σ_i y_i ≤ max_open
+//!      min_g ≤ Σ_(i∈g) y_i ≤ max_g          every group g
+//!      Σ_(i not yet open) f_i y_i ≤ budget
+//!      y binary; x binary when single-source and capacitated, else in [0, 1]
+//! ```
+//! Fixed-open facilities are constants 1, forbidden ones have no variable.
+
+use good_lp::{
+    Constraint, Expression, ProblemVariables, ResolutionError, Solution as _, SolutionStatus, SolverModel, Variable,
+    WithTimeLimit, constraint, variable,
+};
+
+use crate::plan::{Flow, Solution};
+use crate::problem::Instance;
+
+/// Which MIP solver runs the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Pure Rust, always available; for small models.
+    Microlp,
+    /// HiGHS (cargo feature `highs`); for large exact solves.
+    Highs,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Microlp => "microlp",
+            Backend::Highs => "highs",
+        }
+    }
+
+    /// The best backend compiled into this binary.
+    pub fn best_available() -> Backend {
+        if cfg!(feature = "highs") { Backend::Highs } else { Backend::Microlp }
+    }
+}
+
+/// What the MIP run returned.
+#[derive(Debug, Clone)]
+pub enum MipOutcome {
+    /// Solved; `proven` is false when a time limit stopped the search.
+    Solved {
+        solution: Solution,
+        proven: bool,
+    },
+    Infeasible,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum MipError {
+    #[error("the {0} backend is not compiled into this binary: rebuild with `--features {0}`")]
+    Unavailable(&'static str),
+    #[error("the MIP solver failed: {0}")]
+    Solver(String),
+    #[error("the MIP solver stopped at the time limit without a feasible solution")]
+    NoSolutionInTime,
+}
+
+struct Model {
+    vars: ProblemVariables,
+    objective: Expression,
+    constraints: Vec<Constraint>,
+    y: Vec<Option<Variable>>,
+    links: Vec<(usize, usize, Variable)>,
+}
+
+fn build(inst: &Instance) -> Model {
+    let (n, m) = (inst.n_clients(), inst.n_facilities());
+    let capacitated = inst.is_capacitated();
+    let single = capacitated && inst.single_source;
+    let mut vars = ProblemVariables::new();
+    let mut objective = Expression::default();
+    let mut constraints = Vec::new();
+    let y: Vec<Option<Variable>> = inst
+        .facilities
+        .iter()
+        .map(|f| (!f.fixed_open && !f.forbidden).then(|| vars.add(variable().binary())))
+        .collect();
+    // Σ y over a set of facilities, with fixed-open ones as constants.
+    let open_expr = |set: &mut dyn Iterator<Item = usize>| -> Expression {
+        let mut e = Expression::default();
+        for f in set {
+            if inst.facilities[f].fixed_open {
+                e += 1.0;
+            } else if let Some(v) = y[f] {
+                e += v;
+            }
+        }
+        e
+    };
+    for (f, fac) in inst.facilities.iter().enumerate() {
+        if let Some(v) = y[f] {
+            objective += fac.open_cost * v;
+        }
+    }
+    let mut links = Vec::new();
+    let mut load: Vec<Expression> = vec![Expression::default(); m];
+    for u in 0..n {
+        let mut served = Expression::default();
+        inst.costs.for_each_link(u, |f, c| {
+            if inst.facilities[f].forbidden {
+                return;
+            }
+            let x = if single { vars.add(variable().binary()) } else { vars.add(variable().min(0.0).max(1.0)) };
+            objective += c * x;
+            served += x;
+            if let Some(yf) = y[f] {
+                constraints.push(constraint!(x <= yf));
+            }
+            if inst.facilities[f].capacity.is_some() {
+                load[f] += inst.clients[u].demand * x;
+            }
+            links.push((u, f, x));
+        });
+        if let Some(pen) = inst.unserved_penalty {
+            let z = vars.add(variable().min(0.0).max(1.0));
+            objective += pen * inst.clients[u].demand * z;
+            served += z;
+        }
+        constraints.push(constraint!(served == 1.0));
+    }
+    for (f, fac) in inst.facilities.iter().enumerate() {
+        if let (Some(cap), false) = (fac.capacity, fac.forbidden) {
+            let open: Expression = match y[f] {
+                Some(v) => cap * v,
+                None => Expression::from(cap),
+            };
+            let l = std::mem::take(&mut load[f]);
+            constraints.push(constraint!(l <= open));
+        }
+    }
+    let all = open_expr(&mut (0..m));
+    if let Some(p) = inst.p {
+        constraints.push(constraint!(all.clone() == p as f64));
+    }
+    if let Some(lo) = inst.min_open {
+        constraints.push(constraint!(all.clone() >= lo as f64));
+    }
+    if let Some(hi) = inst.max_open {
+        constraints.push(constraint!(all.clone() <= hi as f64));
+    }
+    for g in &inst.groups {
+        let e = open_expr(&mut g.facilities.iter().copied());
+        if g.min_open > 0 {
+            constraints.push(constraint!(e.clone() >= g.min_open as f64));
+        }
+        if let Some(hi) = g.max_open {
+            constraints.push(constraint!(e <= hi as f64));
+        }
+    }
+    if let Some(b) = inst.budget {
+        let mut spend = Expression::default();
+        for (f, fac) in inst.facilities.iter().enumerate() {
+            if let Some(v) = y[f] {
+                spend += fac.open_cost * v;
+            }
+        }
+        constraints.push(constraint!(spend <= b));
+    }
+    Model { vars, objective, constraints, y, links }
+}
+
+fn run<M: SolverModel + WithTimeLimit>(
+    mut model: M,
+    constraints: Vec<Constraint>,
+    time_limit: Option<f64>,
+) -> Result<Option<(M::Solution, bool)>, MipError>
+where
+    M::Error: std::fmt::Display,
+{
+    for c in constraints {
+        model = model.with(c);
+    }
+    if let Some(t) = time_limit {
+        model = model.with_time_limit(t.max(0.01));
+    }
+    match model.solve() {
+        Ok(sol) => {
+            let proven = matches!(sol.status(), SolutionStatus::Optimal);
+            Ok(Some((sol, proven)))
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let infeasible = text == ResolutionError::Infeasible.to_string();
+            if infeasible {
+                Ok(None)
+            } else if text.to_ascii_lowercase().contains("time") || text.to_ascii_lowercase().contains("interrupt") {
+                Err(MipError::NoSolutionInTime)
+            } else {
+                Err(MipError::Solver(text))
+            }
+        }
+    }
+}
+
+/// Solves `inst` exactly (or until `time_limit` seconds) with `backend`.
+pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> Result<MipOutcome, MipError> {
+    let Model { vars, objective, constraints, y, links } = build(inst);
+    let problem = vars.minimise(objective);
+    let values = |get: &dyn Fn(Variable) -> f64| -> (Vec<f64>, Vec<f64>) {
+        (y.iter().map(|v| v.map_or(0.0, get)).collect(), links.iter().map(|&(_, _, x)| get(x)).collect())
+    };
+    let (yv, xv, proven) = match backend {
+        Backend::Microlp => match run(problem.using(good_lp::microlp), constraints, time_limit)? {
+            None => return Ok(MipOutcome::Infeasible),
+            Some((sol, proven)) => {
+                let (a, b) = values(&|v| sol.value(v));
+                (a, b, proven)
+            }
+        },
+        Backend::Highs => {
+            #[cfg(feature = "highs")]
+            {
+                let model = problem.using(good_lp::highs).set_threads(1);
+                match run(model, constraints, time_limit)? {
+                    None => return Ok(MipOutcome::Infeasible),
+                    Some((sol, proven)) => {
+                        let (a, b) = values(&|v| sol.value(v));
+                        (a, b, proven)
+                    }
+                }
+            }
+            #[cfg(not(feature = "highs"))]
+            {
+                let _ = (problem, constraints);
+                return Err(MipError::Unavailable("highs"));
+            }
+        }
+    };
+    Ok(MipOutcome::Solved { solution: extract(inst, &yv, &links, &xv), proven })
+}
+
+/// Turns variable values into a clean solution: open set from y, and
+/// single-source assignments or normalised multi-source shares from x.
+fn extract(inst: &Instance, yv: &[f64], links: &[(usize, usize, Variable)], xv: &[f64]) -> Solution {
+    let (n, m) = (inst.n_clients(), inst.n_facilities());
+    let open: Vec<usize> = (0..m).filter(|&f| inst.facilities[f].fixed_open || yv[f] > 0.5).collect();
+    let mut is_open = vec![false; m];
+    for &f in &open {
+        is_open[f] = true;
+    }
+    if !inst.is_capacitated() {
+        // Uncapacitated: each client to its cheapest open facility (ties: lowest index), unless leaving it unserved is cheaper.
+        let assignment = (0..n)
+            .map(|u| {
+                let mut best: Option<(f64, usize)> = None;
+                for &f in &open {
+                    let c = inst.costs.cost(u, f);
+                    if c.is_finite() && best.is_none_or(|b| c < b.0) {
+                        best = Some((c, f));
+                    }
+                }
+                match (best, inst.unserved_cost(u)) {
+                    (Some((c, _)), Some(pen)) if pen < c => None,
+                    (b, _) => b.map(|b| b.1),
+                }
+            })
+            .collect();
+        return Solution::single_source(open, assignment);
+    }
+    let mut shares: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
+    for (k, &(u, f, _)) in links.iter().enumerate() {
+        if xv[k] > 1e-7 && is_open[f] {
+            shares[u].push((f, xv[k]));
+        }
+    }
+    let mut assignment = vec![None; n];
+    let mut flows = Vec::new();
+    for (u, s) in shares.iter_mut().enumerate() {
+        let total: f64 = s.iter().map(|x| x.1).sum();
+        if total < 0.5 && inst.unserved_penalty.is_some() && inst.single_source {
+            continue;
+        }
+        // Shares within solver tolerance of a full unit are normalised to exactly one.
+        if (total - 1.0).abs() < 1e-6 {
+            for x in s.iter_mut() {
+                x.1 /= total;
+            }
+        }
+        if let Some(&(f, _)) = s.iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0))) {
+            assignment[u] = Some(f);
+        }
+        if inst.single_source {
+            s.retain(|x| Some(x.0) == assignment[u]);
+            if let Some(x) = s.first_mut() {
+                x.1 = 1.0;
+            }
+        }
+        for &(f, share) in s.iter() {
+            flows.push(Flow { client: u, facility: f, share: share.min(1.0) });
+        }
+    }
+    let mut sol = Solution::single_source(open, assignment);
+    if !inst.single_source {
+        sol.flows = Some(flows);
+    }
+    sol
+}

@@ -1,0 +1,576 @@
+//! Fast swap-based local search for uncapacitated location (p-median, UFLP,
+//! with fixed-open and forbidden facilities and optional unserved penalties).
+//!
+//! The implementation follows M. G. C. Resende and R. F. Werneck, "A fast
+//! swap-based local search procedure for location problems", Annals of
+//! Operations Research 150 (2007) 205–230, which refines R. Whitaker's fast
+//! interchange (INFOR 21, 1983). For every client `u` it keeps the nearest
+//! and second-nearest open facility (`c1`, `c2` at costs `d1`, `d2`) and three
+//! tables from which the profit of every move follows in O(1):
+//!
+//! * `gain[i]`  — saving from opening closed `i`: Σᵤ max(0, d1(u) − d(u,i));
+//! * `loss[r]`  — increase from closing open `r`: Σ_{u: c1(u)=r} (d2(u) − d1(u));
+//! * `extra[i][r]` — correction when `i` opens as `r` closes:
+//!   Σ_{u: c1(u)=r, d(u,i)<d2(u)} (d2(u) − max(d(u,i), d1(u))).
+//!
+//! profit(swap i in, r out) = gain[i] − loss[r] + extra[i][r] − f_i + f_r.
+//! After a move only the clients whose `c1`/`c2` change (or that the new
+//! facility pulls closer than `d2`) are updated.
+//!
+//! Every client may also be left unserved at cost `U(u)` (a virtual facility
+//! that is always open): the instance's penalty, or — when every client must
+//! be served — a cost larger than any complete solution, so that covering
+//! everyone always wins.
+
+use super::nearlist::NearLists;
+use crate::problem::Instance;
+use crate::rng::Rng;
+use rand::Rng as _;
+
+/// No facility: the client is (virtually) unserved.
+pub const NONE: u32 = u32::MAX;
+const NO_SLOT: u32 = u32::MAX;
+
+/// What does not change during a search: costs, lists and move rules.
+pub struct SwapContext<'a> {
+    pub inst: &'a Instance,
+    pub lists: &'a NearLists,
+    /// Opening cost charged per facility (zero for facilities already open).
+    pub open_cost: Vec<f64>,
+    /// Cost of leaving each client unserved.
+    pub unserved: Vec<f64>,
+    pub fixed: Vec<bool>,
+    pub forbidden: Vec<bool>,
+    /// Exactly this many open (swaps only), or free between `min_open` and `max_open`.
+    pub p: Option<usize>,
+    pub min_open: usize,
+    pub max_open: usize,
+    /// Moves must improve by more than this to be taken.
+    pub eps: f64,
+}
+
+impl<'a> SwapContext<'a> {
+    pub fn new(inst: &'a Instance, lists: &'a NearLists) -> Self {
+        let m = inst.n_facilities();
+        let open_cost: Vec<f64> =
+            inst.facilities.iter().map(|f| if f.fixed_open { 0.0 } else { f.open_cost }).collect();
+        let fixed: Vec<bool> = inst.facilities.iter().map(|f| f.fixed_open).collect();
+        let forbidden: Vec<bool> = inst.facilities.iter().map(|f| f.forbidden).collect();
+        let n_fixed = fixed.iter().filter(|&&x| x).count();
+        let n_allowed = forbidden.iter().filter(|&&x| !x).count();
+        // A "never unserved" cost: more than any solution that serves everyone.
+        let mut big = 1.0 + open_cost.iter().sum::<f64>();
+        for c in 0..inst.n_clients() {
+            let mut worst: f64 = 0.0;
+            inst.costs.for_each_link(c, |_, v| worst = worst.max(v));
+            big += worst;
+        }
+        let unserved = (0..inst.n_clients()).map(|c| inst.unserved_cost(c).unwrap_or(big)).collect();
+        let scale = open_cost.iter().cloned().fold(0.0, f64::max).max(1.0);
+        SwapContext {
+            inst,
+            lists,
+            open_cost,
+            unserved,
+            fixed,
+            forbidden,
+            p: inst.p,
+            min_open: inst.min_open.unwrap_or(0).max(n_fixed).max(1),
+            max_open: inst.max_open.unwrap_or(m).min(n_allowed),
+            eps: 1e-9 * scale,
+        }
+    }
+
+    /// The same context with other fixed-open and forbidden facilities (a
+    /// branch-and-bound node); opening costs are unchanged, so a facility
+    /// forced open by branching still pays its cost.
+    pub fn with_rules<'b>(&self, lists: &'b NearLists, fixed: Vec<bool>, forbidden: Vec<bool>) -> SwapContext<'b>
+    where
+        'a: 'b,
+    {
+        SwapContext {
+            inst: self.inst,
+            lists,
+            open_cost: self.open_cost.clone(),
+            unserved: self.unserved.clone(),
+            fixed,
+            forbidden,
+            p: self.p,
+            min_open: self.min_open,
+            max_open: self.max_open,
+            eps: self.eps,
+        }
+    }
+
+    fn n_clients(&self) -> usize {
+        self.inst.n_clients()
+    }
+
+    fn n_facilities(&self) -> usize {
+        self.inst.n_facilities()
+    }
+
+    /// Most facilities that can be open at once (columns of `extra`).
+    fn slot_capacity(&self) -> usize {
+        self.p.unwrap_or(self.max_open).max(1)
+    }
+}
+
+/// A move of the local search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Move {
+    Swap { insert: usize, remove: usize },
+    Add(usize),
+    Drop(usize),
+}
+
+/// The search state: open set, nearest two open facilities per client, and the
+/// gain/loss/extra tables.
+#[derive(Clone)]
+pub struct SwapState {
+    is_open: Vec<bool>,
+    slot_of: Vec<u32>,
+    open: Vec<u32>,
+    c1: Vec<u32>,
+    d1: Vec<f64>,
+    c2: Vec<u32>,
+    d2: Vec<f64>,
+    gain: Vec<f64>,
+    loss: Vec<f64>,
+    extra: Vec<f64>,
+    cap: usize,
+    objective: f64,
+    /// Scratch: which clients a move affects.
+    mark: Vec<bool>,
+    affected: Vec<u32>,
+    /// Moves applied since construction.
+    pub moves: u64,
+}
+
+impl SwapState {
+    /// Builds the state for the open set `open` (fixed-open facilities are added).
+    pub fn new(ctx: &SwapContext, open: &[usize]) -> SwapState {
+        let (n, m) = (ctx.n_clients(), ctx.n_facilities());
+        let cap = ctx.slot_capacity();
+        let mut s = SwapState {
+            is_open: vec![false; m],
+            slot_of: vec![NO_SLOT; m],
+            open: Vec::with_capacity(cap),
+            c1: vec![NONE; n],
+            d1: vec![0.0; n],
+            c2: vec![NONE; n],
+            d2: vec![0.0; n],
+            gain: vec![0.0; m],
+            loss: vec![0.0; cap],
+            extra: vec![0.0; m * cap],
+            cap,
+            objective: 0.0,
+            mark: vec![false; n],
+            affected: Vec::new(),
+            moves: 0,
+        };
+        let mut all: Vec<usize> = open.to_vec();
+        all.extend((0..m).filter(|&f| ctx.fixed[f]));
+        all.sort_unstable();
+        all.dedup();
+        for f in all {
+            assert!(!ctx.forbidden[f], "a forbidden facility cannot be opened");
+            assert!(s.open.len() < cap, "more open facilities than the model allows");
+            s.slot_of[f] = s.open.len() as u32;
+            s.open.push(f as u32);
+            s.is_open[f] = true;
+        }
+        for u in 0..n {
+            s.update_nearest(ctx, u);
+            s.contribute(ctx, u, 1.0);
+        }
+        s.objective = s.exact_objective(ctx);
+        s
+    }
+
+    pub fn objective(&self) -> f64 {
+        self.objective
+    }
+
+    /// What client `u` costs now (its nearest open facility, or its unserved cost).
+    pub fn service_cost(&self, u: usize) -> f64 {
+        self.d1[u]
+    }
+
+    pub fn open_count(&self) -> usize {
+        self.open.len()
+    }
+
+    pub fn is_open(&self, f: usize) -> bool {
+        self.is_open[f]
+    }
+
+    /// Open facilities, ascending.
+    pub fn open_set(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.open.iter().map(|&f| f as usize).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Each client's facility (`None` if left unserved).
+    pub fn assignment(&self) -> Vec<Option<usize>> {
+        self.c1.iter().map(|&c| (c != NONE).then_some(c as usize)).collect()
+    }
+
+    /// Recomputes the objective from scratch (drift-free).
+    pub fn exact_objective(&self, ctx: &SwapContext) -> f64 {
+        let open: f64 = self.open.iter().map(|&f| ctx.open_cost[f as usize]).sum();
+        open + self.d1.iter().sum::<f64>()
+    }
+
+    /// Nearest and second-nearest open facility of `u` (the virtual unserved
+    /// option included), ties broken by facility index.
+    fn update_nearest(&mut self, ctx: &SwapContext, u: usize) {
+        let big = ctx.unserved[u];
+        let (mut c1, mut d1, mut c2, mut d2) = (NONE, big, NONE, big);
+        let mut consider = |f: u32, d: f64| {
+            if d < d1 || (d == d1 && f < c1) {
+                c2 = c1;
+                d2 = d1;
+                c1 = f;
+                d1 = d;
+            } else if d < d2 || (d == d2 && f < c2) {
+                c2 = f;
+                d2 = d;
+            }
+        };
+        let (fs, ds) = ctx.lists.row(u);
+        let scan_open = self.open.len() * self.open.len() <= 2 * fs.len();
+        if scan_open {
+            for &f in &self.open {
+                let d = ctx.inst.costs.cost(u, f as usize);
+                if d < big {
+                    consider(f, d);
+                }
+            }
+        } else {
+            let mut found = 0;
+            let mut exhausted = true;
+            for (&f, &d) in fs.iter().zip(ds) {
+                if d >= big {
+                    exhausted = false;
+                    break;
+                }
+                if self.is_open[f as usize] {
+                    consider(f, d);
+                    found += 1;
+                    if found == 2 {
+                        exhausted = false;
+                        break;
+                    }
+                }
+            }
+            if exhausted && !ctx.lists.is_complete(u) {
+                // Beyond the cut list: find the exact answer among open facilities.
+                c1 = NONE;
+                d1 = big;
+                c2 = NONE;
+                d2 = big;
+                let mut consider = |f: u32, d: f64| {
+                    if d < d1 || (d == d1 && f < c1) {
+                        c2 = c1;
+                        d2 = d1;
+                        c1 = f;
+                        d1 = d;
+                    } else if d < d2 || (d == d2 && f < c2) {
+                        c2 = f;
+                        d2 = d;
+                    }
+                };
+                for &f in &self.open {
+                    let d = ctx.inst.costs.cost(u, f as usize);
+                    if d < big {
+                        consider(f, d);
+                    }
+                }
+            }
+        }
+        self.c1[u] = c1;
+        self.d1[u] = d1;
+        self.c2[u] = c2;
+        self.d2[u] = d2;
+    }
+
+    /// Adds (`sign = 1`) or removes (`sign = -1`) client `u`'s share of the tables.
+    fn contribute(&mut self, ctx: &SwapContext, u: usize, sign: f64) {
+        let (c1, d1, d2) = (self.c1[u], self.d1[u], self.d2[u]);
+        let slot = if c1 != NONE { self.slot_of[c1 as usize] as usize } else { usize::MAX };
+        if c1 != NONE {
+            self.loss[slot] += sign * (d2 - d1);
+        }
+        let cap = self.cap;
+        let (fs, ds) = ctx.lists.row(u);
+        let mut reached_d2 = false;
+        for (&f, &d) in fs.iter().zip(ds) {
+            if d >= d2 {
+                reached_d2 = true;
+                break;
+            }
+            let f = f as usize;
+            if self.is_open[f] {
+                continue;
+            }
+            if d < d1 {
+                self.gain[f] += sign * (d1 - d);
+            }
+            if c1 != NONE {
+                self.extra[f * cap + slot] += sign * (d2 - d.max(d1));
+            }
+        }
+        if !reached_d2 && !ctx.lists.is_complete(u) {
+            let (last_f, reach) = (fs.last().map(|&f| f as usize).unwrap_or(0), ctx.lists.reach(u));
+            let empty = fs.is_empty();
+            let (is_open, gain, extra) = (&self.is_open, &mut self.gain, &mut self.extra);
+            ctx.inst.costs.for_each_link(u, |f, d| {
+                let in_list = !empty && (d < reach || (d == reach && f <= last_f));
+                if in_list || d >= d2 || is_open[f] || ctx.forbidden[f] {
+                    return;
+                }
+                if d < d1 {
+                    gain[f] += sign * (d1 - d);
+                }
+                if c1 != NONE {
+                    extra[f * cap + slot] += sign * (d2 - d.max(d1));
+                }
+            });
+        }
+    }
+
+    /// The best move and its profit (objective decrease), if any is allowed.
+    pub fn best_move(&self, ctx: &SwapContext) -> Option<(Move, f64)> {
+        let m = ctx.n_facilities();
+        let k = self.open.len();
+        let can_swap = true;
+        let can_add = ctx.p.is_none() && k < ctx.max_open;
+        let can_drop = ctx.p.is_none() && k > ctx.min_open;
+        // f_r − loss[r] per slot; fixed facilities can never close.
+        let close_value: Vec<f64> = (0..k)
+            .map(|s| {
+                let r = self.open[s] as usize;
+                if ctx.fixed[r] { f64::NEG_INFINITY } else { ctx.open_cost[r] - self.loss[s] }
+            })
+            .collect();
+        let mut best: Option<(Move, f64)> = None;
+        let consider = |mv: Move, profit: f64, best: &mut Option<(Move, f64)>| {
+            if profit > best.map_or(f64::NEG_INFINITY, |b| b.1) {
+                *best = Some((mv, profit));
+            }
+        };
+        for f in 0..m {
+            if self.is_open[f] || ctx.forbidden[f] {
+                continue;
+            }
+            let base = self.gain[f] - ctx.open_cost[f];
+            if can_add {
+                consider(Move::Add(f), base, &mut best);
+            }
+            if can_swap && k > 0 {
+                let row = &self.extra[f * self.cap..f * self.cap + k];
+                let mut bs = usize::MAX;
+                let mut bv = f64::NEG_INFINITY;
+                for (s, (&e, &cv)) in row.iter().zip(&close_value).enumerate() {
+                    let v = e + cv;
+                    if v > bv {
+                        bv = v;
+                        bs = s;
+                    }
+                }
+                if bs != usize::MAX {
+                    consider(Move::Swap { insert: f, remove: self.open[bs] as usize }, base + bv, &mut best);
+                }
+            }
+        }
+        if can_drop {
+            for (s, &cv) in close_value.iter().enumerate() {
+                consider(Move::Drop(self.open[s] as usize), cv, &mut best);
+            }
+        }
+        best
+    }
+
+    /// Applies `mv`, updating only the clients it affects.
+    pub fn apply(&mut self, ctx: &SwapContext, mv: Move) {
+        let (insert, remove) = match mv {
+            Move::Swap { insert, remove } => (Some(insert), Some(remove)),
+            Move::Add(f) => (Some(f), None),
+            Move::Drop(f) => (None, Some(f)),
+        };
+        // 1. Affected clients.
+        self.affected.clear();
+        if let Some(r) = remove {
+            let r = r as u32;
+            for u in 0..self.c1.len() {
+                if (self.c1[u] == r || self.c2[u] == r) && !self.mark[u] {
+                    self.mark[u] = true;
+                    self.affected.push(u as u32);
+                }
+            }
+        }
+        if let Some(i) = insert {
+            let (d2, mark, affected) = (&self.d2, &mut self.mark, &mut self.affected);
+            ctx.inst.costs.for_each_client_of(i, |u, d| {
+                if d < d2[u] && !mark[u] {
+                    mark[u] = true;
+                    affected.push(u as u32);
+                }
+            });
+        }
+        // 2. Take their contributions out.
+        let affected = std::mem::take(&mut self.affected);
+        for &u in &affected {
+            self.contribute(ctx, u as usize, -1.0);
+        }
+        // 3. Change the open set; tables of opened/closed facilities are reset exactly.
+        let cap = self.cap;
+        match (insert, remove) {
+            (Some(i), Some(r)) => {
+                let s = self.slot_of[r] as usize;
+                self.is_open[r] = false;
+                self.slot_of[r] = NO_SLOT;
+                self.is_open[i] = true;
+                self.slot_of[i] = s as u32;
+                self.open[s] = i as u32;
+                self.loss[s] = 0.0;
+                for f in 0..self.is_open.len() {
+                    self.extra[f * cap + s] = 0.0;
+                }
+                self.extra[i * cap..(i + 1) * cap].fill(0.0);
+                self.gain[i] = 0.0;
+            }
+            (Some(i), None) => {
+                let s = self.open.len();
+                self.is_open[i] = true;
+                self.slot_of[i] = s as u32;
+                self.open.push(i as u32);
+                self.loss[s] = 0.0;
+                self.extra[i * cap..(i + 1) * cap].fill(0.0);
+                self.gain[i] = 0.0;
+            }
+            (None, Some(r)) => {
+                let s = self.slot_of[r] as usize;
+                let last = self.open.len() - 1;
+                self.is_open[r] = false;
+                self.slot_of[r] = NO_SLOT;
+                if s != last {
+                    let moved = self.open[last];
+                    self.open[s] = moved;
+                    self.slot_of[moved as usize] = s as u32;
+                    self.loss[s] = self.loss[last];
+                    for f in 0..self.is_open.len() {
+                        self.extra[f * cap + s] = self.extra[f * cap + last];
+                    }
+                }
+                self.open.pop();
+                self.loss[last] = 0.0;
+                for f in 0..self.is_open.len() {
+                    self.extra[f * cap + last] = 0.0;
+                }
+            }
+            (None, None) => {}
+        }
+        // 4. New nearest facilities and contributions.
+        for &u in &affected {
+            let u = u as usize;
+            self.update_nearest(ctx, u);
+            self.contribute(ctx, u, 1.0);
+            self.mark[u] = false;
+        }
+        self.affected = affected;
+        self.moves += 1;
+        self.objective = self.exact_objective_fast(ctx);
+    }
+
+    fn exact_objective_fast(&self, ctx: &SwapContext) -> f64 {
+        // Summing n values is cheap next to the move itself and keeps the objective drift-free.
+        self.exact_objective(ctx)
+    }
+
+    /// Best-improvement local search until no move improves by more than `eps`.
+    /// Returns the number of moves made.
+    pub fn local_search(&mut self, ctx: &SwapContext) -> u64 {
+        let mut made = 0;
+        while let Some((mv, profit)) = self.best_move(ctx) {
+            if profit <= ctx.eps {
+                break;
+            }
+            self.apply(ctx, mv);
+            made += 1;
+        }
+        made
+    }
+
+    /// Greedy construction: adds the best facility until `p` are open (or, with
+    /// free `p`, while adding still pays and at least `min_open` are open).
+    pub fn greedy_fill(&mut self, ctx: &SwapContext) {
+        loop {
+            let k = self.open.len();
+            let target = ctx.p.unwrap_or(ctx.max_open);
+            if k >= target {
+                break;
+            }
+            let mut best: Option<(usize, f64)> = None;
+            for f in 0..ctx.n_facilities() {
+                if self.is_open[f] || ctx.forbidden[f] {
+                    continue;
+                }
+                let v = self.gain[f] - ctx.open_cost[f];
+                if best.is_none_or(|b| v > b.1) {
+                    best = Some((f, v));
+                }
+            }
+            let Some((f, v)) = best else { break };
+            if ctx.p.is_none() && k >= ctx.min_open && v <= ctx.eps {
+                break;
+            }
+            self.apply(ctx, Move::Add(f));
+        }
+    }
+
+    /// A random move for shaking (VNS): a swap, or with free `p` an add or drop.
+    pub fn random_move(&self, ctx: &SwapContext, rng: &mut Rng) -> Option<Move> {
+        let closed: usize = ctx.n_facilities() - self.open.len();
+        let pick_closed = |rng: &mut Rng| -> Option<usize> {
+            for _ in 0..64 {
+                let f = rng.random_range(0..ctx.n_facilities());
+                if !self.is_open[f] && !ctx.forbidden[f] {
+                    return Some(f);
+                }
+            }
+            (0..ctx.n_facilities()).find(|&f| !self.is_open[f] && !ctx.forbidden[f])
+        };
+        let pick_open = |rng: &mut Rng| -> Option<usize> {
+            let movable: Vec<usize> = self.open.iter().map(|&f| f as usize).filter(|&f| !ctx.fixed[f]).collect();
+            (!movable.is_empty()).then(|| movable[rng.random_range(0..movable.len())])
+        };
+        let k = self.open.len();
+        let kind = if ctx.p.is_some() { 0 } else { rng.random_range(0..3) };
+        match kind {
+            1 if k < ctx.max_open && closed > 0 => pick_closed(rng).map(Move::Add),
+            2 if k > ctx.min_open => pick_open(rng).map(Move::Drop),
+            _ => {
+                let r = pick_open(rng)?;
+                let i = pick_closed(rng)?;
+                Some(Move::Swap { insert: i, remove: r })
+            }
+        }
+    }
+
+    /// Profit the tables predict for `mv` (used by tests against full re-evaluation).
+    pub fn predicted_profit(&self, ctx: &SwapContext, mv: Move) -> f64 {
+        match mv {
+            Move::Swap { insert, remove } => {
+                let s = self.slot_of[remove] as usize;
+                self.gain[insert] - ctx.open_cost[insert] - self.loss[s]
+                    + ctx.open_cost[remove]
+                    + self.extra[insert * self.cap + s]
+            }
+            Move::Add(i) => self.gain[i] - ctx.open_cost[i],
+            Move::Drop(r) => ctx.open_cost[r] - self.loss[self.slot_of[r] as usize],
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The uncapacitated pipeline (p-median, UFLP): greedy construction, fast
+//! swap local search, Lagrangian bound, a Lagrangian heuristic, and parallel
+//! VNS alternating with further bound iterations until the bound proves the
+//! objective optimal or the search stalls.
+
+use std::time::Instant;
+
+use super::bnb::{BnbLimits, branch_and_bound};
+use super::lagrange::{Lagrangian, proves_optimal};
+use super::nearlist::NearLists;
+use super::swap::{SwapContext, SwapState};
+use super::vns::{VnsOptions, vns};
+use crate::problem::Instance;
+
+/// Effort settings of the heuristic.
+#[derive(Debug, Clone)]
+pub struct UncapOptions {
+    pub seed: u64,
+    pub deadline: Option<Instant>,
+    /// VNS restarts per round.
+    pub tasks: usize,
+    /// Stop VNS after this many rounds without improvement.
+    pub max_stall_rounds: usize,
+    /// Subgradient iterations per bound phase.
+    pub lagrange_iterations: usize,
+    /// Candidate list length (`None`: whole lists up to a memory limit).
+    pub list_len: Option<usize>,
+    /// Branch-and-bound node limit (0: bound at the root only).
+    pub max_nodes: usize,
+}
+
+impl Default for UncapOptions {
+    fn default() -> Self {
+        UncapOptions {
+            seed: 1,
+            deadline: None,
+            tasks: 8,
+            max_stall_rounds: 40,
+            lagrange_iterations: 3000,
+            list_len: None,
+            max_nodes: 20_000,
+        }
+    }
+}
+
+pub struct UncapResult {
+    pub open: Vec<usize>,
+    pub assignment: Vec<Option<usize>>,
+    pub objective: f64,
+    pub lower_bound: f64,
+    pub proven: bool,
+    pub hit_deadline: bool,
+    pub rounds: u64,
+    pub moves: u64,
+    pub lagrange_iterations: usize,
+    pub nodes: usize,
+}
+
+/// Runs the whole uncapacitated pipeline.
+pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult {
+    let integral = inst.costs.all_integral()
+        && inst.facilities.iter().all(|f| f.open_cost.fract() == 0.0)
+        && inst.unserved_penalty.is_none_or(|p| inst.clients.iter().all(|c| (p * c.demand).fract() == 0.0));
+    let lists = NearLists::build(inst, opts.list_len);
+    let ctx = SwapContext::new(inst, &lists);
+    let mut best = SwapState::new(&ctx, &[]);
+    best.greedy_fill(&ctx);
+    best.local_search(&ctx);
+    let mut moves = best.moves;
+    let mut lag = Lagrangian::new(&ctx, best_service_costs(&best, &ctx));
+    let past_deadline = || opts.deadline.is_some_and(|d| Instant::now() >= d);
+    lag.run(&ctx, best.objective(), integral, opts.lagrange_iterations, opts.deadline);
+    // Lagrangian heuristic: the relaxed solution's open set, repaired by local search.
+    if !proves_optimal(lag.best_bound, best.objective(), integral) && !lag.best_open.is_empty() {
+        let mut s = SwapState::new(&ctx, &lag.best_open);
+        s.local_search(&ctx);
+        moves += s.moves;
+        if s.objective() < best.objective() - ctx.eps {
+            best = s;
+        }
+    }
+    let mut rounds = 0;
+    let mut hit_deadline = false;
+    let vopts = VnsOptions {
+        seed: opts.seed,
+        tasks: opts.tasks,
+        kmax: best.open_count().clamp(1, 12),
+        max_stall_rounds: opts.max_stall_rounds,
+        deadline: opts.deadline,
+    };
+    loop {
+        let bound = lag.best_bound;
+        if proves_optimal(bound, best.objective(), integral) || past_deadline() {
+            break;
+        }
+        let done = move |obj: f64| proves_optimal(bound, obj, integral);
+        let before = best.objective();
+        let (s, st) = vns(&ctx, best, &vopts, rounds, &done);
+        best = s;
+        rounds += st.rounds;
+        moves += st.moves;
+        hit_deadline |= st.hit_deadline;
+        let improved = best.objective() < before - ctx.eps;
+        if proves_optimal(lag.best_bound, best.objective(), integral) || hit_deadline {
+            break;
+        }
+        // A better objective gives the subgradient a better target: resume it.
+        if improved || !lag.converged() {
+            lag.reheat();
+            let old = lag.best_bound;
+            lag.run(&ctx, best.objective(), integral, opts.lagrange_iterations, opts.deadline);
+            if !improved && lag.best_bound <= old {
+                break;
+            }
+        } else {
+            break;
+        }
+    }
+    // Branch and bound where the root bound leaves a gap.
+    let mut lower_bound = lag.best_bound;
+    let mut nodes = 0;
+    if !proves_optimal(lag.best_bound, best.objective(), integral) && !past_deadline() && opts.max_nodes > 0 {
+        let limits = BnbLimits { max_nodes: opts.max_nodes, deadline: opts.deadline, node_iterations: 600 };
+        let r = branch_and_bound(&ctx, best.objective(), &lag.best_lambda, lag.best_bound, integral, &limits);
+        nodes = r.nodes;
+        if let Some(set) = r.improved {
+            let mut s = SwapState::new(&ctx, &set);
+            s.local_search(&ctx);
+            if s.objective() < best.objective() - ctx.eps {
+                best = s;
+            }
+        }
+        if r.complete && r.objective >= best.objective() - ctx.eps {
+            lower_bound = best.objective();
+        } else {
+            lower_bound = lower_bound.max(r.lower_bound.min(best.objective()));
+        }
+    }
+    let objective = best.exact_objective(&ctx);
+    let lower_bound = lower_bound.min(objective);
+    UncapResult {
+        open: best.open_set(),
+        assignment: best.assignment(),
+        objective,
+        lower_bound,
+        proven: proves_optimal(lower_bound, objective, integral),
+        hit_deadline: hit_deadline || past_deadline(),
+        rounds,
+        moves,
+        lagrange_iterations: lag.iterations,
+        nodes,
+    }
+}
+
+fn best_service_costs(s: &SwapState, ctx: &SwapContext) -> Vec<f64> {
+    (0..ctx.inst.n_clients()).map(|u| s.service_cost(u)).collect()
+}
