@@ -20,6 +20,8 @@ use super::swap::{SwapContext, SwapState};
 
 pub struct BnbLimits {
     pub max_nodes: usize,
+    /// Stop once the subgradient work over all nodes (see [`Lagrangian::work`]) reaches this.
+    pub max_work: u64,
     pub deadline: Option<Instant>,
     /// Subgradient iterations per node.
     pub node_iterations: usize,
@@ -31,6 +33,8 @@ pub struct BnbResult {
     /// A valid lower bound on the optimum (the incumbent's objective when complete).
     pub lower_bound: f64,
     pub nodes: usize,
+    /// Subgradient work spent in the tree.
+    pub work: u64,
     /// A better open set found in the tree, if any.
     pub improved: Option<Vec<usize>>,
     pub objective: f64,
@@ -41,6 +45,8 @@ struct Node {
     closed: Vec<u32>,
     lambda: Vec<f64>,
     bound: f64,
+    /// Subgradient work per iteration at the parent (to judge list filtering).
+    work_per_iteration: f64,
 }
 
 /// Searches the tree below the root (whose multipliers are `root_lambda`).
@@ -54,16 +60,23 @@ pub fn branch_and_bound(
 ) -> BnbResult {
     let mut ub = incumbent_objective;
     let mut improved: Option<Vec<usize>> = None;
-    let mut stack =
-        vec![Node { open: Vec::new(), closed: Vec::new(), lambda: root_lambda.to_vec(), bound: root_bound }];
+    let mut stack = vec![Node {
+        open: Vec::new(),
+        closed: Vec::new(),
+        lambda: root_lambda.to_vec(),
+        bound: root_bound,
+        work_per_iteration: 0.0,
+    }];
     let mut nodes = 0;
+    let mut work: u64 = 0;
     // Candidate lists without the facilities the root closed; nodes filter further.
     let mut base: Option<(NearLists, usize)> = None;
     while let Some(node) = stack.pop() {
         if proves_optimal(node.bound, ub, integral) {
             continue;
         }
-        if nodes >= limits.max_nodes || limits.deadline.is_some_and(|d| Instant::now() >= d) {
+        if nodes >= limits.max_nodes || work >= limits.max_work || limits.deadline.is_some_and(|d| Instant::now() >= d)
+        {
             stack.push(node);
             break;
         }
@@ -88,14 +101,20 @@ pub fn branch_and_bound(
             Some((l, k)) => (l, *k),
             None => (ctx.lists, 0),
         };
-        // Filtering costs one pass over the lists; it pays once a few percent more are closed.
-        let filtered = (closed_here > base_closed + forbidden.len() / 50)
-            .then(|| base_lists.filtered(&forbidden.iter().map(|&x| !x).collect::<Vec<_>>()));
+        // Filtering costs one pass over the lists; it pays when the scans it saves
+        // (the newly closed share of the parent's scans, over the node's iterations) cost more.
+        let newly = (closed_here - base_closed.min(closed_here)) as f64 / (forbidden.len() - base_closed).max(1) as f64;
+        let saves = node.work_per_iteration * newly * limits.node_iterations as f64;
+        let filtered = (saves > 2.0 * base_lists.n_entries() as f64).then(|| {
+            work += base_lists.n_entries() as u64;
+            base_lists.filtered(&forbidden.iter().map(|&x| !x).collect::<Vec<_>>())
+        });
         let lists = filtered.as_ref().unwrap_or(base_lists);
         let view = ctx.with_rules(lists, fixed, forbidden);
         // Long, patient steps: measured on pmed36/38/39 they give trees 3–4× smaller than short ones.
         let mut lag = Lagrangian::new(&view, node.lambda.clone()).with_schedule(2.0, 20);
         lag.run(&view, ub, integral, limits.node_iterations, limits.deadline);
+        work += lag.work;
         let bound = lag.best_bound.max(node.bound);
         // The relaxed solution is a feasible open set: it may beat the incumbent.
         if !lag.best_open.is_empty() {
@@ -164,13 +183,14 @@ pub fn branch_and_bound(
         let mut with_closed = closed.clone();
         with_closed.push(b as u32);
         // Pushed last = explored first: the closing branch, where the bound rises fastest.
-        stack.push(Node { open: with_open, closed, lambda: lambda.clone(), bound });
-        stack.push(Node { open, closed: with_closed, lambda, bound });
+        let work_per_iteration = lag.work as f64 / lag.iterations.max(1) as f64;
+        stack.push(Node { open: with_open, closed, lambda: lambda.clone(), bound, work_per_iteration });
+        stack.push(Node { open, closed: with_closed, lambda, bound, work_per_iteration });
     }
     let complete = stack.iter().all(|n| proves_optimal(n.bound, ub, integral));
     let frontier = stack.iter().map(|n| n.bound).fold(f64::INFINITY, f64::min);
     let lower_bound = if complete { ub } else { frontier.min(ub) };
-    BnbResult { complete, lower_bound, nodes, improved, objective: ub }
+    BnbResult { complete, lower_bound, nodes, work, improved, objective: ub }
 }
 
 /// Objective of an open set: opening costs plus each client's cheapest open facility.

@@ -92,6 +92,12 @@ pub struct SolveStats {
     pub local_search_moves: u64,
     pub lagrange_iterations: usize,
     pub bnb_nodes: usize,
+    /// Branch-and-bound effort in list entries scanned (deterministic).
+    #[serde(default)]
+    pub bnb_work: u64,
+    /// Wall-clock seconds per stage, in order.
+    #[serde(default)]
+    pub stages: Vec<(String, f64)>,
 }
 
 /// A checked result.
@@ -232,6 +238,8 @@ fn run_uncapacitated(
         local_search_moves: r.moves,
         lagrange_iterations: r.lagrange_iterations,
         bnb_nodes: r.nodes,
+        bnb_work: r.bnb_work,
+        stages: r.stages,
     };
     finish(inst, solution, Some(r.lower_bound), status, "vns+lagrangian".into(), stats, Vec::new())
 }

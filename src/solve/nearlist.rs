@@ -8,15 +8,17 @@
 
 use rayon::prelude::*;
 
-use crate::problem::Instance;
+use crate::problem::{Costs, Instance};
 
 /// Sorted candidate lists in compressed rows.
 pub struct NearLists {
     start: Vec<usize>,
     facility: Vec<u32>,
     cost: Vec<f64>,
-    /// True where the row holds every allowed, non-forbidden facility of the client.
+    /// True where the row holds every allowed, non-excluded facility of the client.
     complete: Vec<bool>,
+    /// Facilities left out of every row (forbidden, or filtered away).
+    excluded: Vec<bool>,
 }
 
 /// Lists are kept whole while `n × m` stays under this many entries (≈ 200 MB).
@@ -31,6 +33,7 @@ impl NearLists {
             if n * m <= FULL_LIST_ENTRIES { m } else { (FULL_LIST_ENTRIES / n.max(1)).max(32).min(m) }
         });
         let forbidden: Vec<bool> = inst.facilities.iter().map(|f| f.forbidden).collect();
+        let excluded = forbidden.clone();
         let rows: Vec<(Vec<u32>, Vec<f64>, bool)> = (0..n)
             .into_par_iter()
             .map(|c| {
@@ -62,7 +65,7 @@ impl NearLists {
             complete.push(full);
             start.push(facility.len());
         }
-        NearLists { start, facility, cost, complete }
+        NearLists { start, facility, cost, complete, excluded }
     }
 
     /// The candidate facilities of `client`, nearest first.
@@ -78,11 +81,34 @@ impl NearLists {
         self.complete[client]
     }
 
-    /// The largest cost in the row (`∞` for an empty row).
+    /// Calls `visit(facility, cost)` for every candidate of `client` cheaper
+    /// than `limit`, nearest first while in the list; past a cut list the rest
+    /// come from an exact scan of the client's links (in facility order).
+    /// Returns how many candidates were visited.
     #[inline]
-    pub fn reach(&self, client: usize) -> f64 {
-        let b = self.start[client + 1];
-        if b > self.start[client] { self.cost[b - 1] } else { f64::INFINITY }
+    pub fn for_each_below(&self, costs: &Costs, client: usize, limit: f64, mut visit: impl FnMut(usize, f64)) -> usize {
+        let (fs, ds) = self.row(client);
+        let mut k = 0;
+        for (&f, &d) in fs.iter().zip(ds) {
+            if d >= limit {
+                return k;
+            }
+            visit(f as usize, d);
+            k += 1;
+        }
+        if self.complete[client] {
+            return k;
+        }
+        // The row is cut and every entry in it is below the limit: the rest lie beyond it.
+        let (last_f, reach) = (fs.last().map_or(0, |&f| f as usize), ds.last().copied().unwrap_or(f64::NEG_INFINITY));
+        costs.for_each_link(client, |f, d| {
+            let in_list = d < reach || (d == reach && f <= last_f);
+            if !in_list && d < limit && !self.excluded[f] {
+                visit(f, d);
+                k += 1;
+            }
+        });
+        k
     }
 
     /// The same lists keeping only facilities with `keep[f]` (order kept, so
@@ -103,7 +129,8 @@ impl NearLists {
             }
             start.push(facility.len());
         }
-        NearLists { start, facility, cost, complete: self.complete.clone() }
+        let excluded = self.excluded.iter().zip(keep).map(|(&e, &k)| e || !k).collect();
+        NearLists { start, facility, cost, complete: self.complete.clone(), excluded }
     }
 
     pub fn n_entries(&self) -> usize {

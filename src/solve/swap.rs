@@ -145,6 +145,38 @@ pub struct SwapState {
     affected: Vec<u32>,
     /// Moves applied since construction.
     pub moves: u64,
+    /// Σᵤ |{i : d(u,i) < d2(u)}|: the cost of a sparse move evaluation.
+    scan_total: u64,
+}
+
+/// The best move offered so far under a total order: higher profit, then
+/// lower inserted facility, then lower removed facility.
+#[derive(Default)]
+struct Best(Option<(Move, f64)>);
+
+impl Best {
+    fn key(mv: Move) -> (usize, usize) {
+        match mv {
+            Move::Swap { insert, remove } => (insert, remove),
+            Move::Add(i) => (i, usize::MAX),
+            Move::Drop(r) => (usize::MAX, r),
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, mv: Move, profit: f64) {
+        let better = match self.0 {
+            None => true,
+            Some((old, p)) => profit > p || (profit == p && Self::key(mv) < Self::key(old)),
+        };
+        if better {
+            self.0 = Some((mv, profit));
+        }
+    }
+
+    fn get(self) -> Option<(Move, f64)> {
+        self.0
+    }
 }
 
 impl SwapState {
@@ -168,6 +200,7 @@ impl SwapState {
             mark: vec![false; n],
             affected: Vec::new(),
             moves: 0,
+            scan_total: 0,
         };
         let mut all: Vec<usize> = open.to_vec();
         all.extend((0..m).filter(|&f| ctx.fixed[f]));
@@ -304,48 +337,27 @@ impl SwapState {
             self.loss[slot] += sign * (d2 - d1);
         }
         let cap = self.cap;
-        let (fs, ds) = ctx.lists.row(u);
-        let mut reached_d2 = false;
-        for (&f, &d) in fs.iter().zip(ds) {
-            if d >= d2 {
-                reached_d2 = true;
-                break;
-            }
-            let f = f as usize;
-            if self.is_open[f] {
-                continue;
+        let (is_open, gain, extra) = (&self.is_open, &mut self.gain, &mut self.extra);
+        let scanned = ctx.lists.for_each_below(&ctx.inst.costs, u, d2, |f, d| {
+            if is_open[f] {
+                return;
             }
             if d < d1 {
-                self.gain[f] += sign * (d1 - d);
+                gain[f] += sign * (d1 - d);
             }
             if c1 != NONE {
-                self.extra[f * cap + slot] += sign * (d2 - d.max(d1));
+                extra[f * cap + slot] += sign * (d2 - d.max(d1));
             }
-        }
-        if !reached_d2 && !ctx.lists.is_complete(u) {
-            let (last_f, reach) = (fs.last().map(|&f| f as usize).unwrap_or(0), ctx.lists.reach(u));
-            let empty = fs.is_empty();
-            let (is_open, gain, extra) = (&self.is_open, &mut self.gain, &mut self.extra);
-            ctx.inst.costs.for_each_link(u, |f, d| {
-                let in_list = !empty && (d < reach || (d == reach && f <= last_f));
-                if in_list || d >= d2 || is_open[f] || ctx.forbidden[f] {
-                    return;
-                }
-                if d < d1 {
-                    gain[f] += sign * (d1 - d);
-                }
-                if c1 != NONE {
-                    extra[f * cap + slot] += sign * (d2 - d.max(d1));
-                }
-            });
-        }
+        });
+        if sign > 0.0 { self.scan_total += scanned as u64 } else { self.scan_total -= scanned as u64 }
     }
 
     /// The best move and its profit (objective decrease), if any is allowed.
+    /// Ties go to the move with the lowest (inserted, removed) facility
+    /// indices, so both evaluation paths below choose the same move.
     pub fn best_move(&self, ctx: &SwapContext) -> Option<(Move, f64)> {
         let m = ctx.n_facilities();
         let k = self.open.len();
-        let can_swap = true;
         let can_add = ctx.p.is_none() && k < ctx.max_open;
         let can_drop = ctx.p.is_none() && k > ctx.min_open;
         // f_r − loss[r] per slot; fixed facilities can never close.
@@ -355,42 +367,90 @@ impl SwapState {
                 if ctx.fixed[r] { f64::NEG_INFINITY } else { ctx.open_cost[r] - self.loss[s] }
             })
             .collect();
-        let mut best: Option<(Move, f64)> = None;
-        let consider = |mv: Move, profit: f64, best: &mut Option<(Move, f64)>| {
-            if profit > best.map_or(f64::NEG_INFINITY, |b| b.1) {
-                *best = Some((mv, profit));
-            }
-        };
-        for f in 0..m {
-            if self.is_open[f] || ctx.forbidden[f] {
-                continue;
-            }
-            let base = self.gain[f] - ctx.open_cost[f];
-            if can_add {
-                consider(Move::Add(f), base, &mut best);
-            }
-            if can_swap && k > 0 {
-                let row = &self.extra[f * self.cap..f * self.cap + k];
-                let mut bs = usize::MAX;
-                let mut bv = f64::NEG_INFINITY;
-                for (s, (&e, &cv)) in row.iter().zip(&close_value).enumerate() {
-                    let v = e + cv;
-                    if v > bv {
-                        bv = v;
-                        bs = s;
-                    }
-                }
-                if bs != usize::MAX {
-                    consider(Move::Swap { insert: f, remove: self.open[bs] as usize }, base + bv, &mut best);
+        let mut best = Best::default();
+        let closed_count = m - k;
+        if can_add {
+            for f in 0..m {
+                if !self.is_open[f] && !ctx.forbidden[f] {
+                    best.offer(Move::Add(f), self.gain[f] - ctx.open_cost[f]);
                 }
             }
         }
         if can_drop {
             for (s, &cv) in close_value.iter().enumerate() {
-                consider(Move::Drop(self.open[s] as usize), cv, &mut best);
+                best.offer(Move::Drop(self.open[s] as usize), cv);
             }
         }
-        best
+        if k > 0 && closed_count > 0 {
+            if self.scan_total < (closed_count * k) as u64 {
+                self.best_swap_sparse(ctx, &close_value, &mut best);
+            } else {
+                self.best_swap_dense(ctx, &close_value, &mut best);
+            }
+        }
+        best.get()
+    }
+
+    /// Every (closed, open) pair: O((m − k)·k).
+    fn best_swap_dense(&self, ctx: &SwapContext, close_value: &[f64], best: &mut Best) {
+        let k = self.open.len();
+        for f in 0..ctx.n_facilities() {
+            if self.is_open[f] || ctx.forbidden[f] {
+                continue;
+            }
+            let base = self.gain[f] - ctx.open_cost[f];
+            let row = &self.extra[f * self.cap..f * self.cap + k];
+            for (s, (&e, &cv)) in row.iter().zip(close_value).enumerate() {
+                if cv > f64::NEG_INFINITY {
+                    best.offer(Move::Swap { insert: f, remove: self.open[s] as usize }, base + e + cv);
+                }
+            }
+        }
+    }
+
+    /// Resende & Werneck's sparse evaluation: `extra ≥ 0`, and it is non-zero
+    /// only for pairs (i, c1(u)) with d(u,i) < d2(u). So the best swap is
+    /// either the best insertion against the best removal, or one of those
+    /// pairs, reached through the clients in O(Σᵤ |{i : d(u,i) < d2(u)}|).
+    fn best_swap_sparse(&self, ctx: &SwapContext, close_value: &[f64], best: &mut Best) {
+        let profit =
+            |i: usize, s: usize| self.gain[i] - ctx.open_cost[i] + close_value[s] + self.extra[i * self.cap + s];
+        let bi = (0..ctx.n_facilities()).filter(|&f| !self.is_open[f] && !ctx.forbidden[f]).max_by(|&a, &b| {
+            (self.gain[a] - ctx.open_cost[a]).total_cmp(&(self.gain[b] - ctx.open_cost[b])).then(b.cmp(&a))
+        });
+        let bs = (0..close_value.len())
+            .filter(|&s| close_value[s] > f64::NEG_INFINITY)
+            .max_by(|&a, &b| close_value[a].total_cmp(&close_value[b]).then((self.open[b]).cmp(&self.open[a])));
+        let (Some(bi), Some(bs)) = (bi, bs) else { return };
+        best.offer(Move::Swap { insert: bi, remove: self.open[bs] as usize }, profit(bi, bs));
+        // Equal-valued pairs with zero extra could tie with (bi, bs); offering every
+        // best insertion and removal keeps the tie rule exact.
+        let top_i = self.gain[bi] - ctx.open_cost[bi];
+        let top_s = close_value[bs];
+        for f in 0..ctx.n_facilities() {
+            if !self.is_open[f] && !ctx.forbidden[f] && self.gain[f] - ctx.open_cost[f] == top_i {
+                for s in 0..close_value.len() {
+                    if close_value[s] == top_s {
+                        best.offer(Move::Swap { insert: f, remove: self.open[s] as usize }, profit(f, s));
+                    }
+                }
+            }
+        }
+        for u in 0..self.c1.len() {
+            let r = self.c1[u];
+            if r == NONE {
+                continue;
+            }
+            let s = self.slot_of[r as usize] as usize;
+            if close_value[s] == f64::NEG_INFINITY {
+                continue;
+            }
+            ctx.lists.for_each_below(&ctx.inst.costs, u, self.d2[u], |i, _| {
+                if !self.is_open[i] && !ctx.forbidden[i] {
+                    best.offer(Move::Swap { insert: i, remove: r as usize }, profit(i, s));
+                }
+            });
+        }
     }
 
     /// Applies `mv`, updating only the clients it affects.

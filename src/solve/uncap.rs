@@ -27,6 +27,9 @@ pub struct UncapOptions {
     pub list_len: Option<usize>,
     /// Branch-and-bound node limit (0: bound at the root only).
     pub max_nodes: usize,
+    /// Branch-and-bound work limit in list entries scanned by the subgradient
+    /// (deterministic, unlike a time limit; see [`super::lagrange::Lagrangian::work`]).
+    pub max_bnb_work: u64,
 }
 
 impl Default for UncapOptions {
@@ -39,6 +42,7 @@ impl Default for UncapOptions {
             lagrange_iterations: 3000,
             list_len: None,
             max_nodes: 20_000,
+            max_bnb_work: 4_000_000_000,
         }
     }
 }
@@ -54,6 +58,9 @@ pub struct UncapResult {
     pub moves: u64,
     pub lagrange_iterations: usize,
     pub nodes: usize,
+    pub bnb_work: u64,
+    /// (stage, seconds) in order.
+    pub stages: Vec<(String, f64)>,
 }
 
 /// Runs the whole uncapacitated pipeline.
@@ -61,15 +68,19 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
     let integral = inst.costs.all_integral()
         && inst.facilities.iter().all(|f| f.open_cost.fract() == 0.0)
         && inst.unserved_penalty.is_none_or(|p| inst.clients.iter().all(|c| (p * c.demand).fract() == 0.0));
+    let mut stages = Stages::start();
     let lists = NearLists::build(inst, opts.list_len);
+    stages.mark("candidate lists");
     let ctx = SwapContext::new(inst, &lists);
     let mut best = SwapState::new(&ctx, &[]);
     best.greedy_fill(&ctx);
     best.local_search(&ctx);
     let mut moves = best.moves;
+    stages.mark("greedy + local search");
     let mut lag = Lagrangian::new(&ctx, best_service_costs(&best, &ctx));
     let past_deadline = || opts.deadline.is_some_and(|d| Instant::now() >= d);
     lag.run(&ctx, best.objective(), integral, opts.lagrange_iterations, opts.deadline);
+    stages.mark("lagrangian bound");
     // Lagrangian heuristic: the relaxed solution's open set, repaired by local search.
     if !proves_optimal(lag.best_bound, best.objective(), integral) && !lag.best_open.is_empty() {
         let mut s = SwapState::new(&ctx, &lag.best_open);
@@ -116,13 +127,21 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
             break;
         }
     }
+    stages.mark("vns");
     // Branch and bound where the root bound leaves a gap.
     let mut lower_bound = lag.best_bound;
     let mut nodes = 0;
+    let mut bnb_work = 0;
     if !proves_optimal(lag.best_bound, best.objective(), integral) && !past_deadline() && opts.max_nodes > 0 {
-        let limits = BnbLimits { max_nodes: opts.max_nodes, deadline: opts.deadline, node_iterations: 600 };
+        let limits = BnbLimits {
+            max_nodes: opts.max_nodes,
+            max_work: opts.max_bnb_work,
+            deadline: opts.deadline,
+            node_iterations: 600,
+        };
         let r = branch_and_bound(&ctx, best.objective(), &lag.best_lambda, lag.best_bound, integral, &limits);
         nodes = r.nodes;
+        bnb_work = r.work;
         if let Some(set) = r.improved {
             let mut s = SwapState::new(&ctx, &set);
             s.local_search(&ctx);
@@ -135,6 +154,9 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
         } else {
             lower_bound = lower_bound.max(r.lower_bound.min(best.objective()));
         }
+    }
+    if nodes > 0 {
+        stages.mark("branch and bound");
     }
     let objective = best.exact_objective(&ctx);
     let lower_bound = lower_bound.min(objective);
@@ -149,6 +171,27 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
         moves,
         lagrange_iterations: lag.iterations,
         nodes,
+        bnb_work,
+        stages: stages.done,
+    }
+}
+
+/// Wall-clock time per stage, for `-v` logs.
+pub struct Stages {
+    last: Instant,
+    pub done: Vec<(String, f64)>,
+}
+
+impl Stages {
+    pub fn start() -> Stages {
+        Stages { last: Instant::now(), done: Vec::new() }
+    }
+
+    /// Records the time since the previous mark under `name`.
+    pub fn mark(&mut self, name: &str) {
+        let now = Instant::now();
+        self.done.push((name.to_string(), now.duration_since(self.last).as_secs_f64()));
+        self.last = now;
     }
 }
 
