@@ -21,3 +21,5 @@ pub mod plan;
 pub mod problem;
 pub mod rng;
 pub mod solve;
+#[cfg(test)]
+pub mod testutil;

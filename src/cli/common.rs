@@ -57,6 +57,9 @@ pub struct SolverArgs {
     /// VNS rounds without improvement before the heuristic stops.
     #[arg(long, default_value_t = 40)]
     pub stall_rounds: usize,
+    /// Branch-and-bound effort, in candidate-list entries scanned (0: bound at the root only).
+    #[arg(long, default_value_t = 4_000_000_000)]
+    pub bnb_work: u64,
 }
 
 impl SolverArgs {
@@ -68,6 +71,7 @@ impl SolverArgs {
             threads: self.threads,
             backend: Backend::best_available(),
             max_stall_rounds: self.stall_rounds,
+            bnb_work: self.bnb_work,
         }
     }
 }

@@ -263,3 +263,135 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         violations: v,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Flow;
+    use crate::problem::{Client, Costs, DenseCosts, ExtId, Facility, Group, Instance, Model};
+
+    /// Two facilities (capacity 10, open cost 5), three clients of demand 4.
+    fn base() -> Instance {
+        let clients = (1..=3).map(|i| Client { id: ExtId::Num(i), demand: 4.0 }).collect();
+        let facilities = (1..=2)
+            .map(|i| Facility {
+                id: ExtId::Num(i),
+                open_cost: 5.0,
+                capacity: Some(10.0),
+                fixed_open: false,
+                forbidden: false,
+            })
+            .collect();
+        let costs = Costs::Dense(DenseCosts::new(3, 2, vec![1.0, 2.0, 3.0, f64::INFINITY, 5.0, 6.0]));
+        let mut inst = Instance::new("t", Model::Sscflp, clients, facilities, costs);
+        inst.single_source = true;
+        inst
+    }
+
+    fn kinds(r: &CheckReport) -> Vec<String> {
+        r.violations.iter().map(|v| format!("{v:?}").split([' ', '{', '(']).next().unwrap().to_string()).collect()
+    }
+
+    #[test]
+    fn a_feasible_solution_is_accepted_with_its_terms() {
+        let inst = base();
+        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        let r = check(&inst, &sol, Some(5.0 + 5.0 + 1.0 + 3.0 + 6.0));
+        assert!(r.is_feasible(), "{:?}", r.violations);
+        assert_eq!(r.evaluation.service_cost, 10.0);
+        assert_eq!(r.evaluation.opening_cost, 10.0);
+    }
+
+    #[test]
+    fn capacity_closed_facility_and_forbidden_link_are_caught() {
+        let inst = base();
+        // Three clients of 4 on facility 1 (capacity 10); client 2 on a link that is not allowed.
+        let r = check(&inst, &Solution::single_source(vec![0], vec![Some(0), Some(0), Some(0)]), None);
+        assert_eq!(kinds(&r), ["OverCapacity"]);
+        let r = check(&inst, &Solution::single_source(vec![0], vec![Some(0), Some(1), Some(0)]), None);
+        assert_eq!(kinds(&r), ["ServedByClosed", "LinkNotAllowed"]);
+    }
+
+    #[test]
+    fn unserved_needs_a_penalty() {
+        let mut inst = base();
+        let sol = Solution::single_source(vec![0, 1], vec![Some(0), None, Some(1)]);
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["Unserved"]);
+        inst.unserved_penalty = Some(2.5);
+        let r = check(&inst, &sol, None);
+        assert!(r.is_feasible());
+        assert_eq!(r.evaluation.unserved_cost, 10.0);
+    }
+
+    #[test]
+    fn counts_groups_budget_fixed_and_forbidden() {
+        let mut inst = base();
+        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        inst.p = Some(1);
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["OpenCount"]);
+        inst.p = None;
+        inst.max_open = Some(1);
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["OpenCount"]);
+        inst.max_open = None;
+        inst.min_open = Some(3);
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["OpenCount"]);
+        inst.min_open = None;
+        inst.groups = vec![Group { id: ExtId::from("north"), facilities: vec![0, 1], min_open: 0, max_open: Some(1) }];
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["Group"]);
+        inst.groups = vec![Group { id: ExtId::from("south"), facilities: vec![1], min_open: 1, max_open: None }];
+        let one = Solution::single_source(vec![0], vec![Some(0), Some(0), None]);
+        inst.unserved_penalty = Some(1.0);
+        assert_eq!(kinds(&check(&inst, &one, None)), ["Group"]);
+        inst.groups.clear();
+        inst.budget = Some(9.0);
+        let r = check(&inst, &sol, None);
+        assert_eq!(kinds(&r), ["OverBudget"]);
+        assert!(r.violations[0].to_string().contains("by 1"), "{}", r.violations[0]);
+        inst.budget = None;
+        inst.facilities[1].fixed_open = true;
+        assert_eq!(kinds(&check(&inst, &one, None)), ["FixedClosed"]);
+        inst.facilities[1].fixed_open = false;
+        inst.facilities[0].forbidden = true;
+        assert_eq!(kinds(&check(&inst, &one, None)), ["OpenForbidden"]);
+    }
+
+    #[test]
+    fn fixed_open_facilities_cost_nothing() {
+        let mut inst = base();
+        inst.facilities[0].fixed_open = true;
+        inst.budget = Some(5.0);
+        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        let r = check(&inst, &sol, None);
+        assert!(r.is_feasible(), "{:?}", r.violations);
+        assert_eq!(r.evaluation.opening_cost, 5.0);
+    }
+
+    #[test]
+    fn flows_are_checked_for_shares_and_single_source() {
+        let mut inst = base();
+        let flows = vec![
+            Flow { client: 0, facility: 0, share: 0.5 },
+            Flow { client: 0, facility: 1, share: 0.5 },
+            Flow { client: 1, facility: 0, share: 1.0 },
+            Flow { client: 2, facility: 1, share: 1.0 },
+        ];
+        let sol =
+            Solution { open: vec![0, 1], assignment: vec![Some(0), Some(0), Some(1)], flows: Some(flows.clone()) };
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["SplitInSingleSource"]);
+        inst.single_source = false;
+        let r = check(&inst, &sol, None);
+        assert!(r.is_feasible(), "{:?}", r.violations);
+        assert!((r.evaluation.service_cost - (0.5 + 1.0 + 3.0 + 6.0)).abs() < 1e-12);
+        let mut bad = flows;
+        bad[1].share = 0.7;
+        let sol = Solution { open: vec![0, 1], assignment: vec![Some(0), Some(0), Some(1)], flows: Some(bad) };
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["BadShare"]);
+    }
+
+    #[test]
+    fn a_wrong_claimed_objective_is_caught() {
+        let inst = base();
+        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        assert_eq!(kinds(&check(&inst, &sol, Some(19.0))), ["ObjectiveMismatch"]);
+    }
+}

@@ -164,7 +164,7 @@ pub fn branch_and_bound(
         let Some(b) = candidate else {
             // Every facility is decided: the node is a single solution.
             let set: Vec<usize> = (0..fixed_now.len()).filter(|&f| fixed_now[f]).collect();
-            if ctx.p.is_none_or(|p| set.len() == p) && !set.is_empty() {
+            if ctx.p.is_none_or(|p| set.len() == p) {
                 let value = open_set_objective(ctx, &set);
                 if value < ub - ctx.eps {
                     ub = value;

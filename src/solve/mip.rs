@@ -187,7 +187,10 @@ where
     }
     match model.solve() {
         Ok(sol) => {
-            let proven = matches!(sol.status(), SolutionStatus::Optimal);
+            // Both backends run with a zero gap, so the solver only stops early at the
+            // time limit; good_lp reports a residual gap within the solver's own
+            // tolerance as `GapLimit`, which is still a proof.
+            let proven = matches!(sol.status(), SolutionStatus::Optimal | SolutionStatus::GapLimit);
             Ok(Some((sol, proven)))
         }
         Err(e) => {
@@ -222,7 +225,13 @@ pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> 
         Backend::Highs => {
             #[cfg(feature = "highs")]
             {
-                let model = problem.using(good_lp::highs).set_threads(1);
+                // Exact means exact: HiGHS's default relative gap (1e-4) would stop early.
+                let model = problem
+                    .using(good_lp::highs)
+                    .set_threads(1)
+                    .set_mip_rel_gap(0.0)
+                    .map_err(|e| MipError::Solver(e.to_string()))?
+                    .set_option("mip_abs_gap", 0.0);
                 match run(model, constraints, time_limit)? {
                     None => return Ok(MipOutcome::Infeasible),
                     Some((sol, proven)) => {

@@ -45,6 +45,8 @@ pub struct SolveOptions {
     pub backend: Backend,
     /// Heuristic effort: VNS rounds without improvement before stopping.
     pub max_stall_rounds: usize,
+    /// Branch-and-bound effort in list entries scanned (0: bound at the root only).
+    pub bnb_work: u64,
 }
 
 impl Default for SolveOptions {
@@ -56,6 +58,7 @@ impl Default for SolveOptions {
             threads: 0,
             backend: Backend::best_available(),
             max_stall_rounds: 40,
+            bnb_work: uncap::UncapOptions::default().max_bnb_work,
         }
     }
 }
@@ -222,6 +225,8 @@ fn run_uncapacitated(
         seed: opts.seed,
         deadline,
         max_stall_rounds: opts.max_stall_rounds,
+        max_bnb_work: opts.bnb_work,
+        max_nodes: if opts.bnb_work == 0 { 0 } else { uncap::UncapOptions::default().max_nodes },
         ..Default::default()
     };
     let r = uncap::solve_uncapacitated(inst, &uopts);
@@ -373,4 +378,125 @@ pub fn quick_infeasibility(inst: &Instance) -> Vec<String> {
         }
     }
     reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::task_rng;
+    use crate::testutil::{Shape, brute_force, random_instance};
+    use proptest::prelude::*;
+    use rand::Rng as _;
+
+    pub fn shape(seed: u64) -> Shape {
+        let mut r = task_rng(seed, 7);
+        let facilities = r.random_range(2..9);
+        let p_mode = r.random_bool(0.5);
+        Shape {
+            clients: r.random_range(1..16),
+            facilities,
+            p: p_mode.then(|| r.random_range(1..=facilities)),
+            open_costs: !p_mode,
+            density: r.random_bool(0.3).then_some(0.8),
+            fixed: usize::from(r.random_bool(0.2)),
+            forbidden: usize::from(r.random_bool(0.2)),
+            penalty: r.random_bool(0.3).then_some(80.0),
+            integral: r.random_bool(0.6),
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(150)))]
+
+        /// bound ≤ optimum ≤ heuristic, with equality for the heuristic on tiny
+        /// instances; "optimal" is only claimed when true; the checker agrees.
+        #[test]
+        fn heuristic_matches_brute_force(seed in 0u64..1_000_000) {
+            let inst = random_instance(seed, &shape(seed));
+            prop_assume!(inst.validate().is_ok());
+            let oracle = brute_force(&inst);
+            let opts = SolveOptions { solver: SolverKind::Heuristic, threads: 1, seed, ..Default::default() };
+            let out = solve(&inst, &opts).unwrap();
+            match oracle {
+                None => prop_assert_eq!(out.status, Status::Infeasible),
+                Some((opt, _)) => {
+                    prop_assert!(close(out.objective(), opt), "heuristic {} vs optimum {}", out.objective(), opt);
+                    let lb = out.lower_bound.unwrap();
+                    prop_assert!(lb <= opt + 1e-6 * opt.abs().max(1.0), "bound {} above optimum {}", lb, opt);
+                    let report = crate::plan::check(&inst, &out.solution, Some(out.objective()));
+                    prop_assert!(report.is_feasible(), "{:?}", report.violations);
+                }
+            }
+        }
+
+        /// The exact MIP (microlp) finds the enumerated optimum.
+        #[test]
+        fn mip_matches_brute_force(seed in 0u64..1_000_000) {
+            let inst = random_instance(seed, &shape(seed));
+            prop_assume!(inst.validate().is_ok());
+            // microlp by default; HiGHS when built with `--features highs`.
+            let opts = SolveOptions { solver: SolverKind::Mip, threads: 1, backend: Backend::best_available(), ..Default::default() };
+            let out = solve(&inst, &opts).unwrap();
+            match brute_force(&inst) {
+                None => prop_assert_eq!(out.status, Status::Infeasible),
+                Some((opt, _)) => {
+                    prop_assert_eq!(out.status, Status::Optimal);
+                    prop_assert!(close(out.objective(), opt), "mip {} vs optimum {}", out.objective(), opt);
+                }
+            }
+        }
+
+        /// Any multipliers give a bound no higher than the optimum.
+        #[test]
+        fn lagrangian_bound_is_valid_for_any_multipliers(seed in 0u64..1_000_000) {
+            let inst = random_instance(seed, &shape(seed));
+            prop_assume!(inst.validate().is_ok());
+            let Some((opt, _)) = brute_force(&inst) else { return Ok(()) };
+            let lists = nearlist::NearLists::build(&inst, None);
+            let ctx = swap::SwapContext::new(&inst, &lists);
+            let mut r = task_rng(seed, 3);
+            let lambda: Vec<f64> = (0..inst.n_clients()).map(|_| r.random_range(0.0..150.0)).collect();
+            let mut lag = lagrange::Lagrangian::new(&ctx, lambda);
+            let b = lag.run(&ctx, opt, false, 30, None);
+            prop_assert!(b <= opt + 1e-6 * opt.abs().max(1.0), "bound {} above optimum {}", b, opt);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_result_any_thread_count() {
+        let inst = random_instance(
+            5,
+            &Shape { clients: 300, facilities: 120, p: Some(12), integral: true, ..Default::default() },
+        );
+        let run = |threads| {
+            let out =
+                solve(&inst, &SolveOptions { solver: SolverKind::Heuristic, threads, seed: 9, ..Default::default() })
+                    .unwrap();
+            (out.solution.clone(), out.objective(), out.lower_bound)
+        };
+        let a = run(1);
+        assert_eq!(a, run(1));
+        assert_eq!(a, run(2));
+    }
+
+    #[test]
+    fn infeasible_models_say_why() {
+        let mut inst = random_instance(1, &Shape { clients: 5, facilities: 4, p: Some(2), ..Default::default() });
+        inst.p = Some(6);
+        let out = solve(&inst, &SolveOptions::default()).unwrap();
+        assert_eq!(out.status, Status::Infeasible);
+        assert!(out.reasons[0].contains("p = 6 facilities must open, but only 4"), "{:?}", out.reasons);
+        let mut inst = random_instance(
+            2,
+            &Shape { clients: 5, facilities: 4, density: Some(0.0), open_costs: true, ..Default::default() },
+        );
+        inst.unserved_penalty = None;
+        let out = solve(&inst, &SolveOptions::default()).unwrap();
+        assert_eq!(out.status, Status::Infeasible);
+        assert!(out.reasons[0].contains("5 client(s) have no allowed facility"), "{:?}", out.reasons);
+    }
 }

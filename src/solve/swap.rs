@@ -75,7 +75,8 @@ impl<'a> SwapContext<'a> {
             fixed,
             forbidden,
             p: inst.p,
-            min_open: inst.min_open.unwrap_or(0).max(n_fixed).max(1),
+            // Zero open is allowed: with a penalty everyone may go unserved; without one it never pays.
+            min_open: inst.min_open.unwrap_or(0).max(n_fixed),
             max_open: inst.max_open.unwrap_or(m).min(n_allowed),
             eps: 1e-9 * scale,
         }
@@ -147,6 +148,13 @@ pub struct SwapState {
     pub moves: u64,
     /// Σᵤ |{i : d(u,i) < d2(u)}|: the cost of a sparse move evaluation.
     scan_total: u64,
+}
+
+/// Profit of a swap from its three terms, summed in one fixed order so that
+/// every evaluation path rounds identically.
+#[inline]
+fn swap_profit(insert_value: f64, close_value: f64, extra: f64) -> f64 {
+    insert_value + close_value + extra
 }
 
 /// The best move offered so far under a total order: higher profit, then
@@ -356,6 +364,12 @@ impl SwapState {
     /// Ties go to the move with the lowest (inserted, removed) facility
     /// indices, so both evaluation paths below choose the same move.
     pub fn best_move(&self, ctx: &SwapContext) -> Option<(Move, f64)> {
+        self.best_move_via(ctx, None)
+    }
+
+    /// [`best_move`](Self::best_move) with the swap evaluation forced to the
+    /// sparse (`Some(true)`) or dense (`Some(false)`) path, or chosen by cost.
+    pub fn best_move_via(&self, ctx: &SwapContext, sparse: Option<bool>) -> Option<(Move, f64)> {
         let m = ctx.n_facilities();
         let k = self.open.len();
         let can_add = ctx.p.is_none() && k < ctx.max_open;
@@ -382,7 +396,7 @@ impl SwapState {
             }
         }
         if k > 0 && closed_count > 0 {
-            if self.scan_total < (closed_count * k) as u64 {
+            if sparse.unwrap_or(self.scan_total < (closed_count * k) as u64) {
                 self.best_swap_sparse(ctx, &close_value, &mut best);
             } else {
                 self.best_swap_dense(ctx, &close_value, &mut best);
@@ -402,7 +416,7 @@ impl SwapState {
             let row = &self.extra[f * self.cap..f * self.cap + k];
             for (s, (&e, &cv)) in row.iter().zip(close_value).enumerate() {
                 if cv > f64::NEG_INFINITY {
-                    best.offer(Move::Swap { insert: f, remove: self.open[s] as usize }, base + e + cv);
+                    best.offer(Move::Swap { insert: f, remove: self.open[s] as usize }, swap_profit(base, cv, e));
                 }
             }
         }
@@ -631,6 +645,103 @@ impl SwapState {
             }
             Move::Add(i) => self.gain[i] - ctx.open_cost[i],
             Move::Drop(r) => ctx.open_cost[r] - self.loss[self.slot_of[r] as usize],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::task_rng;
+    use crate::testutil::{Shape, open_set_value, random_instance};
+    use proptest::prelude::{ProptestConfig, prop_assert, prop_assert_eq, prop_assume, proptest};
+
+    fn shape(seed: u64) -> Shape {
+        let mut r = task_rng(seed, 99);
+        let facilities = r.random_range(3..10);
+        let p_mode = r.random_bool(0.5);
+        Shape {
+            clients: r.random_range(1..25),
+            facilities,
+            p: p_mode.then(|| r.random_range(1..facilities)),
+            open_costs: !p_mode || r.random_bool(0.3),
+            density: r.random_bool(0.3).then_some(0.7),
+            fixed: if r.random_bool(0.3) { 1 } else { 0 },
+            forbidden: if r.random_bool(0.3) { 1 } else { 0 },
+            penalty: r.random_bool(0.3).then_some(60.0),
+            integral: r.random_bool(0.5),
+        }
+    }
+
+    /// A random allowed open set of the right size.
+    fn random_open(ctx: &SwapContext, rng: &mut Rng) -> Vec<usize> {
+        let m = ctx.inst.n_facilities();
+        let mut free: Vec<usize> = (0..m).filter(|&f| !ctx.forbidden[f] && !ctx.fixed[f]).collect();
+        let fixed: Vec<usize> = (0..m).filter(|&f| ctx.fixed[f]).collect();
+        let want = ctx.p.unwrap_or_else(|| rng.random_range(ctx.min_open..=ctx.max_open)).saturating_sub(fixed.len());
+        let mut open = fixed;
+        while open.len() < want + ctx.fixed.iter().filter(|&&x| x).count() && !free.is_empty() {
+            let k = rng.random_range(0..free.len());
+            open.push(free.swap_remove(k));
+        }
+        open
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(200)))]
+
+        /// Every move's predicted profit equals the objective change found by
+        /// rebuilding the state from scratch, and the incremental update lands
+        /// on the same objective; list cuts exercise the exact fallback.
+        #[test]
+        fn move_profits_match_full_reevaluation(seed in 0u64..100_000, cut in proptest::option::of(1usize..4)) {
+            let inst = random_instance(seed, &shape(seed));
+            prop_assume!(inst.validate().is_ok());
+            let lists = NearLists::build(&inst, cut);
+            let ctx = SwapContext::new(&inst, &lists);
+            let mut rng = task_rng(seed, 1);
+            let open = random_open(&ctx, &mut rng);
+            prop_assume!(ctx.p.is_none_or(|p| open.len() == p) && open.len() >= ctx.min_open && open.len() <= ctx.max_open);
+            let mut state = SwapState::new(&ctx, &open);
+            let before = open_set_value(&inst, &state.open_set()).unwrap_or(f64::INFINITY);
+            if before.is_finite() {
+                prop_assert!((state.objective() - before).abs() < 1e-6 * before.max(1.0));
+            }
+            for _ in 0..6 {
+                let Some(mv) = state.random_move(&ctx, &mut rng) else { break };
+                let predicted = state.predicted_profit(&ctx, mv);
+                let mut next = state.clone();
+                next.apply(&ctx, mv);
+                let scratch = SwapState::new(&ctx, &next.open_set());
+                prop_assert!((next.objective() - scratch.objective()).abs() < 1e-6 * scratch.objective().abs().max(1.0),
+                    "incremental {} vs scratch {}", next.objective(), scratch.objective());
+                let actual = state.objective() - scratch.objective();
+                prop_assert!((predicted - actual).abs() < 1e-6 * state.objective().abs().max(1.0),
+                    "move {:?}: predicted {} actual {}", mv, predicted, actual);
+                state = next;
+            }
+        }
+
+        /// The sparse and dense swap evaluations choose the same move.
+        #[test]
+        fn sparse_and_dense_best_moves_agree(seed in 0u64..100_000) {
+            let inst = random_instance(seed, &shape(seed));
+            prop_assume!(inst.validate().is_ok());
+            let lists = NearLists::build(&inst, None);
+            let ctx = SwapContext::new(&inst, &lists);
+            let mut rng = task_rng(seed, 2);
+            let open = random_open(&ctx, &mut rng);
+            prop_assume!(ctx.p.is_none_or(|p| open.len() == p) && open.len() >= ctx.min_open);
+            let state = SwapState::new(&ctx, &open);
+            let a = state.best_move_via(&ctx, Some(true));
+            let b = state.best_move_via(&ctx, Some(false));
+            match (a, b) {
+                (Some((ma, pa)), Some((mb, pb))) => {
+                    prop_assert!((pa - pb).abs() < 1e-9 * pa.abs().max(1.0));
+                    prop_assert_eq!(ma, mb);
+                }
+                (a, b) => prop_assert_eq!(a.is_some(), b.is_some()),
+            }
         }
     }
 }
