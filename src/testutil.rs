@@ -51,7 +51,7 @@ pub fn random_instance(seed: u64, shape: &Shape) -> Instance {
     } else {
         Costs::Dense(DenseCosts::new(n, m, dense))
     };
-    let clients = (0..n).map(|c| Client { id: ExtId::Num(c as u64 + 1), demand: 1.0 }).collect();
+    let clients = (0..n).map(|c| Client::new(c as u64 + 1, 1.0)).collect();
     let mut facilities: Vec<Facility> = (0..m)
         .map(|f| Facility {
             id: ExtId::Num(f as u64 + 1),
@@ -61,9 +61,7 @@ pub fn random_instance(seed: u64, shape: &Shape) -> Instance {
             } else {
                 0.0
             },
-            capacity: None,
-            fixed_open: false,
-            forbidden: false,
+            ..Default::default()
         })
         .collect();
     for f in facilities.iter_mut().take(shape.fixed) {
@@ -131,4 +129,62 @@ pub fn brute_force(inst: &Instance) -> Option<(f64, Vec<usize>)> {
 /// Property-test case count: `default`, or `PROPTEST_CASES` when set (for long local runs).
 pub fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// What a random capacitated instance should contain (on top of [`Shape`]).
+#[derive(Debug, Clone, Default)]
+pub struct CapShape {
+    pub base: Shape,
+    /// Capacity as a multiple of the average load per facility (`None`: uncapacitated).
+    pub tightness: Option<f64>,
+    pub max_clients: Option<u32>,
+    pub single_source: bool,
+    /// Budget as a share of the total opening cost (`None`: no budget).
+    pub budget_share: Option<f64>,
+    /// Number of groups (facilities dealt round-robin), each needing at least one open.
+    pub groups: usize,
+    pub client_budget_cost: f64,
+}
+
+/// A random capacitated instance: integer demands 1..=9 and the extras of `shape`.
+pub fn random_cap_instance(seed: u64, shape: &CapShape) -> Instance {
+    let mut inst = random_instance(seed, &shape.base);
+    let mut rng = task_rng(seed, 1);
+    for c in &mut inst.clients {
+        c.demand = rng.random_range(1..=9) as f64;
+        c.budget_cost = shape.client_budget_cost;
+    }
+    let total: f64 = inst.clients.iter().map(|c| c.demand).sum();
+    let m = inst.n_facilities();
+    if let Some(t) = shape.tightness {
+        for f in &mut inst.facilities {
+            f.capacity = Some((t * total / m as f64 * rng.random_range(0.7..1.3)).round().max(1.0));
+        }
+    }
+    for f in &mut inst.facilities {
+        f.max_clients = shape.max_clients;
+    }
+    if let Some(share) = shape.budget_share {
+        let opening: f64 = inst.facilities.iter().map(|f| f.open_cost).sum();
+        inst.budget = Some((share * opening).round());
+    }
+    if shape.groups > 0 {
+        inst.groups = (0..shape.groups)
+            .map(|g| crate::problem::Group {
+                id: ExtId::Num(g as u64 + 1),
+                facilities: (0..m).filter(|f| f % shape.groups == g).collect(),
+                min_open: 1,
+                max_open: Some(2),
+            })
+            .collect();
+    }
+    inst.single_source = shape.single_source;
+    inst.model = if !inst.is_capacitated() {
+        Model::Uflp
+    } else if shape.single_source {
+        if inst.p.is_some() { Model::Cpmp } else { Model::Sscflp }
+    } else {
+        Model::Cflp
+    };
+    inst
 }

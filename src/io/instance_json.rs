@@ -16,6 +16,9 @@
 //! pair not listed is not allowed. Optional constraint fields: `single_source`,
 //! `budget`, `min_open`, `max_open`, `groups` (`[{"id", "facilities": [ids],
 //! "min_open", "max_open"}]`), `unserved_penalty` (per unit of demand).
+//! Facilities may also have `max_clients` (a limit on the number of clients)
+//! and `budget_cost` (what opening charges to the budget, if not `open_cost`);
+//! clients may have `budget_cost` (charged to the budget when served).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -65,6 +68,10 @@ pub struct RawFacility {
     pub open_cost: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_clients: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_cost: Option<f64>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fixed_open: bool,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -81,6 +88,12 @@ pub struct RawClient {
     pub id: ExtId,
     #[serde(default = "one")]
     pub demand: f64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub budget_cost: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -222,7 +235,8 @@ pub fn resolve(path: &Path, raw: RawInstance) -> Result<Instance, InputErrors> {
     if !problems.is_empty() {
         return problems.fail();
     }
-    let clients: Vec<Client> = raw.clients.into_iter().map(|c| Client { id: c.id, demand: c.demand }).collect();
+    let clients: Vec<Client> =
+        raw.clients.into_iter().map(|c| Client { id: c.id, demand: c.demand, budget_cost: c.budget_cost }).collect();
     let facilities: Vec<Facility> = raw
         .facilities
         .into_iter()
@@ -230,11 +244,13 @@ pub fn resolve(path: &Path, raw: RawInstance) -> Result<Instance, InputErrors> {
             id: f.id,
             open_cost: f.open_cost,
             capacity: f.capacity,
+            max_clients: f.max_clients,
+            budget_cost: f.budget_cost,
             fixed_open: f.fixed_open,
             forbidden: f.forbidden,
         })
         .collect();
-    let capacitated = facilities.iter().any(|f| f.capacity.is_some());
+    let capacitated = facilities.iter().any(|f| f.has_capacity());
     let single_source = raw.single_source.unwrap_or(true);
     let no_open_costs = facilities.iter().all(|f| f.open_cost == 0.0);
     let model = raw.model.unwrap_or(match (capacitated, single_source, raw.p.is_some() && no_open_costs) {
@@ -286,11 +302,17 @@ pub fn to_raw(inst: &Instance) -> RawInstance {
                 id: f.id.clone(),
                 open_cost: f.open_cost,
                 capacity: f.capacity,
+                max_clients: f.max_clients,
+                budget_cost: f.budget_cost,
                 fixed_open: f.fixed_open,
                 forbidden: f.forbidden,
             })
             .collect(),
-        clients: inst.clients.iter().map(|c| RawClient { id: c.id.clone(), demand: c.demand }).collect(),
+        clients: inst
+            .clients
+            .iter()
+            .map(|c| RawClient { id: c.id.clone(), demand: c.demand, budget_cost: c.budget_cost })
+            .collect(),
         costs,
         p: inst.p,
         single_source: inst.is_capacitated().then_some(inst.single_source),

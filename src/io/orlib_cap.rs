@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::tokens::{Tokens, read_text};
 use crate::error::{ErrorCode, InputError};
-use crate::problem::{Client, Costs, DenseCosts, ExtId, Facility, Instance, Model};
+use crate::problem::{Client, Costs, DenseCosts, Facility, Instance, Model};
 
 /// Reads an OR-Library capacitated warehouse file as a CFLP instance.
 /// `capacity` replaces the literal word `capacity` where the file has it.
@@ -50,19 +50,13 @@ pub fn parse(path: &Path, text: &str, capacity: Option<f64>) -> Result<Instance,
             v
         };
         let fixed = t.non_negative(&format!("the fixed cost of warehouse {i}"))?;
-        facilities.push(Facility {
-            id: ExtId::Num(i as u64),
-            open_cost: fixed,
-            capacity: Some(cap),
-            fixed_open: false,
-            forbidden: false,
-        });
+        facilities.push(Facility { capacity: Some(cap), ..Facility::new(i as u64, fixed) });
     }
     let mut clients = Vec::with_capacity(n);
     let mut values = Vec::with_capacity(n * m);
     for j in 1..=n {
         let demand = t.non_negative(&format!("the demand of customer {j}"))?;
-        clients.push(Client { id: ExtId::Num(j as u64), demand });
+        clients.push(Client::new(j as u64, demand));
         for i in 1..=m {
             values.push(t.non_negative(&format!("the cost of serving customer {j} from warehouse {i}"))?);
         }

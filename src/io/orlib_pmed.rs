@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::tokens::{Tokens, read_text};
 use crate::error::{ErrorCode, InputError};
-use crate::problem::{Client, Costs, DenseCosts, ExtId, Facility, Instance, Model};
+use crate::problem::{Client, Costs, DenseCosts, Facility, Instance, Model};
 
 /// Reads an OR-Library p-median file.
 pub fn read(path: &Path) -> Result<Instance, InputError> {
@@ -60,9 +60,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Instance, InputError> {
     }
     let values = all_pairs_shortest_paths(&adj);
     let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let clients = (1..=n as u64).map(|i| Client { id: ExtId::Num(i), demand: 1.0 }).collect();
+    let clients = (1..=n as u64).map(|i| Client::new(i, 1.0)).collect();
     let facilities = (1..=n as u64)
-        .map(|i| Facility { id: ExtId::Num(i), open_cost: 0.0, capacity: None, fixed_open: false, forbidden: false })
+        .map(|i| Facility::new(i, 0.0))
         .collect();
     let mut inst =
         Instance::new(name, Model::Pmedian, clients, facilities, Costs::Dense(DenseCosts::new(n, n, values)));

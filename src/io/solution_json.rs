@@ -55,6 +55,9 @@ pub struct SolutionDoc {
     pub unserved: Vec<ExtId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// With status `infeasible`: proven (presolve, MIP) or merely not found by the search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub infeasibility_proven: Option<bool>,
     #[serde(default)]
     pub terms: Option<Terms>,
     pub elapsed_s: f64,
@@ -88,6 +91,7 @@ impl SolutionDoc {
                 .map(|fl| fl.iter().map(|x| (inst.clients[x.client].id.clone(), fid(x.facility), x.share)).collect()),
             unserved: sol.unserved().into_iter().map(|c| inst.clients[c].id.clone()).collect(),
             reasons: out.reasons.clone(),
+            infeasibility_proven: (out.status == crate::solve::Status::Infeasible).then_some(out.infeasibility_proven),
             terms: Some(Terms {
                 opening_cost: out.evaluation.opening_cost,
                 service_cost: out.evaluation.service_cost,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::tokens::read_text;
 use crate::error::{ErrorCode, InputError, Location};
-use crate::problem::{Client, Costs, ExtId, Facility, Instance, Model, PlanarCosts, Rounding};
+use crate::problem::{Client, Costs, Facility, Instance, Model, PlanarCosts, Rounding};
 
 /// Reads a TSPLIB `EUC_2D` file; `p` is required later by the p-median model.
 pub fn read(path: &Path, rounding: Rounding) -> Result<Instance, InputError> {
@@ -138,9 +138,9 @@ pub fn parse(path: &Path, text: &str, rounding: Rounding) -> Result<Instance, In
         ));
     }
     let coords: Vec<[f64; 2]> = points.into_iter().map(|p| p.expect("all present")).collect();
-    let clients = (1..=dim as u64).map(|i| Client { id: ExtId::Num(i), demand: 1.0 }).collect();
+    let clients = (1..=dim as u64).map(|i| Client::new(i, 1.0)).collect();
     let facilities = (1..=dim as u64)
-        .map(|i| Facility { id: ExtId::Num(i), open_cost: 0.0, capacity: None, fixed_open: false, forbidden: false })
+        .map(|i| Facility::new(i, 0.0))
         .collect();
     let costs = Costs::Planar(PlanarCosts { clients: coords.clone(), facilities: coords, rounding });
     Ok(Instance::new(name, Model::Pmedian, clients, facilities, costs))

@@ -21,6 +21,9 @@ pub struct Evaluation {
     pub open_count: usize,
     /// Unserved demand in units.
     pub unserved_demand: f64,
+    /// What the solution charges to the budget: opening (budget) costs of
+    /// newly opened facilities plus budget costs of served clients.
+    pub budget_spent: f64,
 }
 
 /// One way a solution breaks the instance's rules.
@@ -35,6 +38,7 @@ pub enum Violation {
     BadShare { client: String, detail: String },
     SplitInSingleSource { client: String },
     OverCapacity { facility: String, load: f64, capacity: f64 },
+    TooManyClients { facility: String, clients: usize, limit: u32 },
     OpenCount { open: usize, rule: String },
     Group { group: String, open: usize, rule: String },
     OverBudget { spent: f64, budget: f64 },
@@ -60,13 +64,16 @@ impl fmt::Display for Violation {
             Violation::SplitInSingleSource { client } => {
                 write!(f, "client {client} is split between facilities in a single-source model")
             }
+            Violation::TooManyClients { facility, clients, limit } => {
+                write!(f, "facility {facility} serves {clients} clients, over its limit of {limit}")
+            }
             Violation::OverCapacity { facility, load, capacity } => {
                 write!(f, "facility {facility} serves {load} units of demand, over its capacity {capacity}")
             }
             Violation::OpenCount { open, rule } => write!(f, "{open} facilities are open, but {rule}"),
             Violation::Group { group, open, rule } => write!(f, "group {group} has {open} open facilities, but {rule}"),
             Violation::OverBudget { spent, budget } => {
-                write!(f, "opening costs {spent} exceed the budget {budget} by {}", spent - budget)
+                write!(f, "spending {spent} exceeds the budget {budget} by {}", spent - budget)
             }
             Violation::ObjectiveMismatch { claimed, recomputed } => {
                 write!(f, "claimed objective {claimed} but the solution's objective is {recomputed}")
@@ -109,6 +116,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         objective: 0.0,
         open_count: 0,
         unserved_demand: 0.0,
+        budget_spent: 0.0,
     };
     if sol.assignment.len() != n {
         v.push(Violation::Shape(format!("{} assignments for {n} clients", sol.assignment.len())));
@@ -126,6 +134,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         is_open[f] = true;
     }
     let mut opening_cost = 0.0;
+    let mut budget_spent = 0.0;
     for (f, fac) in inst.facilities.iter().enumerate() {
         if is_open[f] && fac.forbidden {
             v.push(Violation::OpenForbidden { facility: fid(f) });
@@ -135,11 +144,13 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         }
         if is_open[f] && !fac.fixed_open {
             opening_cost += fac.open_cost;
+            budget_spent += fac.budget_charge();
         }
     }
     // Served share and load per facility, from flows or from the assignment.
     let mut served = vec![0.0f64; n];
     let mut load = vec![0.0f64; m];
+    let mut clients_of = vec![0usize; m];
     let mut service_cost = 0.0;
     let mut serve = |c: usize, f: usize, share: f64, v: &mut Vec<Violation>| {
         if f >= m {
@@ -157,6 +168,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         }
         served[c] += share;
         load[f] += share * inst.clients[c].demand;
+        clients_of[f] += 1;
     };
     match &sol.flows {
         None => {
@@ -198,6 +210,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         if s > 1.0 + 1e-9 {
             v.push(Violation::BadShare { client: cid(c), detail: format!("served {s} times its demand") });
         }
+        budget_spent += s.min(1.0) * inst.clients[c].budget_cost;
         let missing = (1.0 - s).max(0.0);
         if missing > 1e-9 {
             match inst.unserved_penalty {
@@ -214,6 +227,11 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
             && exceeds(load[f], cap)
         {
             v.push(Violation::OverCapacity { facility: fid(f), load: load[f], capacity: cap });
+        }
+        if let Some(limit) = fac.max_clients
+            && clients_of[f] > limit as usize
+        {
+            v.push(Violation::TooManyClients { facility: fid(f), clients: clients_of[f], limit });
         }
     }
     let open_count = sol.open.len();
@@ -248,9 +266,9 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         }
     }
     if let Some(b) = inst.budget
-        && exceeds(opening_cost, b)
+        && exceeds(budget_spent, b)
     {
-        v.push(Violation::OverBudget { spent: opening_cost, budget: b });
+        v.push(Violation::OverBudget { spent: budget_spent, budget: b });
     }
     let objective = opening_cost + service_cost + unserved_cost;
     if let Some(claimed) = claimed
@@ -259,7 +277,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         v.push(Violation::ObjectiveMismatch { claimed, recomputed: objective });
     }
     CheckReport {
-        evaluation: Evaluation { opening_cost, service_cost, unserved_cost, objective, open_count, unserved_demand },
+        evaluation: Evaluation { opening_cost, service_cost, unserved_cost, objective, open_count, unserved_demand, budget_spent },
         violations: v,
     }
 }
@@ -272,15 +290,9 @@ mod tests {
 
     /// Two facilities (capacity 10, open cost 5), three clients of demand 4.
     fn base() -> Instance {
-        let clients = (1..=3).map(|i| Client { id: ExtId::Num(i), demand: 4.0 }).collect();
+        let clients = (1..=3).map(|i| Client::new(i, 4.0)).collect();
         let facilities = (1..=2)
-            .map(|i| Facility {
-                id: ExtId::Num(i),
-                open_cost: 5.0,
-                capacity: Some(10.0),
-                fixed_open: false,
-                forbidden: false,
-            })
+            .map(|i| Facility { capacity: Some(10.0), ..Facility::new(i, 5.0) })
             .collect();
         let costs = Costs::Dense(DenseCosts::new(3, 2, vec![1.0, 2.0, 3.0, f64::INFINITY, 5.0, 6.0]));
         let mut inst = Instance::new("t", Model::Sscflp, clients, facilities, costs);
@@ -386,6 +398,30 @@ mod tests {
         bad[1].share = 0.7;
         let sol = Solution { open: vec![0, 1], assignment: vec![Some(0), Some(0), Some(1)], flows: Some(bad) };
         assert_eq!(kinds(&check(&inst, &sol, None)), ["BadShare"]);
+    }
+
+    #[test]
+    fn client_limits_and_budget_costs_are_checked() {
+        let mut inst = base();
+        inst.facilities[0].max_clients = Some(1);
+        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["TooManyClients"]);
+        inst.facilities[0].max_clients = Some(2);
+        // Opening costs 5 + 5 count toward the objective, but the budget sees
+        // facility budget costs (1 each) and client budget costs (3 each).
+        for f in &mut inst.facilities {
+            f.budget_cost = Some(1.0);
+        }
+        for c in &mut inst.clients {
+            c.budget_cost = 3.0;
+        }
+        inst.budget = Some(11.0);
+        let r = check(&inst, &sol, None);
+        assert!(r.is_feasible(), "{:?}", r.violations);
+        assert_eq!(r.evaluation.budget_spent, 11.0);
+        assert_eq!(r.evaluation.opening_cost, 10.0);
+        inst.budget = Some(10.5);
+        assert_eq!(kinds(&check(&inst, &sol, None)), ["OverBudget"]);
     }
 
     #[test]

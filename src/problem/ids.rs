@@ -20,6 +20,12 @@ impl fmt::Display for ExtId {
     }
 }
 
+impl Default for ExtId {
+    fn default() -> Self {
+        ExtId::Num(0)
+    }
+}
+
 impl From<u64> for ExtId {
     fn from(n: u64) -> Self {
         ExtId::Num(n)

@@ -4,25 +4,56 @@ use super::costs::Costs;
 use super::ids::ExtId;
 
 /// A client (a demand point: a small school, a customer, a vertex).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Client {
     pub id: ExtId,
     /// Units of demand (students, goods); used against capacities.
     pub demand: f64,
+    /// Charged to the budget when the client is served (a small school's
+    /// classroom equipment); 0 for most models.
+    pub budget_cost: f64,
+}
+
+impl Client {
+    pub fn new(id: impl Into<ExtId>, demand: f64) -> Self {
+        Client { id: id.into(), demand, budget_cost: 0.0 }
+    }
 }
 
 /// A candidate facility (a hub school, a warehouse, a median).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Facility {
     pub id: ExtId,
-    /// Cost of opening it; ignored for facilities that are already open.
+    /// Cost of opening it, in the objective; ignored for facilities that are already open.
     pub open_cost: f64,
     /// Demand it can serve; `None` means unlimited.
     pub capacity: Option<f64>,
+    /// Most clients it can serve (a hub supports at most so many small schools); `None`: no limit.
+    pub max_clients: Option<u32>,
+    /// What opening it costs against the budget, when that differs from
+    /// `open_cost` (a coverage objective spends money without minimising it).
+    pub budget_cost: Option<f64>,
     /// Already open (an existing hub): stays open and costs nothing.
     pub fixed_open: bool,
     /// May never be opened.
     pub forbidden: bool,
+}
+
+impl Facility {
+    /// A candidate with an opening cost and no other rules.
+    pub fn new(id: impl Into<ExtId>, open_cost: f64) -> Self {
+        Facility { id: id.into(), open_cost, ..Default::default() }
+    }
+
+    /// What opening it charges to the budget (nothing if already open).
+    pub fn budget_charge(&self) -> f64 {
+        if self.fixed_open { 0.0 } else { self.budget_cost.unwrap_or(self.open_cost) }
+    }
+
+    /// True when a capacity of either kind limits it.
+    pub fn has_capacity(&self) -> bool {
+        self.capacity.is_some() || self.max_clients.is_some()
+    }
 }
 
 /// A group of facilities with its own limits on how many may be open
@@ -133,9 +164,9 @@ impl Instance {
         self.facilities.len()
     }
 
-    /// True when any facility has a capacity.
+    /// True when any facility has a capacity (in demand or in clients).
     pub fn is_capacitated(&self) -> bool {
-        self.facilities.iter().any(|f| f.capacity.is_some())
+        self.facilities.iter().any(|f| f.has_capacity())
     }
 
     /// True when only `p`, fixed-open and forbidden facilities constrain the
@@ -180,6 +211,9 @@ impl Instance {
             if !(c.demand.is_finite() && c.demand >= 0.0) {
                 return err(format!("client {}: demand must be a finite number ≥ 0, found {}", c.id, c.demand));
             }
+            if !(c.budget_cost.is_finite() && c.budget_cost >= 0.0) {
+                return err(format!("client {}: budget cost must be a finite number ≥ 0, found {}", c.id, c.budget_cost));
+            }
         }
         for f in &self.facilities {
             if !(f.open_cost.is_finite() && f.open_cost >= 0.0) {
@@ -192,6 +226,11 @@ impl Instance {
                 && !(cap.is_finite() && cap >= 0.0)
             {
                 return err(format!("facility {}: capacity must be a finite number ≥ 0, found {cap}", f.id));
+            }
+            if let Some(b) = f.budget_cost
+                && !(b.is_finite() && b >= 0.0)
+            {
+                return err(format!("facility {}: budget cost must be a finite number ≥ 0, found {b}", f.id));
             }
             if f.fixed_open && f.forbidden {
                 return err(format!("facility {} is both fixed open and forbidden", f.id));
@@ -225,6 +264,14 @@ impl Instance {
             && !(pen.is_finite() && pen >= 0.0)
         {
             return err(format!("the unserved penalty must be a finite number ≥ 0, found {pen}"));
+        }
+        if !self.single_source
+            && let Some(f) = self.facilities.iter().find(|f| f.max_clients.is_some())
+        {
+            return err(format!(
+                "facility {} limits its number of clients, which needs single-source assignment (a split client has no count)",
+                f.id
+            ));
         }
         if let (Some(lo), Some(hi)) = (self.min_open, self.max_open)
             && lo > hi
@@ -276,6 +323,7 @@ impl Instance {
         } else {
             for f in &mut self.facilities {
                 f.capacity = None;
+                f.max_clients = None;
             }
         }
         self.model = model;

@@ -9,7 +9,8 @@
 //!      Σ_u q_u x_ui ≤ Q_i y_i               capacitated facilities
 //!      Σ_i y_i = p,  min_open ≤ Σ_i y_i ≤ max_open
 //!      min_g ≤ Σ_(i∈g) y_i ≤ max_g          every group g
-//!      Σ_(i not yet open) f_i y_i ≤ budget
+//!      Σ_u x_ui ≤ K_i y_i                   facilities with a client limit
+//!      Σ_(i not yet open) b_i y_i + Σ_(u,i) b_u x_ui ≤ budget   (b: budget costs)
 //!      y binary; x binary when single-source and capacitated, else in [0, 1]
 //! ```
 //! Fixed-open facilities are constants 1, forbidden ones have no variable.
@@ -106,6 +107,8 @@ fn build(inst: &Instance) -> Model {
     }
     let mut links = Vec::new();
     let mut load: Vec<Expression> = vec![Expression::default(); m];
+    let mut count: Vec<Expression> = vec![Expression::default(); m];
+    let mut client_spend = Expression::default();
     for u in 0..n {
         let mut served = Expression::default();
         inst.costs.for_each_link(u, |f, c| {
@@ -120,6 +123,12 @@ fn build(inst: &Instance) -> Model {
             }
             if inst.facilities[f].capacity.is_some() {
                 load[f] += inst.clients[u].demand * x;
+            }
+            if inst.facilities[f].max_clients.is_some() {
+                count[f] += x;
+            }
+            if inst.clients[u].budget_cost > 0.0 {
+                client_spend += inst.clients[u].budget_cost * x;
             }
             links.push((u, f, x));
         });
@@ -138,6 +147,14 @@ fn build(inst: &Instance) -> Model {
             };
             let l = std::mem::take(&mut load[f]);
             constraints.push(constraint!(l <= open));
+        }
+        if let (Some(k), false) = (fac.max_clients, fac.forbidden) {
+            let open: Expression = match y[f] {
+                Some(v) => (k as f64) * v,
+                None => Expression::from(k as f64),
+            };
+            let c = std::mem::take(&mut count[f]);
+            constraints.push(constraint!(c <= open));
         }
     }
     let all = open_expr(&mut (0..m));
@@ -160,10 +177,10 @@ fn build(inst: &Instance) -> Model {
         }
     }
     if let Some(b) = inst.budget {
-        let mut spend = Expression::default();
+        let mut spend = client_spend;
         for (f, fac) in inst.facilities.iter().enumerate() {
             if let Some(v) = y[f] {
-                spend += fac.open_cost * v;
+                spend += fac.budget_charge() * v;
             }
         }
         constraints.push(constraint!(spend <= b));
@@ -260,9 +277,17 @@ fn extract(inst: &Instance, yv: &[f64], links: &[(usize, usize, Variable)], xv: 
         is_open[f] = true;
     }
     if !inst.is_capacitated() {
-        // Uncapacitated: each client to its cheapest open facility (ties: lowest index), unless leaving it unserved is cheaper.
+        // Uncapacitated: each client the MIP serves goes to its cheapest open facility
+        // (ties: lowest index); who is served stays as the MIP decided (budgets may depend on it).
+        let mut served = vec![0.0; n];
+        for (k, &(u, _, _)) in links.iter().enumerate() {
+            served[u] += xv[k];
+        }
         let assignment = (0..n)
             .map(|u| {
+                if served[u] < 0.5 {
+                    return None;
+                }
                 let mut best: Option<(f64, usize)> = None;
                 for &f in &open {
                     let c = inst.costs.cost(u, f);
@@ -270,10 +295,7 @@ fn extract(inst: &Instance, yv: &[f64], links: &[(usize, usize, Variable)], xv: 
                         best = Some((c, f));
                     }
                 }
-                match (best, inst.unserved_cost(u)) {
-                    (Some((c, _)), Some(pen)) if pen < c => None,
-                    (b, _) => b.map(|b| b.1),
-                }
+                best.map(|b| b.1)
             })
             .collect();
         return Solution::single_source(open, assignment);

@@ -5,9 +5,12 @@
 //! independent checker ([`crate::plan::check`]) before returning it.
 
 pub mod bnb;
+pub mod cap;
 pub mod lagrange;
 pub mod mip;
 pub mod nearlist;
+pub mod presolve;
+pub mod select;
 pub mod swap;
 pub mod uncap;
 pub mod vns;
@@ -119,6 +122,9 @@ pub struct SolveOutcome {
     pub stats: SolveStats,
     /// Plain-language reasons when the model is infeasible.
     pub reasons: Vec<String>,
+    /// With status `infeasible`: whether infeasibility is proven (presolve or
+    /// MIP), or only that the search found no feasible solution.
+    pub infeasibility_proven: bool,
     /// Notes on choices made (for `--solver auto`).
     pub notes: Vec<String>,
 }
@@ -171,20 +177,23 @@ pub fn solve(inst: &Instance, opts: &SolveOptions) -> Result<SolveOutcome, Solve
 }
 
 fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> Result<SolveOutcome, SolveError> {
-    let reasons = quick_infeasibility(inst);
+    let reasons = presolve::infeasibility_reasons(inst);
     if !reasons.is_empty() {
         return Ok(infeasible(inst, reasons, "presolve"));
     }
     match opts.solver {
         SolverKind::Mip => run_mip(inst, opts, deadline, Vec::new()),
         SolverKind::Heuristic | SolverKind::Auto => {
-            if !inst.is_uncapacitated_core() {
+            let mut out = if inst.is_uncapacitated_core() {
+                run_uncapacitated(inst, opts, deadline)?
+            } else if inst.single_source || !inst.is_capacitated() {
+                run_capacitated(inst, opts, deadline)?
+            } else {
                 if opts.solver == SolverKind::Auto {
-                    return run_mip(inst, opts, deadline, vec!["auto: capacities, budgets or groups → MIP".into()]);
+                    return run_mip(inst, opts, deadline, vec!["auto: multi-source capacities → MIP".into()]);
                 }
                 return Err(SolveError::Unsupported("heuristic".into()));
-            }
-            let mut out = run_uncapacitated(inst, opts, deadline)?;
+            };
             if opts.solver == SolverKind::Auto {
                 out.notes.push(format!(
                     "auto: {} on {} clients × {} facilities ({} links)",
@@ -194,20 +203,33 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
                     inst.costs.n_links()
                 ));
                 let small = inst.costs.n_links() <= AUTO_MIP_LINKS;
-                if out.status == Status::Feasible && small && deadline.is_none_or(|d| Instant::now() < d) {
+                // The MIP settles what the search left open: a gap, or a failure that proves nothing.
+                let undecided =
+                    out.status == Status::Feasible || (out.status == Status::Infeasible && !out.infeasibility_proven);
+                if undecided && small && deadline.is_none_or(|d| Instant::now() < d) {
                     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
                     let notes = out.notes.clone();
                     if let Ok(mut exact) =
                         run_mip(inst, opts, left.map(|l| Instant::now() + Duration::from_secs_f64(l)), notes)
-                        && exact.status == Status::Optimal
-                        && exact.objective() <= out.objective() + 1e-9 * out.objective().abs().max(1.0)
                     {
-                        exact.notes.push(
-                            "auto: the bound left a gap on a small instance, so the MIP proved optimality".into(),
-                        );
-                        exact.solver = format!("{}+{}", out.solver, exact.solver);
-                        exact.stats = out.stats.clone();
-                        return Ok(exact);
+                        let settles = match (exact.status, out.status) {
+                            (Status::Optimal, Status::Infeasible) => true,
+                            (Status::Optimal, _) => {
+                                exact.objective() <= out.objective() + 1e-9 * out.objective().abs().max(1.0)
+                            }
+                            (Status::Infeasible, Status::Infeasible) => exact.infeasibility_proven,
+                            _ => false,
+                        };
+                        if settles {
+                            exact.notes.push(if out.status == Status::Infeasible {
+                                "auto: the search found no feasible solution on a small instance, so the MIP decided".into()
+                            } else {
+                                "auto: the bound left a gap on a small instance, so the MIP proved optimality".into()
+                            });
+                            exact.solver = format!("{}+{}", out.solver, exact.solver);
+                            exact.stats = out.stats.clone();
+                            return Ok(exact);
+                        }
                     }
                 }
             }
@@ -247,6 +269,26 @@ fn run_uncapacitated(
         stages: r.stages,
     };
     finish(inst, solution, Some(r.lower_bound), status, "vns+lagrangian".into(), stats, Vec::new())
+}
+
+fn run_capacitated(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> Result<SolveOutcome, SolveError> {
+    let copts = cap::CapOptions { seed: opts.seed, deadline, max_stall_rounds: opts.max_stall_rounds, ..Default::default() };
+    let r = cap::solve_single_source(inst, &copts);
+    let solution = Solution::single_source(r.open, r.assignment);
+    let status = if r.proven {
+        Status::Optimal
+    } else if r.hit_deadline {
+        Status::TimeLimit
+    } else {
+        Status::Feasible
+    };
+    let stats = SolveStats {
+        vns_rounds: r.rounds,
+        lagrange_iterations: r.lagrange_iterations,
+        stages: r.stages,
+        ..Default::default()
+    };
+    finish(inst, solution, r.lower_bound, status, r.solver, stats, Vec::new())
 }
 
 fn run_mip(
@@ -292,10 +334,16 @@ fn finish(
         let unserved_only = report.violations.iter().all(|v| matches!(v, crate::plan::Violation::Unserved { .. }));
         if unserved_only {
             let mut reasons: Vec<String> = report.violations.iter().take(20).map(|v| v.to_string()).collect();
-            reasons.insert(0, "no solution found serves every client".into());
+            reasons.insert(
+                0,
+                "the search found no solution that serves every client; this is not a proof that none exists".into(),
+            );
             let mut out = infeasible(inst, reasons, &solver);
+            out.infeasibility_proven = false;
             out.solution = solution;
             out.evaluation = report.evaluation;
+            out.lower_bound = lower_bound;
+            out.stats = stats;
             return Ok(out);
         }
         let violations = report.violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; ");
@@ -313,6 +361,7 @@ fn finish(
         elapsed_s: 0.0,
         stats,
         reasons: Vec::new(),
+        infeasibility_proven: false,
         notes,
     })
 }
@@ -331,53 +380,9 @@ fn infeasible(inst: &Instance, reasons: Vec<String>, solver: &str) -> SolveOutco
         elapsed_s: 0.0,
         stats: SolveStats::default(),
         reasons,
+        infeasibility_proven: true,
         notes: Vec::new(),
     }
-}
-
-/// Reasons that make a model infeasible before any search, in plain words.
-pub fn quick_infeasibility(inst: &Instance) -> Vec<String> {
-    let mut reasons = Vec::new();
-    let allowed = inst.facilities.iter().filter(|f| !f.forbidden).count();
-    let fixed = inst.facilities.iter().filter(|f| f.fixed_open).count();
-    if let Some(p) = inst.p {
-        if p > allowed {
-            reasons.push(format!("p = {p} facilities must open, but only {allowed} are not forbidden"));
-        }
-        if p < fixed {
-            reasons.push(format!("p = {p}, but {fixed} facilities are already open and must stay open"));
-        }
-    }
-    if let Some(hi) = inst.max_open
-        && hi < fixed
-    {
-        reasons.push(format!("at most {hi} facilities may be open, but {fixed} are already open"));
-    }
-    if let Some(lo) = inst.min_open
-        && lo > allowed
-    {
-        reasons.push(format!("at least {lo} facilities must open, but only {allowed} are not forbidden"));
-    }
-    if inst.unserved_penalty.is_none() {
-        let mut stranded = Vec::new();
-        for c in 0..inst.n_clients() {
-            let mut any = false;
-            inst.costs.for_each_link(c, |f, _| any |= !inst.facilities[f].forbidden);
-            if !any {
-                stranded.push(inst.clients[c].id.to_string());
-            }
-        }
-        if !stranded.is_empty() {
-            let shown: Vec<_> = stranded.iter().take(10).cloned().collect();
-            reasons.push(format!(
-                "{} client(s) have no allowed facility at all: {}{}",
-                stranded.len(),
-                shown.join(", "),
-                if stranded.len() > 10 { ", …" } else { "" }
-            ));
-        }
-    }
-    reasons
 }
 
 #[cfg(test)]

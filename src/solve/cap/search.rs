@@ -1,0 +1,193 @@
+//! Heuristic search for single-source capacitated location: a greedy
+//! construction, then VNS over facility moves (open, close, swap) with the
+//! client local search after every shake, restarts of a round in parallel.
+
+use std::time::Instant;
+
+use rand::Rng as _;
+use rayon::prelude::*;
+
+use super::ctx::CapContext;
+use super::state::SsState;
+use crate::rng::{task_rng, Rng};
+use crate::solve::select::{Selector, NO_GROUP};
+
+/// A state with its objective, compared lexicographically by (objective, task).
+#[derive(Clone)]
+pub struct Scored {
+    pub state: SsState,
+    pub objective: f64,
+}
+
+impl Scored {
+    pub fn new(ctx: &CapContext, state: SsState) -> Scored {
+        let objective = state.objective(ctx);
+        Scored { state, objective }
+    }
+}
+
+fn group_of(ctx: &CapContext, f: usize) -> Option<usize> {
+    let g = ctx.rules.group_of[f];
+    (g != NO_GROUP).then_some(g as usize)
+}
+
+/// Whether `f` may be opened now (closed, allowed, group and count and budget room).
+pub fn can_open(ctx: &CapContext, s: &SsState, f: usize) -> bool {
+    !s.open[f]
+        && !ctx.rules.forbidden[f]
+        && s.open_count < ctx.rules.max_open
+        && group_of(ctx, f).is_none_or(|g| s.group_open[g] < ctx.rules.group_max[g])
+        && s.spent + ctx.charge[f] <= ctx.budget * (1.0 + 1e-9) + 1e-9
+}
+
+/// Whether `f` may be closed now (open, not fixed, group and count above minimum).
+pub fn can_close(ctx: &CapContext, s: &SsState, f: usize) -> bool {
+    s.open[f]
+        && !ctx.rules.fixed[f]
+        && s.open_count > ctx.rules.min_open
+        && group_of(ctx, f).is_none_or(|g| s.group_open[g] > ctx.rules.group_min[g])
+}
+
+/// Whether closing `r` and opening `i` together keeps every rule.
+pub fn can_swap(ctx: &CapContext, s: &SsState, i: usize, r: usize) -> bool {
+    if s.open[i] || ctx.rules.forbidden[i] || !s.open[r] || ctx.rules.fixed[r] {
+        return false;
+    }
+    let (gi, gr) = (group_of(ctx, i), group_of(ctx, r));
+    if gi != gr {
+        if gr.is_some_and(|g| s.group_open[g] <= ctx.rules.group_min[g]) {
+            return false;
+        }
+        if gi.is_some_and(|g| s.group_open[g] >= ctx.rules.group_max[g]) {
+            return false;
+        }
+    }
+    s.spent - ctx.charge[r] + ctx.charge[i] <= ctx.budget * (1.0 + 1e-9) + 1e-9
+}
+
+/// Greedy construction: group minimums and `min_open` (or `p`) by opening
+/// value, everyone inserted by regret, then further openings while they pay
+/// (or until `p`), then the client local search.
+pub fn construct(ctx: &CapContext) -> SsState {
+    let m = ctx.n_facilities();
+    let empty = SsState::new(ctx, &vec![false; m]);
+    let all: Vec<u32> = (0..ctx.n_clients() as u32).collect();
+    // The facilities the rules require (group minimums, min_open or p), the most
+    // valuable ones; all values positive so that nothing optional is chosen here.
+    let value: Vec<f64> = (0..m).map(|f| empty.opening_value(ctx, f)).collect();
+    let top = value.iter().cloned().fold(0.0, f64::max);
+    let rank: Vec<f64> = value.iter().map(|v| 1.0 + top - v).collect();
+    let mut open = vec![false; m];
+    let mut selector = Selector::default();
+    let mut ok = selector.select_open(&rank, &ctx.rules, &mut open).is_ok();
+    let charge = |open: &[bool]| (0..m).filter(|&f| open[f]).map(|f| ctx.charge[f]).sum::<f64>();
+    if ok && charge(&open) > ctx.budget * (1.0 + 1e-9) + 1e-9 {
+        // Over budget: the cheapest admissible set instead.
+        ok = selector.select_open(&ctx.charge, &ctx.rules, &mut open).is_ok();
+    }
+    if !ok {
+        open.fill(false);
+    }
+    let mut s = SsState::new(ctx, &open);
+    s.insert_by_regret(ctx, &all);
+    loop {
+        let need = s.open_count < ctx.rules.min_open;
+        let best = (0..m)
+            .filter(|&f| can_open(ctx, &s, f))
+            .map(|f| (s.opening_value(ctx, f), f))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+        match best {
+            Some((v, f)) if need || v > ctx.eps => s.open_and_pull(ctx, f),
+            _ => break,
+        }
+    }
+    s.insert_by_regret(ctx, &all);
+    s.local_search(ctx);
+    s
+}
+
+/// One random facility move that keeps the rules; returns false if none was found.
+fn shake(ctx: &CapContext, s: &mut SsState, rng: &mut Rng) -> bool {
+    let m = ctx.n_facilities();
+    let fixed_p = ctx.rules.min_open == ctx.rules.max_open;
+    for _ in 0..64 {
+        let kind = if fixed_p { 0 } else { rng.random_range(0..3) };
+        let a = rng.random_range(0..m);
+        let b = rng.random_range(0..m);
+        match kind {
+            1 if can_open(ctx, s, a) => {
+                s.open_and_pull(ctx, a);
+                return true;
+            }
+            2 if can_close(ctx, s, a) => {
+                s.close(ctx, a);
+                return true;
+            }
+            0 if can_swap(ctx, s, a, b) => {
+                s.close(ctx, b);
+                s.open_and_pull(ctx, a);
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+pub struct VnsSettings {
+    pub seed: u64,
+    pub tasks: usize,
+    pub kmax: usize,
+    pub max_stall_rounds: usize,
+    pub deadline: Option<Instant>,
+}
+
+/// VNS from `start`; `stop(objective)` ends it early (for example when a
+/// bound proves optimality). Returns the best state and the rounds run.
+pub fn vns(ctx: &CapContext, start: Scored, set: &VnsSettings, first_round: u64, stop: &(dyn Fn(f64) -> bool + Sync)) -> (Scored, u64, bool) {
+    let mut best = start;
+    let mut stall = 0;
+    let mut k_base = 0;
+    let mut round = first_round;
+    let mut rounds = 0;
+    let mut hit_deadline = false;
+    let all: Vec<u32> = (0..ctx.n_clients() as u32).collect();
+    while stall < set.max_stall_rounds && !stop(best.objective) {
+        if set.deadline.is_some_and(|d| Instant::now() >= d) {
+            hit_deadline = true;
+            break;
+        }
+        let inc = &best;
+        let results: Vec<Scored> = (0..set.tasks)
+            .into_par_iter()
+            .map(|t| {
+                let mut rng = task_rng(set.seed, round * set.tasks as u64 + t as u64);
+                let k = 1 + (k_base + t) % set.kmax.max(1);
+                let mut s = inc.state.clone();
+                for _ in 0..k {
+                    if !shake(ctx, &mut s, &mut rng) {
+                        break;
+                    }
+                }
+                s.insert_by_regret(ctx, &all);
+                s.local_search(ctx);
+                Scored::new(ctx, s)
+            })
+            .collect();
+        rounds += 1;
+        round += 1;
+        let cand = results.into_iter().enumerate().min_by(|a, b| a.1.objective.total_cmp(&b.1.objective).then(a.0.cmp(&b.0)));
+        match cand {
+            Some((_, c)) if c.objective < best.objective - ctx.eps => {
+                best = c;
+                stall = 0;
+                k_base = 0;
+            }
+            _ => {
+                stall += 1;
+                k_base = (k_base + set.tasks) % set.kmax.max(1);
+            }
+        }
+    }
+    (best, rounds, hit_deadline)
+}
