@@ -4,6 +4,7 @@
 mod bench;
 mod check;
 mod common;
+mod dataset;
 mod solve;
 
 use std::process::ExitCode;
@@ -42,6 +43,9 @@ enum Command {
     Check(check::CheckArgs),
     /// Run every instance of a benchmark folder against its known optimal values.
     Bench(bench::BenchArgs),
+    /// Build the real-place datasets (Aktobe, Kazakhstan) from the raw open data.
+    #[command(subcommand)]
+    Dataset(dataset::DatasetCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -50,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Solve(a) => solve::run(a),
         Command::Check(a) => check::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Dataset(c) => dataset::run(c),
     };
     match result {
         Ok(code) => code,
