@@ -5,6 +5,7 @@ mod bench;
 mod check;
 mod common;
 mod dataset;
+mod generate;
 mod solve;
 
 use std::process::ExitCode;
@@ -46,6 +47,9 @@ enum Command {
     /// Build the real-place datasets (Aktobe, Kazakhstan) from the raw open data.
     #[command(subcommand)]
     Dataset(dataset::DatasetCommand),
+    /// Generate synthetic data in the dataset schema (for benchmarks and research).
+    #[command(subcommand)]
+    Generate(generate::GenerateCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -55,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Dataset(c) => dataset::run(c),
+        Command::Generate(c) => generate::run(c),
     };
     match result {
         Ok(code) => code,
