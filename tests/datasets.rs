@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use hubplan::dataset::build::{BuildOptions, DEFAULT_SEED, DatasetName, build};
 use hubplan::dataset::generate::{GenerateOptions, generate_region, write_region};
+use hubplan::dataset::schools::{DIGITAL_ROOM_MIN_STUDENTS, HUB_MIN_STUDENTS, SMALL_MAX_STUDENTS};
 use hubplan::io::schools::{HubStatus, SchoolKind, SchoolsUse, read_schools};
 
 fn repo() -> PathBuf {
@@ -273,4 +274,51 @@ fn existing_hubs_are_marked_and_unknown_ids_refused() {
     fs::write(&ids, "id\nosm1-1\n").unwrap();
     let err = build(&opts).unwrap_err().to_string();
     assert!(err.contains("hubs.csv") && err.contains("no school `osm1-1`") && err.contains("[E-UNKNOWN-ID]"), "{err}");
+}
+
+#[test]
+fn scenario_drafts_are_valid_toml_with_the_planning_keys() {
+    let keys: &[(&str, &[&str])] = &[
+        ("data", &["schools", "roads", "districts"]),
+        (
+            "hubs",
+            &[
+                "min_per_district",
+                "max_per_district",
+                "max_new",
+                "cost_kzt",
+                "min_students",
+                "capacity_small_schools",
+                "capacity_students",
+            ],
+        ),
+        ("small_schools", &["max_students", "digital_room_min_students", "digital_room_kzt", "universal_room_kzt"]),
+        ("links", &["max_road_km", "within_district", "cost_per_km_kzt", "visits_per_year"]),
+        ("budget", &["kzt"]),
+        ("objective", &["kind", "years"]),
+        ("solver", &["kind", "time_limit_s", "seed", "threads"]),
+    ];
+    for name in ["aktobe-2025", "kazakhstan-2025"] {
+        let path = repo().join("models").join(format!("{name}.toml"));
+        let doc: toml::Table = fs::read_to_string(&path).unwrap().parse().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(doc["name"].is_str());
+        for (section, names) in keys {
+            let table = doc[*section].as_table().unwrap_or_else(|| panic!("{name}: [{section}]"));
+            for k in *names {
+                assert!(table.contains_key(*k), "{name}: {section}.{k} missing");
+            }
+            assert_eq!(table.len(), names.len(), "{name}: [{section}] has keys issue 5 does not define");
+        }
+        for k in ["schools", "roads", "districts"] {
+            let rel = doc["data"][k].as_str().unwrap();
+            assert!(path.parent().unwrap().join(rel).exists(), "{name}: data.{k} = {rel} does not exist");
+        }
+        // The small-school and candidate thresholds agree with the dataset rules.
+        assert_eq!(doc["small_schools"]["max_students"].as_integer(), Some(SMALL_MAX_STUDENTS as i64));
+        assert_eq!(doc["hubs"]["min_students"].as_integer(), Some(HUB_MIN_STUDENTS as i64));
+        assert_eq!(
+            doc["small_schools"]["digital_room_min_students"].as_integer(),
+            Some(DIGITAL_ROOM_MIN_STUDENTS as i64)
+        );
+    }
 }
