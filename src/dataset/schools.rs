@@ -475,8 +475,8 @@ pub fn place_schools(
             fallbacks += 1;
         }
     }
-    schools
-        .sort_by(|a, b| a.district.cmp(&b.district).then(a.settlement_id.cmp(&b.settlement_id)).then(a.id.cmp(&b.id)));
+    // Stable: the schools of one settlement stay in their numbering order (1, 2, …, 10).
+    schools.sort_by_key(|s| (s.district, s.settlement_id));
 
     let small: Vec<&School> = schools.iter().filter(|s| s.small).collect();
     let small_students: u64 = small.iter().map(|s| s.students as u64).sum();
