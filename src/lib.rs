@@ -14,6 +14,7 @@
 // Numeric kernels index several parallel arrays by the same position.
 #![allow(clippy::needless_range_loop)]
 
+pub mod dataset;
 pub mod error;
 pub mod fsutil;
 pub mod io;

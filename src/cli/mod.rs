@@ -4,6 +4,8 @@
 mod bench;
 mod check;
 mod common;
+mod dataset;
+mod generate;
 mod solve;
 
 use std::process::ExitCode;
@@ -42,6 +44,12 @@ enum Command {
     Check(check::CheckArgs),
     /// Run every instance of a benchmark folder against its known optimal values.
     Bench(bench::BenchArgs),
+    /// Build the real-place datasets (Aktobe, Kazakhstan) from the raw open data.
+    #[command(subcommand)]
+    Dataset(dataset::DatasetCommand),
+    /// Generate synthetic data in the dataset schema (for benchmarks and research).
+    #[command(subcommand)]
+    Generate(generate::GenerateCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -50,6 +58,8 @@ pub fn main() -> ExitCode {
         Command::Solve(a) => solve::run(a),
         Command::Check(a) => check::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Dataset(c) => dataset::run(c),
+        Command::Generate(c) => generate::run(c),
     };
     match result {
         Ok(code) => code,
