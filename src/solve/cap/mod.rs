@@ -135,22 +135,3 @@ mod tests {
         assert!(same as f64 >= 0.97 * total as f64, "optimum found on only {same}/{total}");
     }
 }
-#[cfg(test)]
-mod dbg {
-    use crate::solve::{solve, Backend, SolveOptions, SolverKind};
-    use crate::testutil::random_cap_instance;
-    #[test]
-    fn dbg_seed() {
-        let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
-        let sh = super::tests::cap_shape(seed);
-        let inst = random_cap_instance(seed, &sh);
-        eprintln!("{sh:?}");
-        for f in &inst.facilities { eprintln!("fac {:?}", f); }
-        for (u, c) in inst.clients.iter().enumerate() { let row: Vec<f64> = (0..inst.n_facilities()).map(|f| inst.costs.cost(u, f)).collect(); eprintln!("cli {} d {} b {} {:?}", c.id, c.demand, c.budget_cost, row); }
-        eprintln!("p {:?} budget {:?} pen {:?} groups {:?}", inst.p, inst.budget, inst.unserved_penalty, inst.groups);
-        let mip = solve(&inst, &SolveOptions { solver: SolverKind::Mip, backend: Backend::Microlp, threads: 1, ..Default::default() }).unwrap();
-        let heu = solve(&inst, &SolveOptions { solver: SolverKind::Heuristic, threads: 1, seed, ..Default::default() });
-        eprintln!("mip {} {:?} {:?}", mip.objective(), mip.solution.open, mip.solution.assignment);
-        match heu { Ok(h) => eprintln!("heu {} {:?} {:?} {:?}", h.objective(), h.solution.open, h.solution.assignment, h.reasons), Err(e) => eprintln!("err {e}") }
-    }
-}
