@@ -1,5 +1,5 @@
 //! `hubplan bench`: run a folder of benchmark instances against the known
-//! optimal values found there (`pmedopt.txt`, `capopt.txt`, `uncapopt.txt`),
+//! optimal values found there (`pmedopt.txt`, `capopt.txt`, `uncapopt.txt`, `pmedcapopt.txt`),
 //! or, without known values, report the gap to hubplan's own bound.
 
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ pub struct BenchArgs {
     /// Folder with instances and (optionally) a known-values file.
     #[arg(long)]
     pub suite: PathBuf,
-    /// Known-values file (default: every pmedopt.txt / capopt.txt / uncapopt.txt in the folder).
+    /// Known-values file (default: every pmedopt.txt, uncapopt.txt, capopt.txt, pmedcapopt.txt in the folder).
     #[arg(long)]
     pub known: Option<PathBuf>,
     /// Model for --known or for folders without known values.
@@ -93,9 +93,12 @@ fn jobs(a: &BenchArgs) -> anyhow::Result<Vec<Job>> {
         let model = a.model.context("--known needs --model to say how to read the instances")?;
         known_files.push((k.clone(), model));
     } else {
-        for (file, model) in
-            [("pmedopt.txt", Model::Pmedian), ("uncapopt.txt", Model::Uflp), ("capopt.txt", Model::Cflp)]
-        {
+        for (file, model) in [
+            ("pmedopt.txt", Model::Pmedian),
+            ("uncapopt.txt", Model::Uflp),
+            ("capopt.txt", Model::Cflp),
+            ("pmedcapopt.txt", Model::Cpmp),
+        ] {
             let p = a.suite.join(file);
             if p.is_file() && a.model.is_none_or(|m| m == model) {
                 known_files.push((p, model));

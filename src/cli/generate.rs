@@ -1,4 +1,5 @@
-//! `hubplan generate region`: write a synthetic region in the dataset schema.
+//! `hubplan generate`: synthetic data — a region in the dataset schema
+//! (`region`), or a capacitated location instance in hubplan's JSON (`instance`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +13,39 @@ use hubplan::dataset::generate::{GenerateOptions, generate_region, write_region}
 pub enum GenerateCommand {
     /// A synthetic region: clustered settlements, Voronoi districts, schools, hub candidates, proxy roads.
     Region(RegionArgs),
+    /// A capacitated location instance (hubplan JSON): clustered clients, grouped
+    /// candidates, sparse links, capacities and a budget (see `problem::generate`).
+    Instance(InstanceArgs),
+}
+
+#[derive(Args)]
+pub struct InstanceArgs {
+    #[arg(long, default_value_t = 2000)]
+    pub clients: usize,
+    #[arg(long, default_value_t = 200)]
+    pub facilities: usize,
+    #[arg(long, default_value_t = 20)]
+    pub groups: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Split demand between facilities (multi-source) instead of single-source.
+    #[arg(long)]
+    pub multi_source: bool,
+    /// Capacity relative to a fair share of demand.
+    #[arg(long, default_value_t = 1.3)]
+    pub tightness: f64,
+    /// Budget relative to the expected opening cost; 0 for no budget.
+    #[arg(long, default_value_t = 1.0)]
+    pub budget_share: f64,
+    /// Link radius in km.
+    #[arg(long, default_value_t = 150.0)]
+    pub radius_km: f64,
+    /// Cost per unit of demand left unserved (default: every client must be served).
+    #[arg(long)]
+    pub unserved_penalty: Option<f64>,
+    /// Output JSON file (written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Args)]
@@ -32,6 +66,36 @@ pub struct RegionArgs {
 
 pub fn run(cmd: GenerateCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        GenerateCommand::Instance(a) => {
+            use hubplan::problem::generate::{InstanceFamily, generate_instance};
+            let family = InstanceFamily {
+                clients: a.clients,
+                facilities: a.facilities,
+                groups: a.groups,
+                seed: a.seed,
+                single_source: !a.multi_source,
+                tightness: a.tightness,
+                budget_share: (a.budget_share > 0.0).then_some(a.budget_share),
+                radius_km: a.radius_km,
+                unserved_penalty: a.unserved_penalty,
+                ..Default::default()
+            };
+            let inst = generate_instance(&family);
+            let json = serde_json::to_string(&hubplan::io::instance_json::to_raw(&inst))?;
+            hubplan::fsutil::write_atomic(&a.out, json.as_bytes())
+                .with_context(|| format!("cannot write {}", a.out.display()))?;
+            println!(
+                "{}: {} clients, {} facilities, {} groups, {} links, budget {} -> {}",
+                inst.name,
+                inst.n_clients(),
+                inst.n_facilities(),
+                inst.groups.len(),
+                inst.costs.n_links(),
+                inst.budget.map(|b| b.to_string()).unwrap_or_else(|| "none".into()),
+                a.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         GenerateCommand::Region(a) => {
             let start = Instant::now();
             let districts = a.districts.unwrap_or_else(|| (a.schools / 31).max(1));

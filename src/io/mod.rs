@@ -1,10 +1,12 @@
 //! Readers: every input format is read, validated and resolved here into the
 //! engine's own types. Nothing downstream sees raw file content.
 
+pub mod holmberg;
 pub mod instance_json;
 pub mod known_values;
 pub mod orlib_cap;
 pub mod orlib_pmed;
+pub mod orlib_pmedcap;
 pub mod schools;
 pub mod solution_json;
 pub mod tokens;
@@ -23,6 +25,10 @@ pub enum Format {
     OrlibPmed,
     /// OR-Library capacitated warehouse location (`cap41`…`cap134`, `capa`…`capc`).
     OrlibCap,
+    /// OR-Library capacitated p-median (`pmedcap1`, Osman & Christofides).
+    OrlibPmedcap,
+    /// Holmberg et al. single-source CFLP (`p1`…`p71`).
+    Holmberg,
     /// TSPLIB `EUC_2D` point set, read as p-median.
     Tsplib,
     /// hubplan's own instance JSON.
@@ -34,6 +40,8 @@ impl Format {
         match self {
             Format::OrlibPmed => "orlib-pmed",
             Format::OrlibCap => "orlib-cap",
+            Format::OrlibPmedcap => "orlib-pmedcap",
+            Format::Holmberg => "holmberg",
             Format::Tsplib => "tsplib",
             Format::Json => "json",
         }
@@ -46,10 +54,14 @@ impl Format {
             Some(Format::Tsplib)
         } else if name.ends_with(".json") {
             Some(Format::Json)
+        } else if name.starts_with("pmedcap") {
+            Some(Format::OrlibPmedcap)
         } else if name.starts_with("pmed") {
             Some(Format::OrlibPmed)
         } else if name.starts_with("cap") {
             Some(Format::OrlibCap)
+        } else if name.len() >= 2 && name.starts_with('p') && name[1..].chars().all(|c| c.is_ascii_digit()) {
+            Some(Format::Holmberg)
         } else {
             None
         }
@@ -60,6 +72,8 @@ impl Format {
         match self {
             Format::OrlibPmed | Format::Tsplib => Some(Model::Pmedian),
             Format::OrlibCap => Some(Model::Cflp),
+            Format::OrlibPmedcap => Some(Model::Cpmp),
+            Format::Holmberg => Some(Model::Sscflp),
             Format::Json => None,
         }
     }
@@ -106,6 +120,8 @@ pub fn read_instance(path: &Path, opts: &ReadOptions) -> Result<Instance, InputE
             let capacity = opts.capacity.or(if uncap { Some(f64::MAX) } else { None });
             orlib_cap::read(path, capacity)?
         }
+        Format::OrlibPmedcap => orlib_pmedcap::read(path)?.0,
+        Format::Holmberg => holmberg::read(path)?,
         Format::Tsplib => tsplib::read(path, opts.rounding)?,
         Format::Json => instance_json::read(path)?,
     };

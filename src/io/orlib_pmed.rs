@@ -61,9 +61,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Instance, InputError> {
     let values = all_pairs_shortest_paths(&adj);
     let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let clients = (1..=n as u64).map(|i| Client::new(i, 1.0)).collect();
-    let facilities = (1..=n as u64)
-        .map(|i| Facility::new(i, 0.0))
-        .collect();
+    let facilities = (1..=n as u64).map(|i| Facility::new(i, 0.0)).collect();
     let mut inst =
         Instance::new(name, Model::Pmedian, clients, facilities, Costs::Dense(DenseCosts::new(n, n, values)));
     inst.p = Some(p);

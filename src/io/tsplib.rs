@@ -139,9 +139,7 @@ pub fn parse(path: &Path, text: &str, rounding: Rounding) -> Result<Instance, In
     }
     let coords: Vec<[f64; 2]> = points.into_iter().map(|p| p.expect("all present")).collect();
     let clients = (1..=dim as u64).map(|i| Client::new(i, 1.0)).collect();
-    let facilities = (1..=dim as u64)
-        .map(|i| Facility::new(i, 0.0))
-        .collect();
+    let facilities = (1..=dim as u64).map(|i| Facility::new(i, 0.0)).collect();
     let costs = Costs::Planar(PlanarCosts { clients: coords.clone(), facilities: coords, rounding });
     Ok(Instance::new(name, Model::Pmedian, clients, facilities, costs))
 }

@@ -277,7 +277,15 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         v.push(Violation::ObjectiveMismatch { claimed, recomputed: objective });
     }
     CheckReport {
-        evaluation: Evaluation { opening_cost, service_cost, unserved_cost, objective, open_count, unserved_demand, budget_spent },
+        evaluation: Evaluation {
+            opening_cost,
+            service_cost,
+            unserved_cost,
+            objective,
+            open_count,
+            unserved_demand,
+            budget_spent,
+        },
         violations: v,
     }
 }
@@ -291,9 +299,7 @@ mod tests {
     /// Two facilities (capacity 10, open cost 5), three clients of demand 4.
     fn base() -> Instance {
         let clients = (1..=3).map(|i| Client::new(i, 4.0)).collect();
-        let facilities = (1..=2)
-            .map(|i| Facility { capacity: Some(10.0), ..Facility::new(i, 5.0) })
-            .collect();
+        let facilities = (1..=2).map(|i| Facility { capacity: Some(10.0), ..Facility::new(i, 5.0) }).collect();
         let costs = Costs::Dense(DenseCosts::new(3, 2, vec![1.0, 2.0, 3.0, f64::INFINITY, 5.0, 6.0]));
         let mut inst = Instance::new("t", Model::Sscflp, clients, facilities, costs);
         inst.single_source = true;

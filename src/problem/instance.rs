@@ -212,7 +212,10 @@ impl Instance {
                 return err(format!("client {}: demand must be a finite number ≥ 0, found {}", c.id, c.demand));
             }
             if !(c.budget_cost.is_finite() && c.budget_cost >= 0.0) {
-                return err(format!("client {}: budget cost must be a finite number ≥ 0, found {}", c.id, c.budget_cost));
+                return err(format!(
+                    "client {}: budget cost must be a finite number ≥ 0, found {}",
+                    c.id, c.budget_cost
+                ));
             }
         }
         for f in &self.facilities {

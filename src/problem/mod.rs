@@ -2,6 +2,7 @@
 //! CFLP, single-source CFLP, capacitated p-median, hub planning).
 
 pub mod costs;
+pub mod generate;
 pub mod ids;
 pub mod instance;
 

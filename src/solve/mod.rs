@@ -6,6 +6,7 @@
 
 pub mod bnb;
 pub mod cap;
+pub mod knapsack;
 pub mod lagrange;
 pub mod mip;
 pub mod nearlist;
@@ -222,7 +223,8 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
                         };
                         if settles {
                             exact.notes.push(if out.status == Status::Infeasible {
-                                "auto: the search found no feasible solution on a small instance, so the MIP decided".into()
+                                "auto: the search found no feasible solution on a small instance, so the MIP decided"
+                                    .into()
                             } else {
                                 "auto: the bound left a gap on a small instance, so the MIP proved optimality".into()
                             });
@@ -271,8 +273,13 @@ fn run_uncapacitated(
     finish(inst, solution, Some(r.lower_bound), status, "vns+lagrangian".into(), stats, Vec::new())
 }
 
-fn run_capacitated(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> Result<SolveOutcome, SolveError> {
-    let copts = cap::CapOptions { seed: opts.seed, deadline, max_stall_rounds: opts.max_stall_rounds, ..Default::default() };
+fn run_capacitated(
+    inst: &Instance,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<SolveOutcome, SolveError> {
+    let copts =
+        cap::CapOptions { seed: opts.seed, deadline, max_stall_rounds: opts.max_stall_rounds, ..Default::default() };
     let r = cap::solve_single_source(inst, &copts);
     let solution = Solution::single_source(r.open, r.assignment);
     let status = if r.proven {

@@ -14,7 +14,11 @@ fn num(v: f64) -> String {
 
 fn list(ids: &[String]) -> String {
     let shown: Vec<&str> = ids.iter().take(10).map(|s| s.as_str()).collect();
-    format!("{}{}", shown.join(", "), if ids.len() > 10 { format!(", … ({} in all)", ids.len()) } else { String::new() })
+    format!(
+        "{}{}",
+        shown.join(", "),
+        if ids.len() > 10 { format!(", … ({} in all)", ids.len()) } else { String::new() }
+    )
 }
 
 /// Every reason found why no solution can satisfy `inst`.
@@ -67,11 +71,20 @@ pub fn infeasibility_reasons(inst: &Instance) -> Vec<String> {
             let need = cheapest + serving;
             if need > budget * (1.0 + 1e-9) + 1e-9 {
                 let what = if serving > 0.0 {
-                    format!("the cheapest opening set the rules allow costs {} and serving every client {} more", num(cheapest), num(serving))
+                    format!(
+                        "the cheapest opening set the rules allow costs {} and serving every client {} more",
+                        num(cheapest),
+                        num(serving)
+                    )
                 } else {
                     format!("the cheapest opening set the rules allow costs {}", num(cheapest))
                 };
-                reasons.push(format!("{what}: {} in all, over the budget of {} by {}", num(need), num(budget), num(need - budget)));
+                reasons.push(format!(
+                    "{what}: {} in all, over the budget of {} by {}",
+                    num(need),
+                    num(budget),
+                    num(need - budget)
+                ));
             }
         }
     }
@@ -100,7 +113,12 @@ pub fn infeasibility_reasons(inst: &Instance) -> Vec<String> {
         if !any {
             stranded.push(inst.clients[c].id.to_string());
         } else if inst.single_source && !fits {
-            too_big.push(format!("{} (demand {}, largest capacity {})", inst.clients[c].id, num(inst.clients[c].demand), num(largest)));
+            too_big.push(format!(
+                "{} (demand {}, largest capacity {})",
+                inst.clients[c].id,
+                num(inst.clients[c].demand),
+                num(largest)
+            ));
         }
     }
     if !stranded.is_empty() {
@@ -152,8 +170,12 @@ mod tests {
 
     fn inst() -> Instance {
         let clients = vec![Client::new(1, 4.0), Client::new(2, 7.0)];
-        let facilities = vec![Facility { capacity: Some(5.0), ..Facility::new("A", 10.0) }, Facility { capacity: Some(5.0), ..Facility::new("B", 20.0) }];
-        let mut i = Instance::new("t", Model::Sscflp, clients, facilities, Costs::Dense(DenseCosts::new(2, 2, vec![1.0; 4])));
+        let facilities = vec![
+            Facility { capacity: Some(5.0), ..Facility::new("A", 10.0) },
+            Facility { capacity: Some(5.0), ..Facility::new("B", 20.0) },
+        ];
+        let mut i =
+            Instance::new("t", Model::Sscflp, clients, facilities, Costs::Dense(DenseCosts::new(2, 2, vec![1.0; 4])));
         i.single_source = true;
         i
     }

@@ -52,7 +52,10 @@ impl OpenRules {
             }
         }
         let (group_min, group_max) = if groups_exact {
-            (inst.groups.iter().map(|g| g.min_open).collect(), inst.groups.iter().map(|g| g.max_open.unwrap_or(m)).collect())
+            (
+                inst.groups.iter().map(|g| g.min_open).collect(),
+                inst.groups.iter().map(|g| g.max_open.unwrap_or(m)).collect(),
+            )
         } else {
             group_of.fill(NO_GROUP);
             (Vec::new(), Vec::new())
@@ -186,7 +189,7 @@ impl Selector {
 mod tests {
     use super::*;
     use crate::rng::task_rng;
-    use proptest::prelude::{prop_assert, prop_assert_eq, proptest, ProptestConfig};
+    use proptest::prelude::{ProptestConfig, prop_assert, prop_assert_eq, proptest};
     use rand::Rng as _;
 
     fn brute(values: &[f64], rules: &OpenRules) -> Option<f64> {

@@ -84,7 +84,8 @@ impl<'a> CapContext<'a> {
         let transposed: Vec<(u32, u32, f64)> = triples.iter().map(|&(u, f, c)| (f, u, c)).collect();
         let client_links = Links::build(n, triples);
         let facility_links = Links::build(m, transposed);
-        let open_cost: Vec<f64> = inst.facilities.iter().map(|f| if f.fixed_open { 0.0 } else { f.open_cost }).collect();
+        let open_cost: Vec<f64> =
+            inst.facilities.iter().map(|f| if f.fixed_open { 0.0 } else { f.open_cost }).collect();
         let charge: Vec<f64> = inst.facilities.iter().map(|f| f.budget_charge()).collect();
         let mut big = 1.0 + open_cost.iter().sum::<f64>();
         for u in 0..n {

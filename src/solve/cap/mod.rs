@@ -2,17 +2,20 @@
 //! planning) and multi-source (CFLP), with budgets, groups and penalties.
 
 pub mod ctx;
+pub mod lagrange;
 pub mod search;
 pub mod state;
 
 use std::time::Instant;
 
 use ctx::CapContext;
-use search::{construct, vns, Scored, VnsSettings};
+use search::{Scored, VnsSettings, construct, vns};
 use state::NONE;
 
 use crate::problem::Instance;
+use crate::solve::lagrange::proves_optimal as lagrange_proves;
 use crate::solve::uncap::Stages;
+use lagrange::CapLagrangian;
 
 /// Effort settings of the capacitated heuristic.
 #[derive(Debug, Clone)]
@@ -21,11 +24,22 @@ pub struct CapOptions {
     pub deadline: Option<Instant>,
     pub tasks: usize,
     pub max_stall_rounds: usize,
+    /// Subgradient iterations of the first bound phase.
+    pub lagrange_iterations: usize,
+    /// Exact facility-move evaluations per local descent in VNS.
+    pub facility_evaluations: usize,
 }
 
 impl Default for CapOptions {
     fn default() -> Self {
-        CapOptions { seed: 1, deadline: None, tasks: 8, max_stall_rounds: 40 }
+        CapOptions {
+            seed: 1,
+            deadline: None,
+            tasks: 8,
+            max_stall_rounds: 40,
+            lagrange_iterations: 600,
+            facility_evaluations: 200,
+        }
     }
 }
 
@@ -42,32 +56,198 @@ pub struct CapResult {
     pub stages: Vec<(String, f64)>,
 }
 
-/// The single-source pipeline: construction, then VNS over facility moves.
+/// Cost data are whole numbers, so the optimum is too (bounds may be rounded up).
+fn integral(inst: &Instance) -> bool {
+    inst.costs.all_integral()
+        && inst.facilities.iter().all(|f| f.open_cost.fract() == 0.0)
+        && inst.unserved_penalty.is_none_or(|p| inst.clients.iter().all(|c| (p * c.demand).fract() == 0.0))
+}
+
+/// The Lagrangian heuristic: open the relaxed open set (closing the least
+/// valuable facilities if it breaks the budget), give each client the
+/// cheapest open facility whose knapsack chose it, insert the rest by regret,
+/// then the client local search.
+pub fn lagrangian_heuristic(ctx: &CapContext, lag: &CapLagrangian) -> Option<Scored> {
+    let m = ctx.n_facilities();
+    let mut s = state::SsState::new(ctx, &lag.open);
+    if s.spent > ctx.budget * (1.0 + 1e-9) + 1e-9 {
+        let mut order: Vec<usize> = (0..m).filter(|&f| s.open[f]).collect();
+        order.sort_by(|&a, &b| lag.rho[b].total_cmp(&lag.rho[a]).then(a.cmp(&b)));
+        for f in order {
+            if s.spent <= ctx.budget * (1.0 + 1e-9) + 1e-9 {
+                break;
+            }
+            if search::can_close(ctx, &s, f) {
+                s.set_open(ctx, f, false);
+            }
+        }
+        if s.spent > ctx.budget * (1.0 + 1e-9) + 1e-9 {
+            return None;
+        }
+    }
+    let n = ctx.n_clients();
+    let mut offers: Vec<(f64, u32, u32)> = Vec::new();
+    for f in 0..m {
+        if s.open[f] {
+            for &(u, _) in &lag.picks[f].clients {
+                offers.push((ctx.cost(u as usize, f), u, f as u32));
+            }
+        }
+    }
+    offers.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (c, u, f) in offers {
+        let u = u as usize;
+        if s.assign[u] == NONE && c < ctx.unserved[u] && s.fits(ctx, u, f as usize) {
+            s.set(ctx, u, Some(f as usize));
+        }
+    }
+    let all: Vec<u32> = (0..n as u32).collect();
+    s.insert_by_regret(ctx, &all);
+    s.local_search(ctx);
+    Some(Scored::new(ctx, s))
+}
+
+/// Improves the assignment of `s`'s open set: a Lagrangian relaxation with
+/// that open set fixed (only the assignment relaxed), repairing its
+/// knapsack picks at every iteration.
+pub fn polish(ctx: &CapContext, s: &Scored, deadline: Option<Instant>) -> Option<Scored> {
+    let lambda0: Vec<f64> = (0..ctx.n_clients()).map(|u| s.state.client_cost(ctx, u)).collect();
+    let mut lag = CapLagrangian::new(ctx, lambda0).restricted_to(&s.state.open);
+    let mut best: Option<Scored> = None;
+    let mut ub = s.objective;
+    let mut tried: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let mut visit = |lag: &CapLagrangian, _: usize| -> Option<f64> {
+        if !tried.insert(lag.fingerprint()) {
+            return None;
+        }
+        let cand = lagrangian_heuristic(ctx, lag)?;
+        let bar = best.as_ref().map_or(s.objective, |b| b.objective);
+        if cand.objective < bar - ctx.eps {
+            best = Some(cand);
+        }
+        Some(best.as_ref().map_or(s.objective, |b| b.objective))
+    };
+    lag.run(ctx, &mut ub, false, 150, deadline, &mut visit);
+    best
+}
+
+/// A start from the uncapacitated relaxation: solve the same model without
+/// capacities (fast swap local search and a short VNS), then assign by
+/// regret with capacities. Only when groups and budgets are absent (the
+/// uncapacitated engine does not know them).
+fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> Option<Scored> {
+    if !inst.groups.is_empty() || inst.budget.is_some() {
+        return None;
+    }
+    let mut relaxed = inst.clone();
+    for f in &mut relaxed.facilities {
+        f.capacity = None;
+        f.max_clients = None;
+    }
+    let uopts = crate::solve::uncap::UncapOptions {
+        seed: opts.seed,
+        deadline: opts.deadline,
+        max_stall_rounds: 10,
+        max_nodes: 0,
+        max_bnb_work: 0,
+        lagrange_iterations: 0,
+        ..Default::default()
+    };
+    let r = crate::solve::uncap::solve_uncapacitated(&relaxed, &uopts);
+    let mut open = vec![false; ctx.n_facilities()];
+    for &f in &r.open {
+        open[f] = true;
+    }
+    if !ctx.rules.admits(&open) {
+        return None;
+    }
+    let mut s = state::SsState::new(ctx, &open);
+    let all: Vec<u32> = (0..ctx.n_clients() as u32).collect();
+    s.insert_by_regret(ctx, &all);
+    s.local_search(ctx);
+    Some(Scored::new(ctx, s))
+}
+
+/// The single-source pipeline: construction, Lagrangian bound with the
+/// Lagrangian heuristic, VNS over facility moves, and more bound iterations
+/// toward the improved objective.
 pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
     let mut stages = Stages::start();
     let ctx = CapContext::new(inst);
-    let start = Scored::new(&ctx, construct(&ctx));
+    let integral = integral(inst);
+    let mut best = Scored::new(&ctx, construct(&ctx));
+    if let Some(seeded) = uncapacitated_seed(inst, &ctx, opts)
+        && seeded.objective < best.objective - ctx.eps
+    {
+        best = seeded;
+    }
     stages.mark("construction");
+    let lambda0: Vec<f64> = (0..ctx.n_clients())
+        .map(|u| {
+            let (_, cs) = ctx.client_links.of(u);
+            best.state.client_cost(&ctx, u).min(cs.last().copied().unwrap_or(0.0)).min(ctx.unserved[u])
+        })
+        .collect();
+    let mut lag = lagrange::CapLagrangian::new(&ctx, lambda0);
+    let mut ub = best.objective;
+    let mut tried: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let mut heuristic_runs = 0;
+    let mut visit = |lag: &lagrange::CapLagrangian, it: usize| -> Option<f64> {
+        // Every relaxed open set is tried once (early iterations every time, later every fifth).
+        if it > 20 && !it.is_multiple_of(5) {
+            return None;
+        }
+        if !tried.insert(lag.fingerprint()) {
+            return None;
+        }
+        heuristic_runs += 1;
+        let cand = lagrangian_heuristic(&ctx, lag)?;
+        if cand.objective < best.objective - ctx.eps {
+            best = cand;
+        }
+        Some(best.objective)
+    };
+    lag.run(&ctx, &mut ub, integral, opts.lagrange_iterations, opts.deadline, &mut visit);
+    stages.mark("lagrangian bound + heuristic");
     let settings = VnsSettings {
         seed: opts.seed,
         tasks: opts.tasks,
-        kmax: start.state.open_count.clamp(1, 6),
+        kmax: best.state.open_count.clamp(1, 6),
         max_stall_rounds: opts.max_stall_rounds,
         deadline: opts.deadline,
+        facility_evaluations: opts.facility_evaluations,
     };
-    let (best, rounds, hit_deadline) = vns(&ctx, start, &settings, 0, &|_| false);
+    let bound = lag.best_bound;
+    let done = move |obj: f64| lagrange_proves(bound, obj, integral);
+    let (found, rounds, hit_deadline) = vns(&ctx, best.clone(), &settings, 0, &done);
+    if found.objective < best.objective - ctx.eps {
+        best = found;
+    }
     stages.mark("vns");
+    if let Some(better) = polish(&ctx, &best, opts.deadline) {
+        best = better;
+    }
+    stages.mark("assignment polish");
+    if !lagrange_proves(lag.best_bound, best.objective, integral) && !hit_deadline {
+        lag.reheat();
+        let mut ub = best.objective;
+        let mut none = |_: &lagrange::CapLagrangian, _: usize| None;
+        lag.run(&ctx, &mut ub, integral, opts.lagrange_iterations / 2, opts.deadline, &mut none);
+        stages.mark("lagrangian bound (resumed)");
+    }
+    let objective = best.state.objective(&ctx);
+    let lower_bound = lag.best_bound.is_finite().then_some(lag.best_bound.min(objective));
     let s = &best.state;
     CapResult {
         open: (0..s.open.len()).filter(|&f| s.open[f]).collect(),
         assignment: s.assign.iter().map(|&a| (a != NONE).then_some(a as usize)).collect(),
-        objective: best.objective,
-        lower_bound: None,
-        proven: false,
-        hit_deadline,
+        objective,
+        lower_bound,
+        proven: lower_bound.is_some_and(|lb| lagrange_proves(lb, objective, integral)),
+        hit_deadline: hit_deadline || opts.deadline.is_some_and(|d| Instant::now() >= d),
         rounds,
-        lagrange_iterations: 0,
-        solver: "cap-vns".into(),
+        lagrange_iterations: lag.iterations,
+        solver: "cap-lagrangian+vns".into(),
         stages: stages.done,
     }
 }
@@ -75,8 +255,8 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
 #[cfg(test)]
 mod tests {
     use crate::rng::task_rng;
-    use crate::solve::{solve, Backend, SolveOptions, SolverKind, Status};
-    use crate::testutil::{random_cap_instance, CapShape, Shape};
+    use crate::solve::{Backend, SolveOptions, SolverKind, Status, solve};
+    use crate::testutil::{CapShape, Shape, random_cap_instance};
     use rand::Rng as _;
 
     pub fn cap_shape(seed: u64) -> CapShape {
@@ -114,17 +294,33 @@ mod tests {
             if inst.validate().is_err() {
                 continue;
             }
-            let mip = solve(&inst, &SolveOptions { solver: SolverKind::Mip, backend: Backend::Microlp, threads: 1, ..Default::default() }).unwrap();
-            let heu = solve(&inst, &SolveOptions { solver: SolverKind::Heuristic, threads: 1, seed, ..Default::default() }).unwrap();
+            let mip = solve(
+                &inst,
+                &SolveOptions { solver: SolverKind::Mip, backend: Backend::Microlp, threads: 1, ..Default::default() },
+            )
+            .unwrap();
+            let heu =
+                solve(&inst, &SolveOptions { solver: SolverKind::Heuristic, threads: 1, seed, ..Default::default() })
+                    .unwrap();
             if mip.status == Status::Infeasible {
-                assert_eq!(heu.status, Status::Infeasible, "seed {seed}: heuristic found {} on an infeasible model", heu.objective());
+                assert_eq!(
+                    heu.status,
+                    Status::Infeasible,
+                    "seed {seed}: heuristic found {} on an infeasible model",
+                    heu.objective()
+                );
                 infeasible_agree += 1;
                 continue;
             }
             assert_eq!(mip.status, Status::Optimal);
             total += 1;
             assert!(heu.status != Status::Infeasible, "seed {seed}: heuristic found nothing, MIP {}", mip.objective());
-            assert!(heu.objective() >= mip.objective() - 1e-6, "seed {seed}: heuristic {} below optimum {}", heu.objective(), mip.objective());
+            assert!(
+                heu.objective() >= mip.objective() - 1e-6,
+                "seed {seed}: heuristic {} below optimum {}",
+                heu.objective(),
+                mip.objective()
+            );
             if heu.objective() <= mip.objective() + 1e-6 {
                 same += 1;
             } else {

@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use super::ctx::CapContext;
 use super::state::SsState;
-use crate::rng::{task_rng, Rng};
-use crate::solve::select::{Selector, NO_GROUP};
+use crate::rng::{Rng, task_rng};
+use crate::solve::select::{NO_GROUP, Selector};
 
 /// A state with its objective, compared lexicographically by (objective, task).
 #[derive(Clone)]
@@ -124,8 +124,9 @@ fn shake(ctx: &CapContext, s: &mut SsState, rng: &mut Rng) -> bool {
                 return true;
             }
             0 if can_swap(ctx, s, a, b) => {
-                s.close(ctx, b);
+                // Open first, so the new facility can take the closing one's clients.
                 s.open_and_pull(ctx, a);
+                s.close(ctx, b);
                 return true;
             }
             _ => {}
@@ -134,24 +135,125 @@ fn shake(ctx: &CapContext, s: &mut SsState, rng: &mut Rng) -> bool {
     false
 }
 
+/// Candidate facilities to swap with each facility: those that are cheap for
+/// its cheapest clients (a stand-in for "nearby" that needs no coordinates).
+pub fn neighbour_facilities(ctx: &CapContext, k: usize) -> Vec<Vec<u32>> {
+    (0..ctx.n_facilities())
+        .map(|r| {
+            let mut score: std::collections::HashMap<u32, f64> = std::collections::HashMap::new();
+            let (us, _) = ctx.facility_links.of(r);
+            for &u in us.iter().take(20) {
+                let (fs, cs) = ctx.client_links.of(u as usize);
+                for (rank, (&f, _)) in fs.iter().zip(cs).take(6).enumerate() {
+                    if f as usize != r && !ctx.rules.forbidden[f as usize] {
+                        *score.entry(f).or_insert(0.0) += 1.0 / (1.0 + rank as f64);
+                    }
+                }
+            }
+            let mut v: Vec<(f64, u32)> = score.into_iter().map(|(f, s)| (s, f)).collect();
+            v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            v.into_iter().take(k).map(|x| x.1).collect()
+        })
+        .collect()
+}
+
+/// Facility local search: swaps of an open facility with one of its
+/// neighbours (and, when the count is free, additions and closures), each
+/// evaluated exactly — move, re-insert, client local search — taking the
+/// first improvement, until none improves or `max_evaluations` is spent.
+pub fn facility_search(ctx: &CapContext, start: Scored, neighbours: &[Vec<u32>], max_evaluations: usize) -> Scored {
+    let mut best = start;
+    let mut evaluations = 0;
+    let free_count = ctx.rules.min_open != ctx.rules.max_open;
+    'improve: loop {
+        let open: Vec<usize> = (0..ctx.n_facilities()).filter(|&f| best.state.open[f]).collect();
+        for &r in &open {
+            if ctx.rules.fixed[r] {
+                continue;
+            }
+            let mut tries: Vec<Option<usize>> = neighbours[r].iter().map(|&i| Some(i as usize)).collect();
+            if free_count {
+                tries.push(None);
+            }
+            for i in tries {
+                if evaluations >= max_evaluations {
+                    break 'improve;
+                }
+                let mut s = best.state.clone();
+                s.take_touched();
+                match i {
+                    Some(i) if can_swap(ctx, &s, i, r) => {
+                        s.open_and_pull(ctx, i);
+                        s.close(ctx, r);
+                    }
+                    None if can_close(ctx, &s, r) => s.close(ctx, r),
+                    _ => continue,
+                }
+                evaluations += 1;
+                s.repair_around_changes(ctx);
+                let cand = Scored::new(ctx, s);
+                if cand.objective < best.objective - ctx.eps {
+                    best = cand;
+                    continue 'improve;
+                }
+            }
+        }
+        if free_count {
+            for i in 0..ctx.n_facilities() {
+                if evaluations >= max_evaluations {
+                    break 'improve;
+                }
+                if !can_open(ctx, &best.state, i) || best.state.opening_value(ctx, i) <= ctx.eps {
+                    continue;
+                }
+                let mut s = best.state.clone();
+                s.take_touched();
+                s.open_and_pull(ctx, i);
+                evaluations += 1;
+                s.repair_around_changes(ctx);
+                let cand = Scored::new(ctx, s);
+                if cand.objective < best.objective - ctx.eps {
+                    best = cand;
+                    continue 'improve;
+                }
+            }
+        }
+        break;
+    }
+    best
+}
+
 pub struct VnsSettings {
     pub seed: u64,
     pub tasks: usize,
     pub kmax: usize,
     pub max_stall_rounds: usize,
     pub deadline: Option<Instant>,
+    /// Exact facility-move evaluations per descent (0: client local search only).
+    pub facility_evaluations: usize,
 }
 
 /// VNS from `start`; `stop(objective)` ends it early (for example when a
 /// bound proves optimality). Returns the best state and the rounds run.
-pub fn vns(ctx: &CapContext, start: Scored, set: &VnsSettings, first_round: u64, stop: &(dyn Fn(f64) -> bool + Sync)) -> (Scored, u64, bool) {
-    let mut best = start;
+pub fn vns(
+    ctx: &CapContext,
+    start: Scored,
+    set: &VnsSettings,
+    first_round: u64,
+    stop: &(dyn Fn(f64) -> bool + Sync),
+) -> (Scored, u64, bool) {
+    let neighbours =
+        if set.facility_evaluations > 0 { neighbour_facilities(ctx, 8) } else { vec![Vec::new(); ctx.n_facilities()] };
+    let mut best = if set.facility_evaluations > 0 {
+        facility_search(ctx, start, &neighbours, set.facility_evaluations)
+    } else {
+        start
+    };
     let mut stall = 0;
     let mut k_base = 0;
     let mut round = first_round;
     let mut rounds = 0;
     let mut hit_deadline = false;
-    let all: Vec<u32> = (0..ctx.n_clients() as u32).collect();
     while stall < set.max_stall_rounds && !stop(best.objective) {
         if set.deadline.is_some_and(|d| Instant::now() >= d) {
             hit_deadline = true;
@@ -164,19 +266,25 @@ pub fn vns(ctx: &CapContext, start: Scored, set: &VnsSettings, first_round: u64,
                 let mut rng = task_rng(set.seed, round * set.tasks as u64 + t as u64);
                 let k = 1 + (k_base + t) % set.kmax.max(1);
                 let mut s = inc.state.clone();
+                s.take_touched();
                 for _ in 0..k {
                     if !shake(ctx, &mut s, &mut rng) {
                         break;
                     }
                 }
-                s.insert_by_regret(ctx, &all);
-                s.local_search(ctx);
-                Scored::new(ctx, s)
+                s.repair_around_changes(ctx);
+                let scored = Scored::new(ctx, s);
+                if set.facility_evaluations > 0 {
+                    facility_search(ctx, scored, &neighbours, set.facility_evaluations)
+                } else {
+                    scored
+                }
             })
             .collect();
         rounds += 1;
         round += 1;
-        let cand = results.into_iter().enumerate().min_by(|a, b| a.1.objective.total_cmp(&b.1.objective).then(a.0.cmp(&b.0)));
+        let cand =
+            results.into_iter().enumerate().min_by(|a, b| a.1.objective.total_cmp(&b.1.objective).then(a.0.cmp(&b.0)));
         match cand {
             Some((_, c)) if c.objective < best.objective - ctx.eps => {
                 best = c;

@@ -6,12 +6,15 @@
 //! few good options are placed before capacity runs out (the regret
 //! heuristic of Martello & Toth for the generalized assignment problem, as
 //! used for single-source location by Delmaire, Díaz, Fernández & Ortega,
-//! INFOR 37 (1999) 194–225). The local search moves single clients (shift)
-//! and exchanges pairs of clients between facilities (swap), both also to and
-//! from "unserved".
+//! INFOR 37 (1999) 194–225). The local search moves single clients (shift),
+//! exchanges pairs of clients between facilities (swap), and pushes a client
+//! into a full facility by moving one of its clients on (an ejection chain of
+//! length two); every move may also go to or from "unserved". It is driven by
+//! a queue of clients whose surroundings changed, so that after a facility
+//! move only the affected part of the solution is searched again.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use super::ctx::CapContext;
 
@@ -28,10 +31,19 @@ pub struct SsState {
     pub spent: f64,
     pub open_count: usize,
     pub group_open: Vec<usize>,
+    /// Clients of each facility, and the unserved ones (position of each client in its list).
+    members: Vec<Vec<u32>>,
+    unserved: Vec<u32>,
+    pos: Vec<u32>,
+    /// Clients whose assignment changed since the log was last taken.
+    touched: Vec<u32>,
 }
 
 /// Slack for floating comparisons of loads and budgets.
 const FIT: f64 = 1e-9;
+
+/// Partners considered for swaps and ejections: each client's cheapest links.
+const NEAR: usize = 16;
 
 #[derive(PartialEq)]
 struct Regret(f64, u32);
@@ -48,6 +60,11 @@ impl Ord for Regret {
     }
 }
 
+#[inline]
+fn within(load: f64, cap: f64) -> bool {
+    load <= cap * (1.0 + FIT) + FIT
+}
+
 impl SsState {
     /// All clients unserved, `open` open (fixed facilities are added).
     pub fn new(ctx: &CapContext, open: &[bool]) -> SsState {
@@ -60,6 +77,10 @@ impl SsState {
             spent: 0.0,
             open_count: 0,
             group_open: vec![0; ctx.rules.group_min.len()],
+            members: vec![Vec::new(); m],
+            unserved: (0..n as u32).collect(),
+            pos: (0..n as u32).collect(),
+            touched: Vec::new(),
         };
         for f in 0..m {
             if open[f] || ctx.rules.fixed[f] {
@@ -110,45 +131,74 @@ impl SsState {
 
     /// Number of clients unserved although they must be served.
     pub fn stranded(&self, ctx: &CapContext) -> usize {
-        if ctx.must_serve { self.assign.iter().filter(|&&a| a == NONE).count() } else { 0 }
+        if ctx.must_serve { self.unserved.len() } else { 0 }
+    }
+
+    /// The clients of `f` now.
+    pub fn members(&self, f: usize) -> &[u32] {
+        &self.members[f]
+    }
+
+    /// The unserved clients now.
+    pub fn unserved_clients(&self) -> &[u32] {
+        &self.unserved
+    }
+
+    /// Takes the log of clients whose assignment changed.
+    pub fn take_touched(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.touched)
     }
 
     /// Whether `u` (not at `f` now) would fit at open facility `f`.
     #[inline]
     pub fn fits(&self, ctx: &CapContext, u: usize, f: usize) -> bool {
         self.open[f]
-            && self.load[f] + ctx.demand[u] <= ctx.capacity[f] * (1.0 + FIT) + FIT
+            && within(self.load[f] + ctx.demand[u], ctx.capacity[f])
             && self.count[f] < ctx.max_clients[f]
-            && (self.assign[u] != NONE || self.spent + ctx.client_charge[u] <= ctx.budget * (1.0 + FIT) + FIT)
+            && (self.assign[u] != NONE || within(self.spent + ctx.client_charge[u], ctx.budget))
     }
 
-    /// Moves `u` to `to` (`None`: unserved), updating loads and budget use.
+    fn list_of(&mut self, a: u32) -> &mut Vec<u32> {
+        if a == NONE { &mut self.unserved } else { &mut self.members[a as usize] }
+    }
+
+    /// Moves `u` to `to` (`None`: unserved), updating loads, lists and budget use.
     pub fn set(&mut self, ctx: &CapContext, u: usize, to: Option<usize>) {
         let from = self.assign[u];
+        let target = to.map_or(NONE, |g| g as u32);
+        if from == target {
+            return;
+        }
+        // Out of the old list.
+        let p = self.pos[u] as usize;
+        let list = self.list_of(from);
+        list.swap_remove(p);
+        if p < list.len() {
+            let moved = list[p] as usize;
+            self.pos[moved] = p as u32;
+        }
         if from != NONE {
             let f = from as usize;
             self.load[f] -= ctx.demand[u];
             self.count[f] -= 1;
-        } else if to.is_some() {
+        } else {
             self.spent += ctx.client_charge[u];
         }
-        match to {
-            Some(g) => {
-                self.load[g] += ctx.demand[u];
-                self.count[g] += 1;
-                self.assign[u] = g as u32;
-            }
-            None => {
-                if from != NONE {
-                    self.spent -= ctx.client_charge[u];
-                }
-                self.assign[u] = NONE;
-            }
+        if target != NONE {
+            let g = target as usize;
+            self.load[g] += ctx.demand[u];
+            self.count[g] += 1;
+        } else {
+            self.spent -= ctx.client_charge[u];
         }
+        self.assign[u] = target;
+        let list = self.list_of(target);
+        list.push(u as u32);
+        self.pos[u] = (list.len() - 1) as u32;
+        self.touched.push(u as u32);
     }
 
-    /// Best and second-best feasible option of `u` (unserved counts as one),
-    /// ignoring its current facility's own load.
+    /// Best and second-best feasible option of `u` (unserved counts as one).
     fn options(&self, ctx: &CapContext, u: usize) -> ((f64, u32), f64) {
         let mut best = (ctx.unserved[u], NONE);
         let mut second = f64::INFINITY;
@@ -172,7 +222,7 @@ impl SsState {
         (best, second)
     }
 
-    /// Assigns the unserved clients in `clients` by decreasing regret.
+    /// Assigns the unserved clients among `clients` by decreasing regret.
     pub fn insert_by_regret(&mut self, ctx: &CapContext, clients: &[u32]) {
         let mut heap = BinaryHeap::with_capacity(clients.len());
         for &u in clients {
@@ -196,27 +246,81 @@ impl SsState {
         }
     }
 
-    /// Shift and swap moves until none improves. Returns the objective change.
+    /// Assigns every unserved client by regret.
+    pub fn insert_unserved(&mut self, ctx: &CapContext) {
+        let pending = self.unserved.clone();
+        self.insert_by_regret(ctx, &pending);
+    }
+
+    /// Local search over every client. Returns the objective change (a saving).
     pub fn local_search(&mut self, ctx: &CapContext) -> f64 {
-        let mut total = 0.0;
-        loop {
-            let mut gained = 0.0;
-            for u in 0..self.assign.len() {
-                gained += self.best_shift(ctx, u);
-            }
-            for u in 0..self.assign.len() {
-                gained += self.best_swap(ctx, u);
-            }
-            if gained <= ctx.eps {
-                for u in 0..self.assign.len() {
-                    gained += self.best_ejection(ctx, u);
-                }
-            }
-            total += gained;
-            if gained <= ctx.eps {
-                return total;
+        let all: Vec<u32> = (0..self.assign.len() as u32).collect();
+        self.descend(ctx, &all)
+    }
+
+    /// Local search driven by a queue that starts with `seeds`: a client whose
+    /// move improves the solution puts the clients of the facilities it
+    /// touched (and the unserved ones) back in the queue.
+    pub fn descend(&mut self, ctx: &CapContext, seeds: &[u32]) -> f64 {
+        let n = self.assign.len();
+        let mut queued = vec![false; n];
+        let mut queue = VecDeque::with_capacity(seeds.len());
+        for &u in seeds {
+            if !queued[u as usize] {
+                queued[u as usize] = true;
+                queue.push_back(u);
             }
         }
+        let mut total = 0.0;
+        let mut facilities = [NONE; 3];
+        while let Some(u) = queue.pop_front() {
+            let u = u as usize;
+            queued[u] = false;
+            let saving = self.improve(ctx, u, &mut facilities);
+            if saving <= 0.0 {
+                continue;
+            }
+            total += saving;
+            let mut push = |v: u32, queue: &mut VecDeque<u32>| {
+                if !queued[v as usize] {
+                    queued[v as usize] = true;
+                    queue.push_back(v);
+                }
+            };
+            push(u as u32, &mut queue);
+            for &f in &facilities {
+                if f != NONE {
+                    for &v in &self.members[f as usize] {
+                        push(v, &mut queue);
+                    }
+                }
+            }
+            for &v in &self.unserved {
+                push(v, &mut queue);
+            }
+        }
+        total
+    }
+
+    /// The first improving move for `u` among shift, swap and ejection;
+    /// returns the saving and the facilities it touched.
+    fn improve(&mut self, ctx: &CapContext, u: usize, touched: &mut [u32; 3]) -> f64 {
+        *touched = [NONE; 3];
+        let before = self.assign[u];
+        let s = self.best_shift(ctx, u);
+        if s > 0.0 {
+            *touched = [before, self.assign[u], NONE];
+            return s;
+        }
+        if let Some((s, f, g)) = self.best_swap(ctx, u) {
+            *touched = [f, g, NONE];
+            return s;
+        }
+        if let Some((s, g, h)) = self.best_ejection(ctx, u) {
+            *touched = [before, g, h];
+            return s;
+        }
+        0.0
     }
 
     /// Moves `u` to its best feasible option if that is cheaper; returns the saving.
@@ -245,112 +349,95 @@ impl SsState {
         now - best.0
     }
 
-    /// Exchanges `u` with a client `v` of another facility (or an unserved
-    /// client taking `u`'s place) when that is cheaper; returns the saving.
-    fn best_swap(&mut self, ctx: &CapContext, u: usize) -> f64 {
+    /// Exchanges `u` (at f) with a client `v` of one of its near facilities g,
+    /// or lets an unserved client take `u`'s place; returns (saving, f, g).
+    fn best_swap(&mut self, ctx: &CapContext, u: usize) -> Option<(f64, u32, u32)> {
         let f = self.assign[u];
         if f == NONE {
-            return 0.0;
+            return None;
         }
         let f = f as usize;
         let cu_f = ctx.cost(u, f);
-        let mut best: Option<(f64, usize)> = None;
+        let mut best: Option<(f64, u32)> = None;
         let (gs, cgs) = ctx.client_links.of(u);
-        for (&g, &cu_g) in gs.iter().zip(cgs) {
+        for (&g, &cu_g) in gs.iter().zip(cgs).take(NEAR) {
             let g = g as usize;
             if g == f || !self.open[g] {
                 continue;
             }
-            // Clients v at g that may move to f.
-            let (vs, cvf) = ctx.facility_links.of(f);
-            for (&v, &cv_f) in vs.iter().zip(cvf) {
+            for &v in &self.members[g] {
                 let v = v as usize;
-                if self.assign[v] != g as u32 {
+                let cv_f = ctx.cost(v, f);
+                if !cv_f.is_finite() {
                     continue;
                 }
-                let cv_g = ctx.cost(v, g);
-                let delta = cu_g + cv_f - cu_f - cv_g;
+                let delta = cu_g + cv_f - cu_f - ctx.cost(v, g);
                 if delta >= best.map_or(-ctx.eps, |b| b.0) {
                     continue;
                 }
                 let (du, dv) = (ctx.demand[u], ctx.demand[v]);
-                let fits_f = self.load[f] - du + dv <= ctx.capacity[f] * (1.0 + FIT) + FIT;
-                let fits_g = self.load[g] - dv + du <= ctx.capacity[g] * (1.0 + FIT) + FIT;
-                if fits_f && fits_g {
-                    best = Some((delta, v));
+                if within(self.load[f] - du + dv, ctx.capacity[f]) && within(self.load[g] - dv + du, ctx.capacity[g]) {
+                    best = Some((delta, v as u32));
                 }
             }
         }
         // An unserved client v takes u's place at f; u becomes unserved.
-        if !ctx.must_serve || ctx.unserved[u] > 0.0 {
-            let (vs, cvf) = ctx.facility_links.of(f);
-            for (&v, &cv_f) in vs.iter().zip(cvf) {
-                let v = v as usize;
-                if self.assign[v] != NONE || v == u {
-                    continue;
-                }
-                let delta = cv_f + ctx.unserved[u] - cu_f - ctx.unserved[v];
-                if delta >= best.map_or(-ctx.eps, |b| b.0) {
-                    continue;
-                }
-                let fits = self.load[f] - ctx.demand[u] + ctx.demand[v] <= ctx.capacity[f] * (1.0 + FIT) + FIT;
-                let budget = self.spent - ctx.client_charge[u] + ctx.client_charge[v] <= ctx.budget * (1.0 + FIT) + FIT;
-                if fits && budget {
-                    best = Some((delta, v + self.assign.len()));
-                }
+        for &v in &self.unserved {
+            let v = v as usize;
+            let cv_f = ctx.cost(v, f);
+            if !cv_f.is_finite() {
+                continue;
+            }
+            let delta = cv_f + ctx.unserved[u] - cu_f - ctx.unserved[v];
+            if delta >= best.map_or(-ctx.eps, |b| b.0) {
+                continue;
+            }
+            let fits = within(self.load[f] - ctx.demand[u] + ctx.demand[v], ctx.capacity[f]);
+            let budget = within(self.spent - ctx.client_charge[u] + ctx.client_charge[v], ctx.budget);
+            if fits && budget {
+                best = Some((delta, v as u32 | (1 << 31)));
             }
         }
-        let Some((delta, v)) = best else { return 0.0 };
-        let n = self.assign.len();
-        if v >= n {
-            let v = v - n;
+        let (delta, tagged) = best?;
+        let v = (tagged & !(1 << 31)) as usize;
+        if tagged & (1 << 31) != 0 {
             self.set(ctx, u, None);
             self.set(ctx, v, Some(f));
+            Some((-delta, f as u32, NONE))
         } else {
             let g = self.assign[v] as usize;
-            // Through "unserved" would touch the budget; move directly instead.
-            self.load[f] += ctx.demand[v] - ctx.demand[u];
-            self.load[g] += ctx.demand[u] - ctx.demand[v];
-            self.assign[u] = g as u32;
-            self.assign[v] = f as u32;
+            // Through "unserved" the budget would be touched; it nets to zero.
+            self.set(ctx, v, None);
+            self.set(ctx, u, Some(g));
+            self.set(ctx, v, Some(f));
+            Some((-delta, f as u32, g as u32))
         }
-        -delta
     }
 
     /// Ejection chain of length two: `u` moves into an open facility `g` where
     /// it does not fit, pushing one client `v` of `g` to another facility `h`
-    /// (or out, when that is allowed) — the move that shift and swap miss on
-    /// tightly packed facilities. Returns the saving.
-    fn best_ejection(&mut self, ctx: &CapContext, u: usize) -> f64 {
+    /// (or out, when that is allowed). Returns (saving, g, h).
+    fn best_ejection(&mut self, ctx: &CapContext, u: usize) -> Option<(f64, u32, u32)> {
         let cur = self.assign[u];
         let cu_now = self.client_cost(ctx, u);
         let from = (cur != NONE).then_some(cur as usize);
-        // (saving, g, v, h) with h = NONE for "v left unserved".
+        let budget_u = if from.is_none() { ctx.client_charge[u] } else { 0.0 };
         let mut best: Option<(f64, usize, usize, u32)> = None;
         let (gs, cgs) = ctx.client_links.of(u);
-        for (&g, &cu_g) in gs.iter().zip(cgs) {
+        for (&g, &cu_g) in gs.iter().zip(cgs).take(NEAR) {
             let g = g as usize;
-            if Some(g) == from || !self.open[g] || cu_g >= cu_now - ctx.eps {
+            if Some(g) == from || !self.open[g] || cu_g >= cu_now - ctx.eps || self.fits(ctx, u, g) {
                 continue;
             }
-            if self.fits(ctx, u, g) {
-                continue; // a plain shift, handled elsewhere
-            }
             let gain_u = cu_now - cu_g;
-            let (vs, cvg) = ctx.facility_links.of(g);
-            for (&v, &cv_g) in vs.iter().zip(cvg) {
+            for &v in &self.members[g] {
                 let v = v as usize;
-                if v == u || self.assign[v] != g as u32 {
+                if v == u || !within(self.load[g] - ctx.demand[v] + ctx.demand[u], ctx.capacity[g]) {
                     continue;
                 }
-                // u fits at g once v leaves?
-                if self.load[g] - ctx.demand[v] + ctx.demand[u] > ctx.capacity[g] * (1.0 + FIT) + FIT {
-                    continue;
-                }
-                let budget_u = if from.is_none() { ctx.client_charge[u] } else { 0.0 };
-                // v to another open facility h.
+                let cv_g = ctx.cost(v, g);
                 let (hs, cvh) = ctx.client_links.of(v);
-                for (&h, &cv_h) in hs.iter().zip(cvh) {
+                for (&h, &cv_h) in hs.iter().zip(cvh).take(NEAR) {
                     let h = h as usize;
                     let saving = gain_u + cv_g - cv_h;
                     if saving <= best.map_or(ctx.eps, |b| b.0) {
@@ -361,39 +448,35 @@ impl SsState {
                     }
                     let freed = if Some(h) == from { ctx.demand[u] } else { 0.0 };
                     let freed_count = u32::from(Some(h) == from);
-                    let fits_h = self.load[h] - freed + ctx.demand[v] <= ctx.capacity[h] * (1.0 + FIT) + FIT
-                        && self.count[h] - freed_count < ctx.max_clients[h];
-                    let budget_ok = self.spent + budget_u <= ctx.budget * (1.0 + FIT) + FIT;
-                    if fits_h && budget_ok {
+                    if within(self.load[h] - freed + ctx.demand[v], ctx.capacity[h])
+                        && self.count[h] - freed_count < ctx.max_clients[h]
+                        && within(self.spent + budget_u, ctx.budget)
+                    {
                         best = Some((saving, g, v, h as u32));
                         break;
                     }
                 }
-                // v out.
                 if !ctx.must_serve {
                     let saving = gain_u + cv_g - ctx.unserved[v];
-                    let budget_ok = self.spent + budget_u - ctx.client_charge[v] <= ctx.budget * (1.0 + FIT) + FIT;
-                    if saving > best.map_or(ctx.eps, |b| b.0) && budget_ok {
+                    if saving > best.map_or(ctx.eps, |b| b.0)
+                        && within(self.spent + budget_u - ctx.client_charge[v], ctx.budget)
+                    {
                         best = Some((saving, g, v, NONE));
                     }
                 }
             }
         }
-        let Some((saving, g, v, h)) = best else { return 0.0 };
+        let (saving, g, v, h) = best?;
         self.set(ctx, v, (h != NONE).then_some(h as usize));
         self.set(ctx, u, Some(g));
-        saving
+        Some((saving, g as u32, h))
     }
 
     /// Closes `f` and re-inserts its clients by regret.
     pub fn close(&mut self, ctx: &CapContext, f: usize) {
-        let mut moved = Vec::new();
-        let (vs, _) = ctx.facility_links.of(f);
-        for &v in vs {
-            if self.assign[v as usize] == f as u32 {
-                self.set(ctx, v as usize, None);
-                moved.push(v);
-            }
+        let moved = self.members[f].clone();
+        for &v in &moved {
+            self.set(ctx, v as usize, None);
         }
         self.set_open(ctx, f, false);
         self.insert_by_regret(ctx, &moved);
@@ -403,8 +486,12 @@ impl SsState {
     pub fn open_and_pull(&mut self, ctx: &CapContext, f: usize) {
         self.set_open(ctx, f, true);
         let (vs, cs) = ctx.facility_links.of(f);
-        let mut gains: Vec<(f64, u32)> =
-            vs.iter().zip(cs).map(|(&v, &c)| (self.client_cost(ctx, v as usize) - c, v)).filter(|g| g.0 > ctx.eps).collect();
+        let mut gains: Vec<(f64, u32)> = vs
+            .iter()
+            .zip(cs)
+            .map(|(&v, &c)| (self.client_cost(ctx, v as usize) - c, v))
+            .filter(|g| g.0 > ctx.eps)
+            .collect();
         gains.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         for (_, v) in gains {
             if self.fits(ctx, v as usize, f) {
@@ -426,12 +513,31 @@ impl SsState {
         gains.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let (mut load, mut count, mut total) = (0.0, 0u32, 0.0);
         for (g, v) in gains {
-            if count < ctx.max_clients[f] && load + ctx.demand[v] <= ctx.capacity[f] * (1.0 + FIT) + FIT {
+            if count < ctx.max_clients[f] && within(load + ctx.demand[v], ctx.capacity[f]) {
                 load += ctx.demand[v];
                 count += 1;
                 total += g;
             }
         }
         total - ctx.open_cost[f]
+    }
+
+    /// After a facility move: assign the unserved by regret, then search
+    /// again around every client the move touched and their facilities.
+    pub fn repair_around_changes(&mut self, ctx: &CapContext) {
+        self.insert_unserved(ctx);
+        let touched = self.take_touched();
+        let mut seeds: Vec<u32> = touched.clone();
+        let mut seen_facility = vec![false; self.open.len()];
+        for &u in &touched {
+            let a = self.assign[u as usize];
+            if a != NONE && !seen_facility[a as usize] {
+                seen_facility[a as usize] = true;
+                seeds.extend_from_slice(&self.members[a as usize]);
+            }
+        }
+        seeds.extend_from_slice(&self.unserved);
+        self.descend(ctx, &seeds);
+        self.touched.clear();
     }
 }

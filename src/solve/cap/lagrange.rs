@@ -1,0 +1,249 @@
+//! Lagrangian relaxation for capacitated location, single- and multi-source,
+//! with budgets, groups and penalties.
+//!
+//! Relaxing "each client is served once" (multipliers λᵤ) and the budget
+//! (multiplier μ ≥ 0) separates the problem by facility: facility `i`
+//! chooses the clients worth serving — a knapsack over its allowed clients
+//! with profits λᵤ − cᵤᵢ − μ·bᵤ, weights dᵤ, its capacity and client limit
+//! (0-1 for single-source, fractional for multi-source) — and is worth
+//! ρᵢ = fᵢ + μ·bᵢ − knapsack(i). The open set then minimises Σ ρᵢ under the
+//! structural rules (exact, see [`crate::solve::select`]), and
+//!
+//! L(λ, μ) = Σᵤ λᵤ + Σᵤ min(0, Uᵤ − λᵤ) + Σ_{i open} ρᵢ − μ·B ≤ optimum.
+//!
+//! With 0-1 knapsacks the bound is stronger than the LP relaxation (the
+//! subproblem lacks the integrality property). The multipliers follow the
+//! subgradient method with Polyak steps. References: J. E. Beasley, "An
+//! algorithm for solving large capacitated warehouse location problems",
+//! EJOR 33 (1988) 314–325 (the CFLP relaxation); K. Holmberg, M. Rönnqvist,
+//! D. Yuan, EJOR 113 (1999) 544–559 (single sourcing); L. A. N. Lorena and
+//! E. L. F. Senne, Computers & OR 31 (2004) 863–876 (capacitated p-median).
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::ctx::CapContext;
+use crate::solve::knapsack::{Item, knapsack_01, knapsack_fractional};
+use crate::solve::lagrange::proves_optimal;
+use crate::solve::select::{OpenRules, Selector};
+
+/// Knapsack search nodes per facility and iteration before settling for the
+/// LP bound (the relaxation stays valid: an upper bound on the knapsack is used).
+const KNAPSACK_NODES: usize = 20_000;
+
+/// One facility's part of the relaxed solution.
+#[derive(Clone, Default)]
+pub struct Pick {
+    /// Upper bound on the knapsack value (what the bound uses).
+    pub value: f64,
+    /// Chosen clients and their shares (1 for single-source).
+    pub clients: Vec<(u32, f64)>,
+}
+
+pub struct CapLagrangian {
+    lambda: Vec<f64>,
+    mu: f64,
+    pub best_bound: f64,
+    pub best_lambda: Vec<f64>,
+    pub best_mu: f64,
+    pi: f64,
+    stall: usize,
+    patience: usize,
+    pub iterations: usize,
+    /// The relaxed solution of the latest evaluation.
+    pub open: Vec<bool>,
+    pub picks: Vec<Pick>,
+    pub rho: Vec<f64>,
+    grad: Vec<f64>,
+    grad_mu: f64,
+    selector: Selector,
+    /// The open-set rules (the model's, or a restriction to one open set).
+    rules: OpenRules,
+}
+
+impl CapLagrangian {
+    /// Starts from multipliers `lambda0` (for example each client's cost in a
+    /// known solution).
+    pub fn new(ctx: &CapContext, lambda0: Vec<f64>) -> CapLagrangian {
+        let (n, m) = (ctx.n_clients(), ctx.n_facilities());
+        CapLagrangian {
+            lambda: lambda0.clone(),
+            mu: 0.0,
+            best_bound: f64::NEG_INFINITY,
+            best_lambda: lambda0,
+            best_mu: 0.0,
+            pi: 2.0,
+            stall: 0,
+            patience: 30,
+            iterations: 0,
+            open: vec![false; m],
+            picks: vec![Pick::default(); m],
+            rho: vec![0.0; m],
+            grad: vec![0.0; n],
+            grad_mu: 0.0,
+            selector: Selector::default(),
+            rules: ctx.rules.clone(),
+        }
+    }
+
+    /// Fixes the open set to `open` (everything else closed): the relaxation of
+    /// the assignment alone, whose picks guide the repair of that open set.
+    pub fn restricted_to(mut self, open: &[bool]) -> Self {
+        for f in 0..open.len() {
+            self.rules.fixed[f] = open[f];
+            self.rules.forbidden[f] = !open[f];
+        }
+        let k = open.iter().filter(|&&o| o).count();
+        self.rules.min_open = k;
+        self.rules.max_open = k;
+        self.rules.group_min.iter_mut().for_each(|g| *g = 0);
+        self.rules.group_max.iter_mut().for_each(|g| *g = usize::MAX);
+        self
+    }
+
+    /// A fingerprint of the relaxed solution (open set and picks), to avoid
+    /// repairing the same relaxed solution twice.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for f in 0..self.open.len() {
+            if self.open[f] {
+                f.hash(&mut h);
+                for &(u, s) in &self.picks[f].clients {
+                    u.hash(&mut h);
+                    s.to_bits().hash(&mut h);
+                }
+            }
+        }
+        h.finish()
+    }
+
+    pub fn converged(&self) -> bool {
+        self.pi < 1e-4
+    }
+
+    pub fn reheat(&mut self) {
+        self.pi = self.pi.max(0.5);
+        self.stall = 0;
+    }
+
+    /// Runs subgradient steps toward `upper_bound`; after each evaluation
+    /// `visit(self)` may build a primal solution from the relaxed one.
+    /// Returns the best bound.
+    pub fn run(
+        &mut self,
+        ctx: &CapContext,
+        upper_bound: &mut f64,
+        integral: bool,
+        max_iterations: usize,
+        deadline: Option<Instant>,
+        visit: &mut dyn FnMut(&CapLagrangian, usize) -> Option<f64>,
+    ) -> f64 {
+        let budgeted = ctx.budget.is_finite();
+        for _ in 0..max_iterations {
+            if self.converged() || proves_optimal(self.best_bound, *upper_bound, integral) {
+                break;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            let Some(value) = self.evaluate(ctx) else { break };
+            self.iterations += 1;
+            if value > self.best_bound + 1e-12 * value.abs().max(1.0) {
+                self.best_bound = value;
+                self.best_lambda.clone_from(&self.lambda);
+                self.best_mu = self.mu;
+                self.stall = 0;
+            } else {
+                self.stall += 1;
+                if self.stall >= self.patience {
+                    self.pi *= 0.5;
+                    self.stall = 0;
+                }
+            }
+            if let Some(ub) = visit(self, self.iterations) {
+                *upper_bound = upper_bound.min(ub);
+            }
+            let mut norm2: f64 = self.grad.iter().map(|g| g * g).sum();
+            if budgeted {
+                norm2 += self.grad_mu * self.grad_mu;
+            }
+            if norm2 == 0.0 {
+                self.pi = 0.0;
+                break;
+            }
+            let target = upper_bound.max(value + 1e-9 * value.abs().max(1.0));
+            if !target.is_finite() {
+                break;
+            }
+            let step = self.pi * (target - value) / norm2;
+            for (l, g) in self.lambda.iter_mut().zip(&self.grad) {
+                *l = (*l + step * g).max(0.0);
+            }
+            if budgeted {
+                self.mu = (self.mu + step * self.grad_mu).max(0.0);
+            }
+        }
+        self.best_bound
+    }
+
+    /// L(λ, μ) at the current multipliers, with the relaxed solution and the
+    /// subgradient; `None` when no open set satisfies the rules.
+    fn evaluate(&mut self, ctx: &CapContext) -> Option<f64> {
+        let (n, m) = (ctx.n_clients(), ctx.n_facilities());
+        let (lambda, mu, rules) = (&self.lambda, self.mu, &self.rules);
+        self.picks.par_iter_mut().enumerate().for_each(|(f, pick)| {
+            pick.clients.clear();
+            pick.value = 0.0;
+            if rules.forbidden[f] {
+                return;
+            }
+            let (us, cs) = ctx.facility_links.of(f);
+            let mut items = Vec::new();
+            let mut who = Vec::new();
+            for (&u, &c) in us.iter().zip(cs) {
+                let profit = lambda[u as usize] - c - mu * ctx.client_charge[u as usize];
+                if profit > 0.0 {
+                    items.push(Item { profit, weight: ctx.demand[u as usize] });
+                    who.push(u);
+                }
+            }
+            if items.is_empty() {
+                return;
+            }
+            let limit = (ctx.max_clients[f] != u32::MAX).then_some(ctx.max_clients[f] as usize);
+            if ctx.single_source || limit.is_some() {
+                let r = knapsack_01(&items, ctx.capacity[f], limit, KNAPSACK_NODES);
+                pick.value = r.upper_bound;
+                pick.clients.extend(r.chosen.iter().map(|&k| (who[k], 1.0)));
+            } else {
+                let (value, shares) = knapsack_fractional(&items, ctx.capacity[f]);
+                pick.value = value;
+                pick.clients.extend(shares.iter().enumerate().filter(|s| *s.1 > 0.0).map(|(k, &s)| (who[k], s)));
+            }
+        });
+        for f in 0..m {
+            self.rho[f] = ctx.open_cost[f] + mu * ctx.charge[f] - self.picks[f].value;
+        }
+        let chosen = self.selector.select_open(&self.rho, &self.rules, &mut self.open).ok()?;
+        let mut value = chosen - if ctx.budget.is_finite() { mu * ctx.budget } else { 0.0 };
+        for u in 0..n {
+            let l = self.lambda[u];
+            value += l + (ctx.unserved[u] - l).min(0.0);
+            self.grad[u] = 1.0 - if ctx.unserved[u] < l { 1.0 } else { 0.0 };
+        }
+        let mut spend = 0.0;
+        for f in 0..m {
+            if self.open[f] {
+                spend += ctx.charge[f];
+                for &(u, share) in &self.picks[f].clients {
+                    self.grad[u as usize] -= share;
+                    spend += share * ctx.client_charge[u as usize];
+                }
+            }
+        }
+        self.grad_mu = spend - ctx.budget;
+        Some(value)
+    }
+}

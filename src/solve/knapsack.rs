@@ -1,0 +1,231 @@
+//! Knapsack kernels for Lagrangian subproblems of capacitated location.
+//!
+//! [`knapsack_01`] is exact: depth-first branch and bound over items sorted
+//! by profit/weight, bounded by the Dantzig (LP) bound and, with a limit on
+//! the number of items, by the sum of the largest remaining profits
+//! (E. Horowitz and S. Sahni, "Computing partitions with applications to the
+//! knapsack problem", JACM 21 (1974) 277–292; S. Martello and P. Toth,
+//! *Knapsack Problems*, Wiley 1990, ch. 2). When the node limit stops the
+//! search, the best value found and a valid upper bound (the root bound) are
+//! returned. [`knapsack_fractional`] is Dantzig's greedy.
+
+/// An item: what taking it earns and what it weighs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Item {
+    pub profit: f64,
+    pub weight: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnapsackResult {
+    /// Best value found (the optimum when `proven`).
+    pub value: f64,
+    /// A valid upper bound on the optimum (== `value` when proven).
+    pub upper_bound: f64,
+    /// Indices of the chosen items, ascending.
+    pub chosen: Vec<usize>,
+    pub proven: bool,
+}
+
+struct Search<'a> {
+    items: &'a [Item],
+    order: Vec<usize>,
+    /// Profits of the ordered items, largest first from each position (for the count bound).
+    by_profit: Vec<f64>,
+    capacity: f64,
+    limit: usize,
+    best: f64,
+    best_set: Vec<usize>,
+    current: Vec<usize>,
+    nodes: usize,
+    node_limit: usize,
+    cut: bool,
+}
+
+impl Search<'_> {
+    /// Upper bound from position `k` with `room` capacity and `slots` items left.
+    fn bound(&mut self, k: usize, room: f64, slots: usize) -> f64 {
+        // Dantzig: whole items by ratio, then a fraction of the next. (It ignores
+        // the item limit: cutting it at `slots` items would not be a bound.)
+        let mut value = 0.0;
+        let mut room = room;
+        for &i in &self.order[k..] {
+            let it = self.items[i];
+            if it.weight <= room {
+                room -= it.weight;
+                value += it.profit;
+            } else {
+                value += it.profit * room / it.weight;
+                break;
+            }
+        }
+        if slots < self.order.len() - k {
+            // The `slots` largest profits among the remaining items.
+            self.by_profit.clear();
+            self.by_profit.extend(self.order[k..].iter().map(|&i| self.items[i].profit));
+            let nth = slots.saturating_sub(1).min(self.by_profit.len() - 1);
+            self.by_profit.select_nth_unstable_by(nth, |a, b| b.total_cmp(a));
+            let top: f64 = self.by_profit[..slots].iter().sum();
+            value = value.min(top);
+        }
+        value
+    }
+
+    fn dfs(&mut self, k: usize, room: f64, slots: usize, value: f64) {
+        if value > self.best {
+            self.best = value;
+            self.best_set.clone_from(&self.current);
+        }
+        if k == self.order.len() || slots == 0 {
+            return;
+        }
+        self.nodes += 1;
+        if self.nodes > self.node_limit {
+            self.cut = true;
+            return;
+        }
+        if value + self.bound(k, room, slots) <= self.best + 1e-12 * self.best.abs().max(1.0) {
+            return;
+        }
+        let i = self.order[k];
+        let it = self.items[i];
+        if it.weight <= room {
+            self.current.push(i);
+            self.dfs(k + 1, room - it.weight, slots - 1, value + it.profit);
+            self.current.pop();
+            if self.cut {
+                return;
+            }
+        }
+        self.dfs(k + 1, room, slots, value);
+    }
+}
+
+/// Exact 0-1 knapsack: maximise Σ profit·x subject to Σ weight·x ≤ `capacity`
+/// and, if given, Σ x ≤ `max_items`. Items with profit ≤ 0 are never taken.
+pub fn knapsack_01(items: &[Item], capacity: f64, max_items: Option<usize>, node_limit: usize) -> KnapsackResult {
+    debug_assert!(items.iter().all(|i| i.profit.is_finite() && i.weight >= 0.0 && i.weight.is_finite()));
+    let mut order: Vec<usize> =
+        (0..items.len()).filter(|&i| items[i].profit > 0.0 && items[i].weight <= capacity).collect();
+    // Ratio order (zero weights first), ties by profit then index.
+    order.sort_by(|&a, &b| {
+        let (x, y) = (items[a], items[b]);
+        (y.profit * x.weight).total_cmp(&(x.profit * y.weight)).then(y.profit.total_cmp(&x.profit)).then(a.cmp(&b))
+    });
+    let limit = max_items.unwrap_or(usize::MAX).min(order.len());
+    let mut s = Search {
+        items,
+        order,
+        by_profit: Vec::new(),
+        capacity,
+        limit,
+        best: 0.0,
+        best_set: Vec::new(),
+        current: Vec::new(),
+        nodes: 0,
+        node_limit,
+        cut: false,
+    };
+    // Greedy start: items by ratio while they fit.
+    let (mut room, mut value) = (capacity, 0.0);
+    for &i in &s.order.clone() {
+        if s.current.len() == limit {
+            break;
+        }
+        if items[i].weight <= room {
+            room -= items[i].weight;
+            value += items[i].profit;
+            s.current.push(i);
+        }
+    }
+    s.best = value;
+    s.best_set = std::mem::take(&mut s.current);
+    let root = s.bound(0, s.capacity, s.limit);
+    s.dfs(0, s.capacity, s.limit, 0.0);
+    let mut chosen = s.best_set;
+    chosen.sort_unstable();
+    let proven = !s.cut;
+    KnapsackResult { value: s.best, upper_bound: if proven { s.best } else { root.max(s.best) }, chosen, proven }
+}
+
+/// Fractional knapsack: items may be taken in part. Returns the value and the
+/// share taken of each item.
+pub fn knapsack_fractional(items: &[Item], capacity: f64) -> (f64, Vec<f64>) {
+    let mut order: Vec<usize> = (0..items.len()).filter(|&i| items[i].profit > 0.0).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (items[a], items[b]);
+        (y.profit * x.weight).total_cmp(&(x.profit * y.weight)).then(a.cmp(&b))
+    });
+    let mut shares = vec![0.0; items.len()];
+    let (mut room, mut value) = (capacity, 0.0);
+    for i in order {
+        let it = items[i];
+        if it.weight <= room {
+            room -= it.weight;
+            value += it.profit;
+            shares[i] = 1.0;
+        } else {
+            if room > 0.0 {
+                shares[i] = room / it.weight;
+                value += it.profit * shares[i];
+            }
+            break;
+        }
+    }
+    (value, shares)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::task_rng;
+    use proptest::prelude::{ProptestConfig, prop_assert, proptest};
+    use rand::Rng as _;
+
+    fn brute(items: &[Item], cap: f64, limit: Option<usize>) -> f64 {
+        let n = items.len();
+        let mut best: f64 = 0.0;
+        for mask in 0u32..(1 << n) {
+            let set: Vec<usize> = (0..n).filter(|&i| mask & (1 << i) != 0).collect();
+            let w: f64 = set.iter().map(|&i| items[i].weight).sum();
+            if w <= cap && limit.is_none_or(|l| set.len() <= l) {
+                best = best.max(set.iter().map(|&i| items[i].profit).sum());
+            }
+        }
+        best
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(500)))]
+
+        /// Exact against enumeration; with a node limit the answer brackets the optimum.
+        #[test]
+        fn exact_against_enumeration(seed in 0u64..1_000_000) {
+            let mut r = task_rng(seed, 5);
+            let n = r.random_range(0..13);
+            let integral = r.random_bool(0.5);
+            let items: Vec<Item> = (0..n)
+                .map(|_| {
+                    let w: f64 = r.random_range(0.0..20.0);
+                    Item { profit: r.random_range(-5.0..30.0), weight: if integral { w.round() } else { w } }
+                })
+                .collect();
+            let cap = r.random_range(0.0..60.0f64).round();
+            let limit = r.random_bool(0.4).then(|| r.random_range(0..5));
+            let opt = brute(&items, cap, limit);
+            let res = knapsack_01(&items, cap, limit, usize::MAX);
+            prop_assert!(res.proven);
+            prop_assert!((res.value - opt).abs() < 1e-9, "value {} vs optimum {}", res.value, opt);
+            let w: f64 = res.chosen.iter().map(|&i| items[i].weight).sum();
+            let p: f64 = res.chosen.iter().map(|&i| items[i].profit).sum();
+            prop_assert!(w <= cap + 1e-9 && limit.is_none_or(|l| res.chosen.len() <= l));
+            prop_assert!((p - res.value).abs() < 1e-9);
+            let cut = knapsack_01(&items, cap, limit, 2);
+            prop_assert!(cut.value <= opt + 1e-9 && cut.upper_bound >= opt - 1e-9);
+            let (frac, shares) = knapsack_fractional(&items, cap);
+            prop_assert!(frac >= opt - 1e-9);
+            let fw: f64 = shares.iter().zip(&items).map(|(s, i)| s * i.weight).sum();
+            prop_assert!(fw <= cap + 1e-9);
+        }
+    }
+}
