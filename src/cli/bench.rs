@@ -73,7 +73,7 @@ impl Row {
         self.known.map(|k| 100.0 * (self.objective - k) / k.abs().max(1e-12))
     }
     fn reaches_known(&self) -> Option<bool> {
-        self.known.map(|k| self.objective <= k + 1e-6 * k.abs().max(1.0))
+        self.known.map(|k| self.status != Status::Infeasible && self.objective <= k + 1e-6 * k.abs().max(1.0))
     }
     fn gap_to_bound(&self) -> Option<f64> {
         self.lower_bound.map(|lb| 100.0 * (self.objective - lb).max(0.0) / self.objective.abs().max(1e-12))
@@ -119,7 +119,7 @@ fn jobs(a: &BenchArgs) -> anyhow::Result<Vec<Job>> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&a.suite)
             .with_context(|| format!("cannot list {}", shown(&a.suite)))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| hubplan::io::Format::detect(p).is_some())
+            .filter(|p| hubplan::io::Format::detect(p).is_some() && !is_known_values_file(p))
             .collect();
         files.sort();
         if model.needs_p() && a.p.is_empty() {
@@ -148,6 +148,11 @@ fn jobs(a: &BenchArgs) -> anyhow::Result<Vec<Job>> {
         bail!("no instances to run in {}", shown(&a.suite));
     }
     Ok(out)
+}
+
+/// `pmedopt.txt`, `capopt.txt` and the like hold values, not instances.
+fn is_known_values_file(p: &Path) -> bool {
+    p.file_name().is_some_and(|n| n.to_string_lossy().ends_with("opt.txt"))
 }
 
 fn natural_key(s: &str) -> (String, u64, String) {
@@ -202,28 +207,30 @@ fn opt_num(v: Option<f64>, digits: usize) -> String {
 
 fn print_table(rows: &[Row]) {
     println!(
-        "{:<12} {:>7} {:>6} {:>5} {:>16} {:>16} {:>9} {:>16} {:>9} {:>7} {:>8}",
-        "instance", "model", "n", "p", "objective", "known", "gap%", "lower_bound", "bgap%", "proven", "seconds"
+        "{:<12} {:>7} {:>6} {:>5} {:>16} {:>16} {:>9} {:>16} {:>9} {:>10} {:>8}",
+        "instance", "model", "n", "p", "objective", "known", "gap%", "lower_bound", "bgap%", "status", "seconds"
     );
     for r in rows {
+        let infeasible = r.status == Status::Infeasible;
         println!(
-            "{:<12} {:>7} {:>6} {:>5} {:>16.3} {:>16} {:>9} {:>16} {:>9} {:>7} {:>8.3}",
+            "{:<12} {:>7} {:>6} {:>5} {:>16} {:>16} {:>9} {:>16} {:>9} {:>10} {:>8.3}",
             r.name,
             r.model.as_str(),
             r.n,
             r.p.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-            r.objective,
+            if infeasible { "-".to_string() } else { format!("{:.3}", r.objective) },
             opt_num(r.known, 3),
             opt_num(r.gap_to_known(), 4),
             opt_num(r.lower_bound, 3),
             opt_num(r.gap_to_bound(), 4),
-            if r.status == Status::Optimal { "yes" } else { "no" },
+            r.status.as_str(),
             r.seconds
         );
     }
     let k = rows.iter().filter(|r| r.known.is_some()).count();
     let reached = rows.iter().filter(|r| r.reaches_known() == Some(true)).count();
     let proven = rows.iter().filter(|r| r.status == Status::Optimal).count();
+    let infeasible = rows.iter().filter(|r| r.status == Status::Infeasible).count();
     let mut secs: Vec<f64> = rows.iter().map(|r| r.seconds).collect();
     secs.sort_by(f64::total_cmp);
     let median = if secs.is_empty() {
@@ -234,13 +241,18 @@ fn print_table(rows: &[Row]) {
         0.5 * (secs[secs.len() / 2 - 1] + secs[secs.len() / 2])
     };
     let total: f64 = secs.iter().sum();
-    let mean_bgap = rows.iter().filter_map(|r| r.gap_to_bound()).sum::<f64>() / rows.len().max(1) as f64;
+    let gaps: Vec<f64> =
+        rows.iter().filter(|r| r.status != Status::Infeasible).filter_map(|r| r.gap_to_bound()).collect();
+    let mean_bgap = gaps.iter().sum::<f64>() / gaps.len().max(1) as f64;
+    let max_bgap = gaps.iter().cloned().fold(0.0, f64::max);
     println!(
-        "summary: {} instances; {}{} proven optimal; mean gap to bound {:.4}%; median {:.3} s, total {:.2} s",
+        "summary: {} instances; {}{} proven optimal;{} mean gap to bound {:.4}% (max {:.4}%); median {:.3} s, total {:.2} s",
         rows.len(),
         if k > 0 { format!("{reached}/{k} reach the known optimum; ") } else { String::new() },
         proven,
+        if infeasible > 0 { format!(" {infeasible} infeasible;") } else { String::new() },
         mean_bgap,
+        max_bgap,
         median,
         total
     );

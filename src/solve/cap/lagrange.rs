@@ -32,6 +32,11 @@ use crate::solve::select::{OpenRules, Selector};
 /// LP bound (the relaxation stays valid: an upper bound on the knapsack is used).
 const KNAPSACK_NODES: usize = 20_000;
 
+/// The budget's scale for its multiplier (1 when there is no budget).
+fn budget_scale(ctx: &CapContext) -> f64 {
+    if ctx.budget.is_finite() { ctx.budget.max(1.0) } else { 1.0 }
+}
+
 /// One facility's part of the relaxed solution.
 #[derive(Clone, Default)]
 pub struct Pick {
@@ -43,6 +48,8 @@ pub struct Pick {
 
 pub struct CapLagrangian {
     lambda: Vec<f64>,
+    /// Multiplier of the budget row scaled by the budget (Σ spend / B ≤ 1), so
+    /// that its subgradient is on the clients' scale; μ = mu / B.
     mu: f64,
     pub best_bound: f64,
     pub best_lambda: Vec<f64>,
@@ -192,7 +199,8 @@ impl CapLagrangian {
     /// subgradient; `None` when no open set satisfies the rules.
     fn evaluate(&mut self, ctx: &CapContext) -> Option<f64> {
         let (n, m) = (ctx.n_clients(), ctx.n_facilities());
-        let (lambda, mu, rules) = (&self.lambda, self.mu, &self.rules);
+        let scale = budget_scale(ctx);
+        let (lambda, mu, rules) = (&self.lambda, self.mu / scale, &self.rules);
         self.picks.par_iter_mut().enumerate().for_each(|(f, pick)| {
             pick.clients.clear();
             pick.value = 0.0;
@@ -243,7 +251,7 @@ impl CapLagrangian {
                 }
             }
         }
-        self.grad_mu = spend - ctx.budget;
+        self.grad_mu = (spend - ctx.budget) / scale;
         Some(value)
     }
 }
