@@ -17,6 +17,7 @@
 pub mod error;
 pub mod fsutil;
 pub mod io;
+pub mod network;
 pub mod plan;
 pub mod problem;
 pub mod rng;
