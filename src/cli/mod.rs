@@ -4,6 +4,7 @@
 mod bench;
 mod check;
 mod common;
+mod distances;
 mod solve;
 
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Run every instance of a benchmark folder against its known optimal values.
     Bench(bench::BenchArgs),
+    /// Road distances from hubs to schools: the sparse table of allowed links.
+    Distances(distances::DistancesArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -50,6 +53,7 @@ pub fn main() -> ExitCode {
         Command::Solve(a) => solve::run(a),
         Command::Check(a) => check::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Distances(a) => distances::run(a),
     };
     match result {
         Ok(code) => code,
