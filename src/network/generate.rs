@@ -169,16 +169,19 @@ impl GenNetwork {
     }
 
     /// `count` schools near random grid vertices (within about 300 m), the
-    /// first `hubs` of them hub candidates.
+    /// first `hubs` of them hub candidates placed exactly on a vertex (so a
+    /// hub's search starts at a road node, as a node-based solver's would).
     pub fn schools(&self, count: usize, hubs: usize, seed: u64) -> Vec<SchoolPoint> {
         let mut rng = task_rng(seed, 1);
         (0..count)
             .map(|i| {
                 let v = self.vertices[rng.random_range(0..self.vertices.len())];
+                let off = [rng.random_range(-0.004..0.004), rng.random_range(-0.0027..0.0027)];
+                let k = if i < hubs { 0.0 } else { 1.0 };
                 SchoolPoint {
                     id: format!("s{i}"),
-                    lon: v[0] + rng.random_range(-0.004..0.004),
-                    lat: v[1] + rng.random_range(-0.0027..0.0027),
+                    lon: v[0] + k * off[0],
+                    lat: v[1] + k * off[1],
                     hub: if i < hubs { HubStatus::Candidate } else { HubStatus::No },
                 }
             })

@@ -97,47 +97,87 @@ pub fn distance_table(
     opts: &DistanceOptions,
     progress: &dyn Progress,
 ) -> Result<DistanceTable, NetworkError> {
+    match roads {
+        Some(g) => {
+            opts.validate().map_err(NetworkError::Options)?;
+            let snapped = with_threads(opts.threads, || snap_schools(schools, g, progress))?;
+            distance_table_snapped(schools, &snapped, opts, progress)
+        }
+        None => {
+            let hubs = check(schools, opts)?;
+            with_threads(opts.threads, || {
+                let (mut links, unlinked) = fallback::approx_links(schools, &hubs, opts, progress);
+                links.extend(self_links(&hubs));
+                let method = Method::Approx { detour_factor: opts.detour_factor, speed_kmh: opts.fallback_speed_kmh };
+                let ids = schools.iter().map(|s| s.id.clone()).collect();
+                DistanceTable::new(
+                    ids,
+                    hubs.iter().map(|&h| SchoolIdx(h)).collect(),
+                    links,
+                    unlinked,
+                    method,
+                    opts.clone(),
+                )
+            })
+        }
+    }
+}
+
+/// Valid options and at least one hub: the hubs' indices.
+fn check(schools: &[SchoolPoint], opts: &DistanceOptions) -> Result<Vec<u32>, NetworkError> {
     opts.validate().map_err(NetworkError::Options)?;
     let hubs: Vec<u32> = (0..schools.len() as u32).filter(|&i| schools[i as usize].is_hub()).collect();
     if hubs.is_empty() {
         return Err(NetworkError::NoHubs);
     }
-    let ids: Vec<String> = schools.iter().map(|s| s.id.clone()).collect();
-    let hub_idx: Vec<SchoolIdx> = hubs.iter().map(|&h| SchoolIdx(h)).collect();
-    let self_links = hubs.iter().map(|&h| Link {
-        school: SchoolIdx(h),
-        hub: SchoolIdx(h),
-        road_km: 0.0,
-        minutes: 0.0,
-        approx: false,
-    });
-    with_threads(opts.threads, || match roads {
-        None => {
-            let (mut links, unlinked) = fallback::approx_links(schools, &hubs, opts, progress);
-            links.extend(self_links);
-            let method = Method::Approx { detour_factor: opts.detour_factor, speed_kmh: opts.fallback_speed_kmh };
-            DistanceTable::new(ids, hub_idx, links, unlinked, method, opts.clone())
-        }
-        Some(g) => road_table(schools, g, &hubs, opts, progress, ids, hub_idx, self_links.collect()),
-    })
+    Ok(hubs)
 }
 
-#[allow(clippy::too_many_arguments)]
+fn self_links(hubs: &[u32]) -> impl Iterator<Item = Link> + '_ {
+    hubs.iter().map(|&h| Link { school: SchoolIdx(h), hub: SchoolIdx(h), road_km: 0.0, minutes: 0.0, approx: false })
+}
+
+/// Schools attached to a road graph: the nearest road point of each school,
+/// however far (the snap limit is applied when a table is made, so one
+/// snapping serves tables with different options).
+#[derive(Debug, Clone)]
+pub struct SnappedSchools<'g> {
+    pub graph: &'g RoadGraph,
+    /// By school index; `None` only when the graph has no segments.
+    pub nearest: Vec<Option<snap::Snap>>,
+}
+
+/// Snaps every school to its nearest road point (in parallel on the current pool).
+pub fn snap_schools<'g>(schools: &[SchoolPoint], graph: &'g RoadGraph, progress: &dyn Progress) -> SnappedSchools<'g> {
+    progress.begin(Stage::Snap, Some(schools.len() as u64));
+    let index = snap::SnapIndex::new(graph);
+    let nearest = schools.par_iter().map(|s| index.nearest(s.coord())).collect();
+    progress.advance(schools.len() as u64);
+    progress.end();
+    SnappedSchools { graph, nearest }
+}
+
+/// The road table for schools already snapped with [`snap_schools`].
+pub fn distance_table_snapped(
+    schools: &[SchoolPoint],
+    snapped: &SnappedSchools<'_>,
+    opts: &DistanceOptions,
+    progress: &dyn Progress,
+) -> Result<DistanceTable, NetworkError> {
+    let hubs = check(schools, opts)?;
+    assert_eq!(snapped.nearest.len(), schools.len(), "snapped for another list of schools");
+    with_threads(opts.threads, || road_table(schools, snapped, &hubs, opts, progress))
+}
+
 fn road_table(
     schools: &[SchoolPoint],
-    g: &RoadGraph,
+    snapped: &SnappedSchools<'_>,
     hubs: &[u32],
     opts: &DistanceOptions,
     progress: &dyn Progress,
-    ids: Vec<String>,
-    hub_idx: Vec<SchoolIdx>,
-    self_links: Vec<Link>,
 ) -> DistanceTable {
-    progress.begin(Stage::Snap, Some(schools.len() as u64));
-    let index = snap::SnapIndex::new(g);
-    let nearest: Vec<Option<snap::Snap>> = schools.par_iter().map(|s| index.nearest(s.coord())).collect();
-    progress.advance(schools.len() as u64);
-    progress.end();
+    let g = snapped.graph;
+    let nearest = &snapped.nearest;
     let snaps: Vec<Option<snap::Snap>> =
         nearest.iter().map(|n| n.filter(|s| s.access_km <= opts.snap_limit_km)).collect();
     let snapped: Vec<f64> = snaps.iter().flatten().map(|s| s.access_km).collect();
@@ -153,7 +193,7 @@ fn road_table(
     for l in &links {
         linked[l.school.0 as usize] = true;
     }
-    links.extend(self_links);
+    links.extend(self_links(hubs));
     let mut unlinked = Vec::new();
     let mut to_explain = Vec::new();
     for (s, p) in schools.iter().enumerate() {
@@ -167,6 +207,8 @@ fn road_table(
     let reasons = ctx.explain_unlinked(&snapped_hubs, &to_explain);
     unlinked.extend(to_explain.iter().zip(reasons).map(|(&s, reason)| Unlinked { school: SchoolIdx(s), reason }));
     unlinked.sort_by_key(|u| u.school);
+    let ids = schools.iter().map(|s| s.id.clone()).collect();
+    let hub_idx = hubs.iter().map(|&h| SchoolIdx(h)).collect();
     let mut t = DistanceTable::new(ids, hub_idx, links, unlinked, Method::Road, opts.clone());
     t.road = Some(g.summary().clone());
     t.snap = Some(stats);
