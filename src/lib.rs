@@ -18,6 +18,7 @@ pub mod dataset;
 pub mod error;
 pub mod fsutil;
 pub mod io;
+pub mod network;
 pub mod plan;
 pub mod problem;
 pub mod rng;

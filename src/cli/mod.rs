@@ -5,6 +5,7 @@ mod bench;
 mod check;
 mod common;
 mod dataset;
+mod distances;
 mod generate;
 mod solve;
 
@@ -50,6 +51,8 @@ enum Command {
     /// Generate synthetic data in the dataset schema (for benchmarks and research).
     #[command(subcommand)]
     Generate(generate::GenerateCommand),
+    /// Road distances from hubs to schools: the sparse table of allowed links.
+    Distances(distances::DistancesArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Dataset(c) => dataset::run(c),
         Command::Generate(c) => generate::run(c),
+        Command::Distances(a) => distances::run(a),
     };
     match result {
         Ok(code) => code,

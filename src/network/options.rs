@@ -1,0 +1,159 @@
+//! What a distance table is computed from: school points and options.
+
+use crate::io::schools::{HubStatus, SchoolRow};
+
+/// A school as the distance code sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchoolPoint {
+    pub id: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// `Existing` and `Candidate` schools are hubs (sources of the searches).
+    pub hub: HubStatus,
+}
+
+impl SchoolPoint {
+    pub fn is_hub(&self) -> bool {
+        matches!(self.hub, HubStatus::Existing | HubStatus::Candidate)
+    }
+    /// `[lon, lat]`.
+    pub fn coord(&self) -> [f64; 2] {
+        [self.lon, self.lat]
+    }
+}
+
+impl From<&SchoolRow> for SchoolPoint {
+    /// A row without a `hub` value is not a hub.
+    fn from(r: &SchoolRow) -> Self {
+        SchoolPoint { id: r.id.clone(), lon: r.lon, lat: r.lat, hub: r.hub.unwrap_or(HubStatus::No) }
+    }
+}
+
+/// The metric shortest paths minimise; the other is measured along the chosen route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// Shortest road distance.
+    Km,
+    /// Fastest route.
+    Minutes,
+}
+
+impl Metric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Km => "km",
+            Metric::Minutes => "minutes",
+        }
+    }
+}
+
+/// Options of a distance table. `threads` does not change the result.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DistanceOptions {
+    /// What the routes minimise.
+    pub metric: Metric,
+    /// Link radius in road km (a link longer than this is left out).
+    pub max_km: Option<f64>,
+    /// Link radius in driving minutes.
+    pub max_minutes: Option<f64>,
+    /// A school farther than this from every road is reported, not linked.
+    pub snap_limit_km: f64,
+    /// Speed on the straight-line access leg from a school to its road, km/h.
+    pub access_speed_kmh: f64,
+    /// Without roads: road km = geodesic km × this.
+    pub detour_factor: f64,
+    /// Without roads: driving speed for the minutes, km/h.
+    pub fallback_speed_kmh: f64,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+}
+
+impl Default for DistanceOptions {
+    fn default() -> Self {
+        DistanceOptions {
+            metric: Metric::Km,
+            max_km: Some(120.0),
+            max_minutes: None,
+            snap_limit_km: 5.0,
+            access_speed_kmh: 20.0,
+            detour_factor: 1.3,
+            fallback_speed_kmh: 50.0,
+            threads: 0,
+        }
+    }
+}
+
+impl DistanceOptions {
+    /// Every option problem, as sentences naming the option.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut bad = Vec::new();
+        let positive = |name: &str, v: f64, bad: &mut Vec<String>| {
+            if !(v.is_finite() && v > 0.0) {
+                bad.push(format!("{name} must be a positive number, got {v}"));
+            }
+        };
+        if self.max_km.is_none() && self.max_minutes.is_none() {
+            bad.push("give a link radius: max_km or max_minutes (or both)".into());
+        }
+        if let Some(v) = self.max_km {
+            positive("max_km", v, &mut bad);
+        }
+        if let Some(v) = self.max_minutes {
+            positive("max_minutes", v, &mut bad);
+        }
+        if !(self.snap_limit_km.is_finite() && self.snap_limit_km >= 0.0) {
+            bad.push(format!("snap_limit_km must be 0 or more, got {}", self.snap_limit_km));
+        }
+        positive("access_speed_kmh", self.access_speed_kmh, &mut bad);
+        positive("fallback_speed_kmh", self.fallback_speed_kmh, &mut bad);
+        if !(self.detour_factor.is_finite() && self.detour_factor >= 1.0) {
+            bad.push(format!("detour_factor must be at least 1, got {}", self.detour_factor));
+        }
+        if bad.is_empty() { Ok(()) } else { Err(bad.join("; ")) }
+    }
+
+    /// Whether a `[km, minutes]` pair lies within the radius.
+    #[inline]
+    pub fn within(&self, km: f64, minutes: f64) -> bool {
+        self.max_km.is_none_or(|m| km <= m) && self.max_minutes.is_none_or(|m| minutes <= m)
+    }
+
+    /// The radius as text, e.g. `120 km` or `120 km and 90 min`.
+    pub fn bounds_text(&self) -> String {
+        match (self.max_km, self.max_minutes) {
+            (Some(k), Some(m)) => format!("{k} km and {m} min"),
+            (Some(k), None) => format!("{k} km"),
+            (None, Some(m)) => format!("{m} min"),
+            (None, None) => "no limit".into(),
+        }
+    }
+
+    /// The bound on the primary metric a search may stop at without losing a
+    /// link: the primary radius, tightened by the other radius through the
+    /// fastest (or slowest) speed on the network.
+    pub(crate) fn search_bound(&self, speed_range_kmh: (f64, f64)) -> f64 {
+        let (slowest, fastest) = speed_range_kmh;
+        match self.metric {
+            // km ≤ minutes × fastest / 60
+            Metric::Km => {
+                let by_time = self.max_minutes.map(|m| m * fastest / 60.0);
+                min_opt(self.max_km, by_time)
+            }
+            // minutes ≥ km × 60 / fastest, so the time radius alone bounds the search;
+            // a km radius bounds it through the slowest speed: minutes ≤ km × 60 / slowest.
+            Metric::Minutes => {
+                let by_km = self.max_km.map(|k| k * 60.0 / slowest);
+                min_opt(self.max_minutes, by_km)
+            }
+        }
+    }
+}
+
+fn min_opt(a: Option<f64>, b: Option<f64>) -> f64 {
+    match (a, b) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => f64::INFINITY,
+    }
+}
