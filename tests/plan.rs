@@ -165,3 +165,29 @@ fn the_same_seed_gives_the_same_plan() {
     };
     assert_eq!(run("1"), run("2"));
 }
+
+#[test]
+fn an_existing_hubs_list_marks_schools_as_existing_and_bad_ids_are_named() {
+    let base = fs::read_to_string(fixture().join("scenario.toml")).unwrap();
+    let with_list = base.replace("schools = \"schools.csv\"", "schools = \"schools.csv\"\nexisting_hubs = \"last-year.csv\"");
+    let dir = scenario_dir(&with_list);
+    // Last year's hubs.csv names A2 (a candidate in schools.csv) by `school_id`.
+    fs::write(dir.path().join("last-year.csv"), "school_id,status\nA2,new\n").unwrap();
+    let out = dir.path().join("plan");
+    let o = hubplan(&["plan", s(&dir.path().join("scenario.toml")), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let a2 = plan["hubs"].as_array().unwrap().iter().find(|h| h["school_id"] == "A2").expect("listed hub kept open");
+    assert_eq!((a2["status"].as_str(), a2["cost_kzt"].as_f64()), (Some("existing"), Some(0.0)));
+    let check = hubplan(&["check-plan", s(&dir.path().join("scenario.toml")), s(&out)]);
+    assert!(check.status.success(), "{}", text(&check));
+
+    // An id that is not a school: named with file, row and field; nothing written.
+    fs::write(dir.path().join("last-year.csv"), "id\nA2\nZ9\n").unwrap();
+    let out2 = dir.path().join("plan2");
+    let o = hubplan(&["plan", s(&dir.path().join("scenario.toml")), "--out", s(&out2)]);
+    assert!(!o.status.success());
+    let msg = text(&o);
+    assert!(msg.contains("last-year.csv") && msg.contains("row 2") && msg.contains("Z9"), "{msg}");
+    assert!(!out2.exists());
+}

@@ -47,6 +47,8 @@ pub struct InputPaths {
     pub schools: PathBuf,
     pub roads: Option<PathBuf>,
     pub districts: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_hubs: Option<PathBuf>,
 }
 
 /// The data of one scenario, ready for the model.
@@ -73,6 +75,7 @@ pub fn input_paths(loaded: &LoadedScenario) -> InputPaths {
         schools: absolute(&loaded.resolve(&d.schools)),
         roads: d.roads.as_ref().map(|p| absolute(&loaded.resolve(p))),
         districts: d.districts.as_ref().map(|p| absolute(&loaded.resolve(p))),
+        existing_hubs: d.existing_hubs.as_ref().map(|p| absolute(&loaded.resolve(p))),
     }
 }
 
@@ -86,6 +89,10 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
     let districts = paths.districts.as_deref().map(read_districts).transpose()?;
     let usage = if districts.is_some() { SchoolsUse::PlanningDistrictsFromMap } else { SchoolsUse::Planning };
     let rows = read_schools(&paths.schools, usage)?;
+    let existing = match &paths.existing_hubs {
+        Some(file) => Some(read_existing_hubs(file, &rows)?),
+        None => None,
+    };
     let mut schools = Vec::with_capacity(rows.len());
     let mut problems = Vec::new();
     for r in rows {
@@ -118,7 +125,12 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
             }
             (None, None) => unreachable!("the reader requires a district without boundaries"),
         };
-        let hub = r.hub.unwrap_or(if students >= s.hubs.min_students { HubStatus::Candidate } else { HubStatus::No });
+        let listed = existing.as_ref().is_some_and(|ids| ids.contains(r.id.as_str()));
+        let hub = if listed {
+            HubStatus::Existing
+        } else {
+            r.hub.unwrap_or(if students >= s.hubs.min_students { HubStatus::Candidate } else { HubStatus::No })
+        };
         let small = match r.kind {
             Some(SchoolKind::Small) => true,
             Some(SchoolKind::Regular) => false,
@@ -142,6 +154,76 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
         return Err(PlanError::Input(InputErrors(problems)));
     }
     Ok((schools, districts, paths))
+}
+
+/// Reads a list of existing hubs: a CSV with a `school_id` (or `id`) column
+/// naming schools of `rows`. Unknown and repeated ids are errors.
+fn read_existing_hubs(
+    file: &Path,
+    rows: &[crate::io::schools::SchoolRow],
+) -> Result<std::collections::HashSet<String>, PlanError> {
+    let fail = |loc: Location, code: ErrorCode, msg: String, field: Option<&str>| {
+        let mut e = InputError::new(file, loc, code, msg);
+        if let Some(f) = field {
+            e = e.field(f);
+        }
+        PlanError::Input(InputErrors(vec![e]))
+    };
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file).map_err(|e| {
+        fail(Location::File, ErrorCode::Unreadable, format!("cannot read the existing-hubs list: {e}"), None)
+    })?;
+    let headers = reader
+        .headers()
+        .map_err(|e| fail(Location::File, ErrorCode::Unreadable, format!("cannot read the header: {e}"), None))?
+        .clone();
+    let col =
+        headers.iter().position(|h| h.trim() == "school_id").or_else(|| headers.iter().position(|h| h.trim() == "id"));
+    let Some(col) = col else {
+        return Err(fail(
+            Location::Line(1),
+            ErrorCode::MissingField,
+            "the header has neither a `school_id` nor an `id` column".into(),
+            Some("school_id"),
+        ));
+    };
+    let known: std::collections::HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut ids = std::collections::HashSet::new();
+    let mut problems = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let row = i + 1;
+        let rec = rec.map_err(|e| fail(Location::Row(row), ErrorCode::BadValue, e.to_string(), None))?;
+        let id = rec.get(col).unwrap_or("").trim();
+        let field = &headers[col];
+        if id.is_empty() {
+            problems.push(
+                InputError::new(file, Location::Row(row), ErrorCode::MissingField, "empty school id").field(field),
+            );
+        } else if !known.contains(id) {
+            problems.push(
+                InputError::new(
+                    file,
+                    Location::Row(row),
+                    ErrorCode::UnknownId,
+                    format!("no school `{id}` in the schools file"),
+                )
+                .field(field),
+            );
+        } else if !ids.insert(id.to_string()) {
+            problems.push(
+                InputError::new(
+                    file,
+                    Location::Row(row),
+                    ErrorCode::DuplicateId,
+                    format!("school `{id}` is listed twice"),
+                )
+                .field(field),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(PlanError::Input(InputErrors(problems)));
+    }
+    Ok(ids)
 }
 
 /// Reads the schools, the districts and the distance table of a scenario.

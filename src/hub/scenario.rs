@@ -53,6 +53,11 @@ pub struct Data {
     pub roads: Option<PathBuf>,
     #[serde(default)]
     pub districts: Option<PathBuf>,
+    /// A CSV whose `school_id` (or `id`) column lists schools to treat as
+    /// existing hubs, whatever their `hub` column says (e.g. the `hubs.csv` of
+    /// last year's plan).
+    #[serde(default)]
+    pub existing_hubs: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -214,6 +219,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "data.schools",
     "data.roads",
     "data.districts",
+    "data.existing_hubs",
     "hubs.min_per_district",
     "hubs.max_per_district",
     "hubs.max_new",
