@@ -61,7 +61,7 @@ fn line_region() -> Vec<School> {
 
 fn scenario(kind: ObjectiveKind) -> Scenario {
     let mut sc: Scenario = toml::from_str("[data]\nschools = \"x.csv\"\n").unwrap();
-    sc.data = Data { schools: "x.csv".into(), roads: None, districts: None };
+    sc.data = Data { schools: "x.csv".into(), roads: None, districts: None, existing_hubs: None };
     sc.objective.kind = kind;
     sc.hubs.min_per_district = 0;
     sc.solver.threads = 1;
@@ -102,6 +102,7 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
             schools: "x.csv".into(),
             roads: None,
             districts: None,
+            existing_hubs: None,
         },
         approx: true,
         sources: Vec::new(),
