@@ -579,9 +579,11 @@ fn readme(ds: &Dataset, centres: &[String], files: &[(String, u64)], seed: u64) 
          students. A district with small schools but no candidate gets its largest non-small school as a candidate \
          ({fallbacks} such districts here).\n\
          8. **Existing hubs.** Which schools the 135 hubs opened in 2022–2024 are is not public, so no school is \
-         `existing` here. `hubplan dataset build --existing-hubs {name}=FILE` (a CSV with an `id` column, e.g. the \
-         hubs of hubplan's own simulated 2022, 2023 and 2024 plans) marks those schools `existing`; the library \
-         function is `hubplan::dataset::schools::mark_existing_hubs`.{existing_note}\n",
+         `existing` here. A scenario marks them with `data.existing_hubs` (a CSV of school ids): \
+         `models/kazakhstan-2025.toml` reads `datasets/kazakhstan/existing-hubs-simulated.csv`, hubplan's own plans \
+         for 2022, 2023 and 2024 in turn (17, 63 and 55 hubs; written by `models/simulate-existing-hubs.sh`) — \
+         **simulated, not the real hub schools**. `hubplan dataset build --existing-hubs {name}=FILE` (a CSV with \
+         an `id` column) instead writes `existing` into schools.csv.{existing_note}\n",
         urban = c.urban,
         urban_share = pct(1.0 - t.rural_share),
         total = t.schools,
