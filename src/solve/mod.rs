@@ -13,6 +13,7 @@ pub mod nearlist;
 pub mod presolve;
 pub mod select;
 pub mod swap;
+pub mod transport;
 pub mod uncap;
 pub mod vns;
 
