@@ -304,9 +304,12 @@ fn run_multi_source(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Result<SolveOutcome, SolveError> {
+    // A fifth of the stall rounds: every multi-source shake ends in a full swap
+    // descent priced by transportation problems, and the branch and bound follows.
     let mopts = ms::MsOptions {
         seed: opts.seed,
         deadline,
+        max_stall_rounds: (opts.max_stall_rounds / 5).max(1),
         max_nodes: if opts.bnb_work == 0 { 0 } else { ms::MsOptions::default().max_nodes },
         ..Default::default()
     };

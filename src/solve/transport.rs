@@ -202,6 +202,11 @@ impl TransportSolver {
         self.work
     }
 
+    /// Unserved amount per sink after the last successful solve.
+    pub fn unserved(&self) -> &[f64] {
+        &self.unserved
+    }
+
     /// Solves `p` and returns the flows.
     pub fn solve(&mut self, p: &TransportProblem) -> Result<TransportSolution, TransportError> {
         let cost = self.solve_cost(p)?;
@@ -550,8 +555,10 @@ impl TransportSolver {
         let m = self.m;
         let mut sources: Vec<u32> = self.settled.iter().copied().filter(|&v| (v as usize) < m).collect();
         sources.sort_unstable();
-        let mut sinks: Vec<u32> =
-            sources.iter().flat_map(|&i| self.carrying[i as usize].iter().map(|&a| self.arc_sink[a as usize])).collect();
+        let mut sinks: Vec<u32> = sources
+            .iter()
+            .flat_map(|&i| self.carrying[i as usize].iter().map(|&a| self.arc_sink[a as usize]))
+            .collect();
         sinks.sort_unstable();
         sinks.dedup();
         let demand: f64 = sinks.iter().map(|&k| p.demand[k as usize]).sum();
@@ -808,7 +815,12 @@ mod tests {
     fn infeasible_problems_say_why() {
         let arcs = [(0, 0, 1.0), (1, 0, 1.0), (2, 1, 1.0)];
         // Sink 3 has demand and no arcs.
-        let p = TransportProblem { supply: &[10.0, 10.0], demand: &[1.0, 1.0, 1.0, 2.0, 0.0], arcs: &arcs, unserved_cost: None };
+        let p = TransportProblem {
+            supply: &[10.0, 10.0],
+            demand: &[1.0, 1.0, 1.0, 2.0, 0.0],
+            arcs: &arcs,
+            unserved_cost: None,
+        };
         let e = solve_transport(&p).unwrap_err();
         assert_eq!(e, TransportError::NoArcs { sinks: vec![3] });
         assert!(e.to_string().contains("1 sink(s) with demand have no allowed source"), "{e}");
@@ -839,13 +851,15 @@ mod tests {
     fn unserved_penalty_prices_far_service() {
         // One source at cost 3 for sink 0 and cost 10 for sink 1; leaving a unit unserved costs 6.
         let arcs = [(0, 0, 3.0), (1, 0, 10.0)];
-        let p = TransportProblem { supply: &[100.0], demand: &[4.0, 5.0], arcs: &arcs, unserved_cost: Some(&[6.0, 6.0]) };
+        let p =
+            TransportProblem { supply: &[100.0], demand: &[4.0, 5.0], arcs: &arcs, unserved_cost: Some(&[6.0, 6.0]) };
         let s = solve_transport(&p).unwrap();
         assert_eq!(s.flows, vec![(0, 0, 4.0)]);
         assert_eq!((s.unserved, s.cost), (vec![0.0, 5.0], 12.0 + 30.0));
         // Capacity short: the sink with the smaller saving loses service first.
         let arcs = [(0, 0, 1.0), (1, 0, 4.0)];
-        let p = TransportProblem { supply: &[6.0], demand: &[4.0, 5.0], arcs: &arcs, unserved_cost: Some(&[6.0, 20.0]) };
+        let p =
+            TransportProblem { supply: &[6.0], demand: &[4.0, 5.0], arcs: &arcs, unserved_cost: Some(&[6.0, 20.0]) };
         let s = solve_transport(&p).unwrap();
         assert_eq!(s.flows, vec![(0, 0, 1.0), (1, 0, 5.0)]);
         assert_eq!((s.unserved, s.cost), (vec![3.0, 0.0], 1.0 + 20.0 + 18.0));
@@ -865,7 +879,8 @@ mod tests {
         assert_eq!(s.flows, vec![(3, 0, 3.0)]);
         assert_eq!((s.unserved, s.cost), (vec![0.0, 2.5, 0.0, 0.0], 17.5 + 6.0));
         // No sinks at all.
-        let s = solve_transport(&TransportProblem { supply: &[1.0], demand: &[], arcs: &[], unserved_cost: None }).unwrap();
+        let s =
+            solve_transport(&TransportProblem { supply: &[1.0], demand: &[], arcs: &[], unserved_cost: None }).unwrap();
         assert_eq!((s.cost, s.flows.len(), s.unserved.len()), (0.0, 0, 0));
     }
 
@@ -876,7 +891,12 @@ mod tests {
         assert_eq!(solve_transport(&p).unwrap().flows, vec![(0, 1, 3.0)]);
         // Every cost equal and supplies slack: all on the lowest source index.
         let arcs: Vec<(u32, u32, f64)> = (0..4).flat_map(|k| (0..3).map(move |i| (k, i, 1.0))).collect();
-        let p = TransportProblem { supply: &[9.0, 9.0, 9.0], demand: &[1.0, 2.0, 1.0, 1.0], arcs: &arcs, unserved_cost: None };
+        let p = TransportProblem {
+            supply: &[9.0, 9.0, 9.0],
+            demand: &[1.0, 2.0, 1.0, 1.0],
+            arcs: &arcs,
+            unserved_cost: None,
+        };
         let s = solve_transport(&p).unwrap();
         assert_eq!(s.flows, vec![(0, 0, 1.0), (1, 0, 2.0), (2, 0, 1.0), (3, 0, 1.0)]);
         // Tight: the same answer again, and whatever the order of the arcs.

@@ -382,7 +382,10 @@ pub fn branch_and_bound(model: &MsModel, root: &MsLagrangian, inc: &mut Scored, 
             continue;
         }
         // Branch on the free facility the relaxation is least sure of.
-        let f = *free.iter().min_by(|&&a, &&b| relaxed.rho[a].abs().total_cmp(&relaxed.rho[b].abs()).then(a.cmp(&b))).unwrap();
+        let f = *free
+            .iter()
+            .min_by(|&&a, &&b| relaxed.rho[a].abs().total_cmp(&relaxed.rho[b].abs()).then(a.cmp(&b)))
+            .unwrap();
         let first_open = inc.open[f];
         for open_it in [!first_open, first_open] {
             let mut r = rules.clone();
@@ -395,11 +398,7 @@ pub fn branch_and_bound(model: &MsModel, root: &MsLagrangian, inc: &mut Scored, 
         }
     }
     let exhausted = open_bounds.is_empty();
-    let lower_bound = if exhausted {
-        inc.cost
-    } else {
-        open_bounds.iter().copied().fold(inc.cost, f64::min)
-    };
+    let lower_bound = if exhausted { inc.cost } else { open_bounds.iter().copied().fold(inc.cost, f64::min) };
     BranchResult { lower_bound, exhausted, nodes, iterations }
 }
 

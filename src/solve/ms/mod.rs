@@ -213,7 +213,9 @@ impl<'a> MsModel<'a> {
         (cost, missing)
     }
 
-    /// The cost of `open` with its exact assignment (no flows built).
+    /// The cost of `open` with its exact assignment (no flows built); when
+    /// must-serve demand is left unserved, the cost is raised above that of
+    /// every complete solution.
     pub fn cost(&self, open: &[bool], ws: &mut Workspace) -> f64 {
         if self.priced_service {
             return self.assign(open, ws).cost;
@@ -226,7 +228,17 @@ impl<'a> MsModel<'a> {
             unserved_cost: Some(&self.unit_unserved),
         };
         let service = ws.solver.solve_cost(&p).expect("every unit may go unserved, so the problem is feasible");
-        self.opening(open).0 + service + self.zero_demand_cost(open, None).0
+        let (zero_cost, zero_missing) = self.zero_demand_cost(open, None);
+        let mut cost = self.opening(open).0 + service + zero_cost;
+        if self.ctx.must_serve {
+            let missing: f64 = ws.solver.unserved().iter().sum::<f64>() + zero_missing;
+            if missing > 1e-9 * self.must_demand.max(1.0) {
+                // Above every complete solution, so that no bound (the capacity cut bounds
+                // complete solutions only) can declare an incomplete one optimal.
+                cost += self.ctx.unserved.first().copied().unwrap_or(0.0);
+            }
+        }
+        cost
     }
 
     /// The exact assignment of `open`, with flows. With partial service,
@@ -559,11 +571,7 @@ pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
     let hit_deadline = opts.deadline.is_some_and(|d| Instant::now() >= d);
     let Some(best) = incumbent else {
         return MsResult {
-            solution: Solution {
-                open: Vec::new(),
-                assignment: vec![None; inst.n_clients()],
-                flows: Some(Vec::new()),
-            },
+            solution: Solution { open: Vec::new(), assignment: vec![None; inst.n_clients()], flows: Some(Vec::new()) },
             objective: f64::INFINITY,
             missing_demand: model.must_demand,
             lower_bound: None,
@@ -593,5 +601,180 @@ pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
         lagrange_iterations: iterations,
         nodes,
         stages: stages.done,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::io::{ReadOptions, known_values, read_instance};
+    use crate::problem::Model;
+    use crate::rng::task_rng;
+    use crate::solve::{Backend, SolveOptions, SolverKind, Status, solve};
+    use crate::testutil::{CapShape, Shape, random_cap_instance};
+    use rand::Rng as _;
+
+    fn heuristic(threads: usize, seed: u64) -> SolveOptions {
+        SolveOptions { solver: SolverKind::Heuristic, threads, seed, ..Default::default() }
+    }
+
+    fn mip() -> SolveOptions {
+        SolveOptions { solver: SolverKind::Mip, backend: Backend::Microlp, threads: 1, ..Default::default() }
+    }
+
+    /// Known optima from OR-Library's `capopt` (multi-source), reached and proven.
+    #[test]
+    fn orlib_cap_instances_reach_capopt() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/orlib-cap");
+        let known = known_values::read(&dir.join("capopt.txt")).unwrap();
+        for name in ["cap41", "cap71", "cap92", "cap131"] {
+            let read = ReadOptions { model: Some(Model::Cflp), ..Default::default() };
+            let inst = read_instance(&dir.join(format!("{name}.txt")), &read).unwrap();
+            assert!(!inst.single_source);
+            let out = solve(&inst, &heuristic(1, 1)).unwrap();
+            let opt = known[name];
+            // capopt prints three decimals.
+            assert!((out.objective() - opt).abs() <= 1e-3, "{name}: {} vs capopt {opt}", out.objective());
+            assert_eq!(out.status, Status::Optimal, "{name}: bound {:?}", out.lower_bound);
+            if name == "cap41" {
+                // Its multi-source optimum splits clients (the single-source optimum is higher).
+                assert!(out.solution.flows.as_ref().unwrap().iter().any(|f| f.share < 1.0), "{name}: no split client");
+            }
+        }
+    }
+
+    fn ms_shape(seed: u64) -> CapShape {
+        let mut r = task_rng(seed, 31);
+        let facilities = r.random_range(2..7);
+        let p_mode = r.random_bool(0.2);
+        CapShape {
+            base: Shape {
+                clients: r.random_range(2..12),
+                facilities,
+                p: p_mode.then(|| r.random_range(1..=facilities)),
+                open_costs: !p_mode,
+                density: r.random_bool(0.3).then_some(0.8),
+                fixed: usize::from(r.random_bool(0.2)),
+                forbidden: usize::from(r.random_bool(0.2)),
+                penalty: r.random_bool(0.3).then_some(40.0),
+                integral: r.random_bool(0.5),
+            },
+            tightness: Some(r.random_range(0.9..2.5)),
+            max_clients: None,
+            single_source: false,
+            budget_share: r.random_bool(0.3).then(|| r.random_range(0.2..0.8)),
+            groups: if r.random_bool(0.25) { r.random_range(1..3) } else { 0 },
+            client_budget_cost: if r.random_bool(0.1) { 5.0 } else { 0.0 },
+        }
+    }
+
+    /// bound ≤ MIP optimum ≤ heuristic on tiny multi-source instances; the
+    /// heuristic finds the optimum on nearly all; "optimal" only when true;
+    /// the checker (inside `solve`) accepted every result.
+    #[test]
+    fn bound_and_heuristic_bracket_the_mip_optimum() {
+        let (mut same, mut total) = (0, 0);
+        for seed in 0..200u64 {
+            let inst = random_cap_instance(seed, &ms_shape(seed));
+            if inst.validate().is_err() {
+                continue;
+            }
+            assert!(!inst.single_source);
+            let exact = solve(&inst, &mip()).unwrap();
+            let heu = solve(&inst, &heuristic(1, seed)).unwrap();
+            if exact.status == Status::Infeasible {
+                assert_eq!(heu.status, Status::Infeasible, "seed {seed}: {} on an infeasible model", heu.objective());
+                continue;
+            }
+            assert_eq!(exact.status, Status::Optimal);
+            total += 1;
+            let opt = exact.objective();
+            let tol = 1e-6 * opt.abs().max(1.0);
+            assert_ne!(heu.status, Status::Infeasible, "seed {seed}: nothing found, optimum {opt}");
+            assert!(heu.objective() >= opt - tol, "seed {seed}: heuristic {} below optimum {opt}", heu.objective());
+            let lb = heu.lower_bound.unwrap();
+            assert!(lb <= opt + tol, "seed {seed}: bound {lb} above optimum {opt}");
+            if heu.status == Status::Optimal {
+                assert!(heu.objective() <= opt + tol, "seed {seed}: claimed optimal {} vs {opt}", heu.objective());
+            }
+            if heu.objective() <= opt + tol {
+                same += 1;
+            } else {
+                eprintln!("seed {seed}: heuristic {} vs optimum {opt}", heu.objective());
+            }
+        }
+        eprintln!("optimum found on {same}/{total}");
+        assert!(total >= 100 && same as f64 >= 0.97 * total as f64, "optimum found on only {same}/{total}");
+    }
+
+    /// A budget below the unconstrained optimum's opening spend, and a group
+    /// allowing one facility where the optimum opens two, change the answer —
+    /// to the MIP's constrained optimum.
+    #[test]
+    fn binding_budget_and_group_change_the_answer() {
+        let shape = CapShape {
+            base: Shape { clients: 12, facilities: 6, open_costs: true, integral: true, ..Default::default() },
+            tightness: Some(1.3),
+            ..Default::default()
+        };
+        let (mut budget_cases, mut group_cases) = (0, 0);
+        for seed in 0..40u64 {
+            let inst = random_cap_instance(seed, &shape);
+            let free = solve(&inst, &heuristic(1, 1)).unwrap();
+            assert_eq!(free.status, Status::Optimal);
+            let spent = free.evaluation.budget_spent;
+            let mut tight = inst.clone();
+            tight.budget = Some(spent - 1.0);
+            let exact = solve(&tight, &mip()).unwrap();
+            if exact.status == Status::Optimal {
+                let out = solve(&tight, &heuristic(1, 1)).unwrap();
+                assert!(out.evaluation.budget_spent <= spent - 1.0 + 1e-9);
+                assert!(out.objective() >= free.objective() - 1e-9, "seed {seed}: budget lowered the cost");
+                assert!((out.objective() - exact.objective()).abs() <= 1e-6 * exact.objective(), "seed {seed}");
+                if out.objective() > free.objective() + 1e-6 {
+                    budget_cases += 1;
+                }
+            }
+            if free.solution.open.len() >= 2 {
+                let mut grouped = inst.clone();
+                let pair = vec![free.solution.open[0], free.solution.open[1]];
+                grouped.groups = vec![crate::problem::Group {
+                    id: crate::problem::ExtId::Num(1),
+                    facilities: pair.clone(),
+                    min_open: 0,
+                    max_open: Some(1),
+                }];
+                let exact = solve(&grouped, &mip()).unwrap();
+                if exact.status == Status::Optimal {
+                    let out = solve(&grouped, &heuristic(1, 1)).unwrap();
+                    assert!(!(out.solution.open.contains(&pair[0]) && out.solution.open.contains(&pair[1])));
+                    assert!(out.objective() >= free.objective() - 1e-9, "seed {seed}: group lowered the cost");
+                    assert!((out.objective() - exact.objective()).abs() <= 1e-6 * exact.objective(), "seed {seed}");
+                    if out.objective() > free.objective() + 1e-6 {
+                        group_cases += 1;
+                    }
+                }
+            }
+        }
+        // Binding: the constrained optimum is strictly worse (ties with another optimum do not count).
+        assert!(budget_cases >= 10 && group_cases >= 5, "{budget_cases} budget, {group_cases} group cases bind");
+    }
+
+    #[test]
+    fn same_seed_same_result_any_thread_count() {
+        let shape = CapShape {
+            base: Shape { clients: 80, facilities: 25, open_costs: true, integral: true, ..Default::default() },
+            tightness: Some(1.4),
+            ..Default::default()
+        };
+        let inst = random_cap_instance(3, &shape);
+        let run = |threads| {
+            let out = solve(&inst, &heuristic(threads, 5)).unwrap();
+            (out.solution.clone(), out.objective(), out.lower_bound)
+        };
+        let a = run(1);
+        assert_eq!(a, run(1));
+        assert_eq!(a, run(2));
     }
 }
