@@ -26,7 +26,9 @@ fn cflp(c: &mut Criterion) {
         ("capa8000_n1000_m100", "datasets/orlib-capabc/capa.txt", Some(8000.0)),
     ] {
         let inst = load(file, capacity);
-        let best = solve(&inst, &opts).unwrap();
+        // A good open set (time-limited on capa, whose full solve takes minutes).
+        let setup = SolveOptions { time_limit: Some(20.0), ..opts.clone() };
+        let best = solve(&inst, &setup).unwrap();
         let model = MsModel::new(&inst);
         let mut open = vec![false; inst.n_facilities()];
         for &f in &best.solution.open {
