@@ -9,10 +9,12 @@ pub mod cap;
 pub mod knapsack;
 pub mod lagrange;
 pub mod mip;
+pub mod ms;
 pub mod nearlist;
 pub mod presolve;
 pub mod select;
 pub mod swap;
+pub mod transport;
 pub mod uncap;
 pub mod vns;
 
@@ -190,10 +192,7 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
             } else if inst.single_source || !inst.is_capacitated() {
                 run_capacitated(inst, opts, deadline)?
             } else {
-                if opts.solver == SolverKind::Auto {
-                    return run_mip(inst, opts, deadline, vec!["auto: multi-source capacities → MIP".into()]);
-                }
-                return Err(SolveError::Unsupported("heuristic".into()));
+                run_multi_source(inst, opts, deadline)?
             };
             if opts.solver == SolverKind::Auto {
                 out.notes.push(format!(
@@ -298,6 +297,39 @@ fn run_capacitated(
         ..Default::default()
     };
     finish(inst, solution, r.lower_bound, status, r.solver, stats, Vec::new())
+}
+
+fn run_multi_source(
+    inst: &Instance,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<SolveOutcome, SolveError> {
+    // A fifth of the stall rounds: every multi-source shake ends in a full swap
+    // descent priced by transportation problems, and the branch and bound follows.
+    let mopts = ms::MsOptions {
+        seed: opts.seed,
+        deadline,
+        max_stall_rounds: (opts.max_stall_rounds / 5).max(1),
+        max_nodes: if opts.bnb_work == 0 { 0 } else { ms::MsOptions::default().max_nodes },
+        ..Default::default()
+    };
+    let r = ms::solve_multi_source(inst, &mopts);
+    let status = if r.proven {
+        Status::Optimal
+    } else if r.hit_deadline {
+        Status::TimeLimit
+    } else {
+        Status::Feasible
+    };
+    let stats = SolveStats {
+        vns_rounds: r.rounds,
+        local_search_moves: r.moves,
+        lagrange_iterations: r.lagrange_iterations,
+        bnb_nodes: r.nodes,
+        stages: r.stages,
+        ..Default::default()
+    };
+    finish(inst, r.solution, r.lower_bound, status, "ms-lagrangian+vns+bnb".into(), stats, Vec::new())
 }
 
 fn run_mip(
