@@ -1,0 +1,1 @@
+//! The index page of a scenario sweep (filled in by the sweep).
