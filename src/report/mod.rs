@@ -1,16 +1,14 @@
 //! Human outputs of a plan directory: the self-contained HTML report with its
-//! SVG map ([`html`]), the comparison of two plans ([`compare`]) and the
-//! index page of a scenario sweep ([`index`]).
+//! SVG map and charts ([`html`]).
 //!
-//! Everything here reads the *plan directory contract* (`plan.json`,
-//! `plan.geojson` and the district boundaries named in `plan.json`), never the
-//! solver's types, so a report can be rebuilt from a plan directory alone.
+//! Everything here reads the plan directory (`plan.json` as the
+//! [`crate::hub::plan_doc::PlanDoc`] it is, the points of `plan.geojson` and the
+//! district boundaries named in `plan.json`), never the solver's types, so a
+//! report can be rebuilt from a plan directory alone ([`plan::load`]).
 
-pub mod compare;
 pub mod html;
-pub mod index;
 pub mod plan;
-mod svg;
+pub mod svg;
 
 use std::path::PathBuf;
 
@@ -60,7 +58,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A whole number with thin-space-free thousands separators: `1234567` → `1,234,567`.
+/// A whole number with comma thousands separators: `1234567` → `1,234,567`.
 pub fn thousands(value: f64) -> String {
     if !value.is_finite() {
         return "—".to_string();
@@ -95,7 +93,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_quotes() {
-        assert_eq!(escape(r#"<a href="x">O'Neil & co</a>"#), "&lt;a href=&quot;x&quot;&gt;O&#39;Neil &amp; co&lt;/a&gt;");
+        assert_eq!(
+            escape(r#"<a href="x">O'Neil & co</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;O&#39;Neil &amp; co&lt;/a&gt;"
+        );
     }
 
     #[test]

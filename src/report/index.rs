@@ -1,1 +1,0 @@
-//! The index page of a scenario sweep (filled in by the sweep).
