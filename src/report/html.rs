@@ -158,7 +158,11 @@ fn render(p: &PlanDir) -> String {
         "",
         "Existing hubs",
         &thousands(existing as f64),
-        &format!("{} of the linked students", pct(existing_students(p) as f64, t.linked_students as f64)),
+        &if existing == 0 {
+            "none in this plan".to_string()
+        } else {
+            format!("serve {} of the linked students", pct(existing_students(p) as f64, t.linked_students as f64))
+        },
     );
     kpi(
         &mut h,
@@ -276,7 +280,12 @@ fn existing_students(p: &PlanDir) -> u64 {
 fn districts_table(h: &mut String, p: &PlanDir) {
     let (doc, t) = (&p.doc, &p.doc.totals);
     h.push_str(r#"<section id="districts"><h2>By district</h2><table id="districts-table"><thead><tr><th>District</th><th class="n">Hubs</th><th class="n">New</th><th class="n">Small schools linked</th><th class="n">Coverage</th><th class="n">Students linked</th><th class="n">Mean km</th><th class="n">Max km</th><th class="n">Cost, KZT m</th></tr></thead><tbody>"#);
+    let mut quiet = 0;
     for d in &doc.districts {
+        if d.small_schools == 0 && d.hubs == 0 {
+            quiet += 1;
+            continue;
+        }
         let _ = write!(
             h,
             r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{} / {}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
@@ -294,7 +303,7 @@ fn districts_table(h: &mut String, p: &PlanDir) {
     }
     let _ = write!(
         h,
-        r#"<tr class="total"><td>Total</td><td class="n">{}</td><td class="n">{}</td><td class="n">{} / {}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr></tbody></table></section>"#,
+        r#"<tr class="total"><td>Total</td><td class="n">{}</td><td class="n">{}</td><td class="n">{} / {}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr></tbody></table>"#,
         t.hubs,
         t.new_hubs,
         thousands(t.linked_small_schools as f64),
@@ -305,6 +314,13 @@ fn districts_table(h: &mut String, p: &PlanDir) {
         opt_km(t.max_km),
         thousands(t.cost_kzt / 1e6)
     );
+    if quiet > 0 {
+        let _ = write!(
+            h,
+            r#"<p class="caption">{quiet} district(s) with neither small schools nor hubs are not listed.</p>"#
+        );
+    }
+    h.push_str("</section>");
 }
 
 fn hubs_table(h: &mut String, p: &PlanDir) {

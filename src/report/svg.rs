@@ -163,6 +163,17 @@ fn map_bbox(p: &PlanDir) -> [f64; 4] {
     if b[0].is_finite() { b } else { [0.0, 0.0, 1.0, 1.0] }
 }
 
+/// Where to put a district name near `at`: there, or just below or above, whichever is clear of hub markers.
+fn label_spot(at: (f64, f64), hubs: &[(f64, f64)]) -> (f64, f64) {
+    let clear =
+        |(x, y): (f64, f64)| hubs.iter().all(|&(hx, hy)| (hx - x).abs() > 40.0 || (hy - (y - 4.0)).abs() > 20.0);
+    [(0.0, 0.0), (0.0, 26.0), (0.0, -22.0), (0.0, 40.0), (0.0, -36.0)]
+        .into_iter()
+        .map(|(dx, dy)| (at.0 + dx, at.1 + dy))
+        .find(|&p| clear(p))
+        .unwrap_or(at)
+}
+
 /// What the map drew (for the page and the tests).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MapCounts {
@@ -294,6 +305,7 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
     let _ = write!(s, r##"<rect width="{}" height="{}" fill="#f7f9fb"/>"##, n1(w), n1(h));
 
     // District boundaries.
+    let hub_xy: Vec<(f64, f64)> = doc.hubs.iter().map(|x| proj.xy(x.lon, x.lat)).collect();
     s.push_str(r#"<g id="districts">"#);
     let mut labels = String::new();
     let label_districts = p.districts.len() <= 40;
@@ -311,7 +323,7 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
         counts.districts += 1;
         let _ = write!(s, r#"<path class="district" d="{path}"><title>{}</title></path>"#, escape(&d.name));
         if label_districts && let Some(pt) = d.shape.interior_point() {
-            let (x, y) = proj.xy(pt.x(), pt.y());
+            let (x, y) = label_spot(proj.xy(pt.x(), pt.y()), &hub_xy);
             let _ = write!(labels, r#"<text class="dlabel" x="{}" y="{}">{}</text>"#, n1(x), n1(y), escape(&d.name));
         }
     }
@@ -356,7 +368,8 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
 
     // Hubs: area grows with linked students; the largest drawn first so small ones stay visible.
     let max_students = doc.hubs.iter().map(|x| x.linked_students).max().unwrap_or(0).max(1) as f64;
-    let (r0, r1) = if many { (3.5, 7.0) } else { (5.5, 10.0) };
+    // Many hubs on a country map: smaller markers, so neighbours stay apart.
+    let (r0, r1) = if many || doc.hubs.len() > 30 { (2.0, 4.5) } else { (5.5, 10.0) };
     let mut order: Vec<usize> = (0..doc.hubs.len()).collect();
     order.sort_by(|&a, &b| doc.hubs[b].linked_students.cmp(&doc.hubs[a].linked_students).then(a.cmp(&b)));
     s.push_str(r#"<g id="hubs">"#);
