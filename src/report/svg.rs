@@ -266,12 +266,12 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
     let mut legend = String::new();
     let (mut x, mut row) = (MARGIN + 9.0, 0usize);
     for (mark, label) in &items {
-        let width = 30.0 + 6.6 * label.chars().count() as f64;
+        let width = 32.0 + 7.4 * label.chars().count() as f64;
         if x + width > w - MARGIN && x > MARGIN + 9.0 {
             x = MARGIN + 9.0;
             row += 1;
         }
-        let y = h + 22.0 + 24.0 * row as f64;
+        let y = h + 22.0 + 26.0 * row as f64;
         let _ = write!(
             legend,
             r#"<g transform="translate({} {})">{mark}<text x="14" y="4.5">{}</text></g>"#,
@@ -281,7 +281,7 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
         );
         x += width;
     }
-    let legend_h = 24.0 * (row + 1) as f64 + 18.0;
+    let legend_h = 26.0 * (row + 1) as f64 + 16.0;
 
     let _ = write!(
         s,
@@ -299,7 +299,7 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
          .link.approx{{stroke-dasharray:4 3}}\
          .school{{stroke:#fff;stroke-width:.5}}\
          .hub{{stroke:#fff;stroke-width:1.4}}.hub.existing{{fill:{COLOR_EXISTING}}}.hub.new{{fill:{COLOR_NEW}}}\
-         .key text,.scale text{{font-size:12.5px;fill:#374151}}\
+         .key text,.scale text{{font-size:14px;fill:#374151}}\
          </style>"
     );
     let _ = write!(s, r##"<rect width="{}" height="{}" fill="#f7f9fb"/>"##, n1(w), n1(h));
