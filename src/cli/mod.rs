@@ -8,6 +8,7 @@ mod dataset;
 mod distances;
 mod generate;
 mod plan;
+mod report;
 mod solve;
 
 use std::process::ExitCode;
@@ -58,6 +59,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Re-validate a plan directory against its scenario and data, independently of the solver.
     CheckPlan(plan::CheckPlanArgs),
+    /// Re-render the HTML report (report.html) of a plan directory from its files alone.
+    Report(report::ReportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Distances(a) => distances::run(a),
         Command::Plan(a) => plan::run(a),
         Command::CheckPlan(a) => plan::run_check(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(code) => code,

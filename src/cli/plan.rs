@@ -9,6 +9,7 @@ use hubplan::hub::verify::{check_plan, read_plan};
 use hubplan::hub::write::write_plan_dir;
 use hubplan::hub::{LoadedScenario, PlanError, PlanOptions, plan};
 use hubplan::network::cache;
+use hubplan::report::html::write_report;
 
 use super::common::{Bar, shown};
 use super::exit;
@@ -17,7 +18,7 @@ use super::exit;
 pub struct PlanArgs {
     /// The scenario file (TOML; see models/README.md).
     pub scenario: PathBuf,
-    /// Write the plan directory here (plan.json, hubs.csv, links.csv, unlinked.csv, plan.geojson).
+    /// Write the plan directory here (plan.json, hubs.csv, links.csv, unlinked.csv, plan.geojson, report.html).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace an existing output directory.
@@ -123,7 +124,9 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if let Some(out) = &a.out {
-        write_plan_dir(&run, out, a.force, None)?;
+        // The report is rendered from the staged files, so it shows exactly what is written.
+        let report = |dir: &Path| write_report(dir, None).map(|_| ()).map_err(std::io::Error::other);
+        write_plan_dir(&run, out, a.force, Some(&report))?;
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&run.doc)?);
