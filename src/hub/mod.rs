@@ -15,6 +15,7 @@ pub mod model;
 pub mod plan_doc;
 pub mod scenario;
 pub mod sources;
+pub mod sweep;
 #[cfg(test)]
 mod tests;
 pub mod verify;
