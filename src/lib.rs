@@ -22,6 +22,7 @@ pub mod io;
 pub mod network;
 pub mod plan;
 pub mod problem;
+pub mod report;
 pub mod rng;
 pub mod solve;
 #[cfg(test)]

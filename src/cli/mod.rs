@@ -4,11 +4,13 @@
 mod bench;
 mod check;
 mod common;
+mod compare;
 mod dataset;
 mod distances;
 mod generate;
 mod plan;
 mod solve;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -58,6 +60,10 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Re-validate a plan directory against its scenario and data, independently of the solver.
     CheckPlan(plan::CheckPlanArgs),
+    /// Plan scenarios over a grid of parameter values (--vary), sharing the data and distances.
+    Sweep(sweep::SweepArgs),
+    /// Compare two plan directories: hubs added and dropped, schools moved, linked, unlinked, totals.
+    Compare(compare::CompareArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -71,6 +77,8 @@ pub fn main() -> ExitCode {
         Command::Distances(a) => distances::run(a),
         Command::Plan(a) => plan::run(a),
         Command::CheckPlan(a) => plan::run_check(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Compare(a) => compare::run(a),
     };
     match result {
         Ok(code) => code,
