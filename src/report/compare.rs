@@ -336,9 +336,13 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
     Comparison { parameters, hubs_added, hubs_dropped, moved, newly_linked, newly_unlinked, reason_changed, totals }
 }
 
-/// A number for people and spreadsheets: integers plain, others to 3 decimals.
+/// A number for people and spreadsheets: integers plain, others to at most 6 decimals.
 fn num(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v:.3}") }
+    if v == v.trunc() && v.abs() < 1e15 {
+        return format!("{}", v as i64);
+    }
+    let s = format!("{v:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn opt(v: Option<f64>) -> String {
