@@ -133,7 +133,7 @@ pub fn run(a: SweepArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for r in &failed {
-        eprintln!("failed     {}: {}", r.name, r.error.as_deref().unwrap_or(""));
+        eprintln!("failed     {}: {}", r.name, one_line(r.error.as_deref().unwrap_or("")));
     }
     Ok(ExitCode::from(if failed.iter().all(|r| r.status == "infeasible") { exit::INFEASIBLE } else { exit::ERROR }))
 }
@@ -141,6 +141,11 @@ pub fn run(a: SweepArgs) -> anyhow::Result<ExitCode> {
 fn sweep_title(first: &LoadedScenario, n: usize) -> String {
     let base = first.scenario.name.split(" [").next().unwrap_or("").to_string();
     format!("Sweep: {base} ({n} scenarios)")
+}
+
+/// A message on one line (an infeasible plan's reasons are a list).
+fn one_line(s: &str) -> String {
+    s.lines().map(|l| l.trim().trim_start_matches("- ")).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 fn mkzt(v: f64) -> String {
@@ -192,7 +197,7 @@ fn print_report(r: &SweepReport, verbose: bool) {
                 f.gap.map(|g| format!("{:.3}%", 100.0 * g)).unwrap_or_else(|| "-".into()),
                 row.seconds()
             ),
-            None => println!("{:<40} {:<10} {}", row.name, row.status, row.error.as_deref().unwrap_or("")),
+            None => println!("{:<40} {:<10} {}", row.name, row.status, one_line(row.error.as_deref().unwrap_or(""))),
         }
     }
     println!();

@@ -26,7 +26,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::inputs::{Inputs, distance_options, read_schools_and_districts};
 use super::plan_doc::PlanDoc;
@@ -58,9 +59,6 @@ pub enum SweepError {
     /// Writing the output failed (the previous output, if any, is kept).
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
-    /// The worker pool could not start.
-    #[error("cannot start {threads} worker threads: {message}")]
-    Threads { threads: usize, message: String },
 }
 
 /// One `--vary key=v1,v2,…` argument.
@@ -599,24 +597,13 @@ pub fn run_sweep(
     let _ = fs::remove_dir_all(&staged);
     let result = (|| {
         fs::create_dir_all(&staged).map_err(io_err(&staged))?;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.parallel_cases)
-            .build()
-            .map_err(|e| SweepError::Threads { threads: threads.parallel_cases, message: e.to_string() })?;
         let plan_finisher = opts.plan_finisher;
-        let rows: Vec<SweepRow> = pool.install(|| {
-            cases
-                .par_iter()
-                .enumerate()
-                .with_max_len(1)
-                .map(|(i, case)| {
-                    let schools = &shared.schools[shared.schools_of_case[i]];
-                    let table = &shared.tables[shared.table_of_case[i]];
-                    let row = run_case(case, schools, table, threads.solver_threads, &staged, plan_finisher)?;
-                    on_done(&row);
-                    Ok(row)
-                })
-                .collect::<Result<Vec<_>, SweepError>>()
+        let rows = run_parallel(cases.len(), threads.parallel_cases, |i| {
+            let schools = &shared.schools[shared.schools_of_case[i]];
+            let table = &shared.tables[shared.table_of_case[i]];
+            let row = run_case(&cases[i], schools, table, threads.solver_threads, &staged, plan_finisher)?;
+            on_done(&row);
+            Ok(row)
         })?;
         let keys = varied_keys(cases);
         let mut report = SweepReport {
@@ -641,6 +628,50 @@ pub fn run_sweep(
         let _ = fs::remove_dir_all(&staged);
     }
     result
+}
+
+/// Runs `task(0..n)` on `workers` threads, each taking the next index when
+/// it is free, and returns the results in index order (the first error, by
+/// index, if any).
+///
+/// Plain scoped threads, not a rayon pool: each solver starts its own pool,
+/// and a rayon worker waiting on another pool keeps taking tasks from its
+/// own, which would start more cases at once than `workers` and break the
+/// thread budget.
+fn run_parallel<T: Send>(
+    n: usize,
+    workers: usize,
+    task: impl Fn(usize) -> Result<T, SweepError> + Sync,
+) -> Result<Vec<T>, SweepError> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let slots: Mutex<Vec<Option<Result<T, SweepError>>>> = Mutex::new((0..n).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, n.max(1)) {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let r = task(i);
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+                }
+            });
+        }
+    });
+    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut out = Vec::with_capacity(n);
+    // Indices are taken in order and every taken task completes, so the
+    // slots filled are a prefix; a failure among them is returned here.
+    for slot in slots.into_iter().map_while(|s| s) {
+        out.push(slot?);
+    }
+    debug_assert_eq!(out.len(), n, "a slot is empty only after a failure");
+    Ok(out)
 }
 
 /// The parameter keys of the cases, in first-seen order.
@@ -793,6 +824,25 @@ mod tests {
         let long = safe_name(&"k=v,".repeat(60));
         assert!(long.len() <= MAX_NAME, "{}", long.len());
         assert_ne!(long, safe_name(&"k=v,".repeat(61)), "cut names stay distinct");
+    }
+
+    #[test]
+    fn run_parallel_keeps_to_its_workers_even_when_tasks_start_pools() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let (running, peak) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let out = run_parallel(8, 2, |i| {
+            peak.fetch_max(running.fetch_add(1, SeqCst) + 1, SeqCst);
+            // As a solver does: its own pool, waited on.
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            pool.install(|| std::thread::sleep(std::time::Duration::from_millis(20)));
+            running.fetch_sub(1, SeqCst);
+            Ok(i * 10)
+        })
+        .unwrap();
+        assert_eq!(out, (0..8).map(|i| i * 10).collect::<Vec<_>>());
+        assert!(peak.load(SeqCst) <= 2, "{} cases ran at once", peak.load(SeqCst));
+        let err = run_parallel(5, 2, |i| if i == 1 { Err(SweepError::Empty) } else { Ok(i) });
+        assert!(matches!(err, Err(SweepError::Empty)));
     }
 
     #[test]

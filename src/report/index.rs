@@ -61,7 +61,9 @@ pub fn render(report: &SweepReport, title: &str, href: &dyn Fn(&SweepRow) -> Opt
     h.push_str("<h2>Cost and coverage</h2>\n");
     h.push_str(&chart(&report.rows, &frontier));
     h.push_str("<h2>Scenarios</h2>\n");
+    h.push_str("<div class=\"wide\">\n");
     h.push_str(&table(report, &frontier, href));
+    h.push_str("</div>\n");
     h.push_str(
         "<p class=\"meta\">Coverage: students of linked small schools as a share of all small-school students. \
          Cost: new hubs plus rooms of linked small schools. Gap: how far the plan's objective can be from the best \
@@ -75,7 +77,7 @@ const CSS: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-seri
 padding:0 1em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}.meta{color:#555;font-size:.9em}\
 table{border-collapse:collapse;font-size:.85em}th,td{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:right}\
 th{background:#f3f3f3;position:sticky;top:0}td.l,th.l{text-align:left}tr.failed td{color:#a00}\
-tr.front td:first-child{font-weight:bold}svg{max-width:100%;height:auto}.axis{stroke:#444}.grid{stroke:#e4e4e4}\
+tr.front td:first-child{font-weight:bold}.wide{overflow-x:auto}svg{max-width:100%;height:auto}.axis{stroke:#444}.grid{stroke:#e4e4e4}\
 svg text{font-size:12px;fill:#333}";
 
 const COLORS: &[&str] = &["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"];
@@ -141,8 +143,9 @@ fn ticks(lo: f64, hi: f64, n: usize) -> (f64, f64, usize) {
     (first, step, ((last - first) / step).round() as usize + 1)
 }
 
+/// A tick value with as many decimals as the step needs (0.25 → 2).
 fn tick_label(v: f64, step: f64) -> String {
-    let decimals = if step >= 1.0 { 0 } else { (-step.log10()).ceil() as usize };
+    let decimals = (0..=6).find(|&d| (step * 10f64.powi(d)).fract().abs() < 1e-6).unwrap_or(6) as usize;
     format!("{v:.decimals$}")
 }
 
@@ -426,6 +429,13 @@ mod tests {
             let m = step / 10f64.powf(step.log10().floor());
             assert!([1.0, 2.0, 2.5, 5.0, 10.0].iter().any(|x| (x - m).abs() < 1e-9), "{step}");
         }
+    }
+
+    #[test]
+    fn tick_labels_show_the_step() {
+        assert_eq!(tick_label(4.25, 0.25), "4.25");
+        assert_eq!(tick_label(40.0, 10.0), "40");
+        assert_eq!(tick_label(0.5, 0.5), "0.5");
     }
 
     #[test]
