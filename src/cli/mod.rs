@@ -4,12 +4,14 @@
 mod bench;
 mod check;
 mod common;
+mod compare;
 mod dataset;
 mod distances;
 mod generate;
 mod plan;
 mod report;
 mod solve;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -61,6 +63,10 @@ enum Command {
     CheckPlan(plan::CheckPlanArgs),
     /// Re-render the HTML report (report.html) of a plan directory from its files alone.
     Report(report::ReportArgs),
+    /// Plan scenarios over a grid of parameter values (--vary), sharing the data and distances.
+    Sweep(sweep::SweepArgs),
+    /// Compare two plan directories: hubs added and dropped, schools moved, linked, unlinked, totals.
+    Compare(compare::CompareArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +81,8 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => plan::run(a),
         Command::CheckPlan(a) => plan::run_check(a),
         Command::Report(a) => report::run(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::Compare(a) => compare::run(a),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,7 @@ pub mod model;
 pub mod plan_doc;
 pub mod scenario;
 pub mod sources;
+pub mod sweep;
 #[cfg(test)]
 mod tests;
 pub mod verify;
@@ -51,6 +52,9 @@ pub enum PlanError {
     Infeasible(Vec<String>),
     #[error(transparent)]
     Solve(#[from] SolveError),
+    /// A plan directory whose plan.json cannot be read (names the file and field).
+    #[error("{0}")]
+    PlanFile(String),
 }
 
 /// Options of a planning run that are not part of the scenario.

@@ -25,8 +25,13 @@ const TOL_KM: f64 = 1e-3;
 pub fn read_plan(dir: &Path) -> Result<PlanDoc, PlanError> {
     let p = dir.join("plan.json");
     let text =
-        std::fs::read_to_string(&p).map_err(|e| PlanError::Model(format!("cannot read {}: {e}", p.display())))?;
-    serde_json::from_str(&text).map_err(|e| PlanError::Model(format!("{}: not a hubplan plan: {e}", p.display())))
+        std::fs::read_to_string(&p).map_err(|e| PlanError::PlanFile(format!("cannot read {}: {e}", p.display())))?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let at = if field == "." { String::new() } else { format!(" field `{field}`:") };
+        PlanError::PlanFile(format!("{}: not a hubplan plan:{at} {}", p.display(), e.inner()))
+    })
 }
 
 /// Every rule the plan breaks, as sentences (empty: the plan is valid).

@@ -1,12 +1,15 @@
-//! Human outputs of a plan directory: the self-contained HTML report with its
-//! SVG map and charts ([`html`]).
+//! Human outputs: the self-contained HTML report of a plan directory with its
+//! SVG map and charts ([`html`]), the comparison of two plans ([`compare`])
+//! and the index page of a sweep ([`index`]).
 //!
 //! Everything here reads the plan directory (`plan.json` as the
 //! [`crate::hub::plan_doc::PlanDoc`] it is, the points of `plan.geojson` and the
 //! district boundaries named in `plan.json`), never the solver's types, so a
 //! report can be rebuilt from a plan directory alone ([`plan::load`]).
 
+pub mod compare;
 pub mod html;
+pub mod index;
 pub mod plan;
 pub mod svg;
 

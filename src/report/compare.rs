@@ -1,0 +1,612 @@
+//! Comparing two plans: what changed from plan A to plan B.
+//!
+//! Hubs added and dropped, small schools moved from one hub to another,
+//! newly linked, newly unlinked (with B's reason) or unlinked for another
+//! reason, the scenario parameters that differ, and every total before and
+//! after. [`compare`] computes it from two plan documents; [`markdown`] and
+//! [`csv`] render it.
+//!
+//! ```
+//! # use hubplan::hub::PlanDoc;
+//! # fn demo(a: &PlanDoc, b: &PlanDoc) {
+//! let c = hubplan::report::compare::compare(a, b);
+//! println!("{}", hubplan::report::compare::markdown(&c, "A", "B"));
+//! # }
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::hub::PlanDoc;
+use crate::hub::plan_doc::{HubRow, LinkRow, Reason, Totals, UnlinkedRow};
+
+/// A scenario parameter with different values in A and B (JSON text; empty when absent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamChange {
+    /// Dotted key, e.g. `budget.kzt`.
+    pub key: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A hub that is in one plan only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HubChange {
+    pub school_id: String,
+    pub name: String,
+    pub district: String,
+    /// `existing` or `new`.
+    pub status: String,
+    /// Small schools linked to it in the plan that has it.
+    pub linked_small_schools: usize,
+}
+
+/// A small school linked in both plans, to different hubs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Moved {
+    pub small_school_id: String,
+    pub students: u32,
+    pub from_hub: String,
+    /// The hub's name in A.
+    pub from_hub_name: String,
+    pub from_km: f64,
+    pub to_hub: String,
+    /// The hub's name in B.
+    pub to_hub_name: String,
+    pub to_km: f64,
+}
+
+/// A small school linked in B but not in A.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewlyLinked {
+    pub small_school_id: String,
+    pub students: u32,
+    pub hub: String,
+    /// The hub's name in B.
+    pub hub_name: String,
+    pub road_km: f64,
+    /// Why A left it unlinked (`None`: A does not list it as a small school).
+    pub was: Option<Reason>,
+}
+
+/// A small school linked in A but not in B.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewlyUnlinked {
+    pub small_school_id: String,
+    /// Name and district from B's unlinked list (empty when B does not list it).
+    pub name: String,
+    pub district: String,
+    pub students: u32,
+    /// Its hub in A.
+    pub was_hub: String,
+    /// Why B leaves it unlinked (`None`: B does not list it as a small school).
+    pub reason: Option<Reason>,
+    pub detail: String,
+}
+
+/// A small school unlinked in both plans, for different reasons.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReasonChanged {
+    pub small_school_id: String,
+    pub name: String,
+    pub district: String,
+    pub students: u32,
+    pub before: Reason,
+    pub after: Reason,
+    /// B's sentence.
+    pub detail: String,
+}
+
+/// One total in A and B (`None`: the plan has no value, e.g. no budget).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TotalChange {
+    /// The field of `totals` in plan.json, or `objective`, `lower_bound`, `gap`.
+    pub field: String,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+}
+
+impl TotalChange {
+    /// `after − before`, when both exist.
+    pub fn delta(&self) -> Option<f64> {
+        Some(self.after? - self.before?)
+    }
+
+    /// True when the value differs (by more than rounding noise).
+    pub fn changed(&self) -> bool {
+        match (self.before, self.after) {
+            (Some(a), Some(b)) => (a - b).abs() > 1e-9 * a.abs().max(b.abs()).max(1.0),
+            (None, None) => false,
+            _ => true,
+        }
+    }
+}
+
+/// What changed from plan A to plan B. Lists are sorted by id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub parameters: Vec<ParamChange>,
+    pub hubs_added: Vec<HubChange>,
+    pub hubs_dropped: Vec<HubChange>,
+    pub moved: Vec<Moved>,
+    pub newly_linked: Vec<NewlyLinked>,
+    pub newly_unlinked: Vec<NewlyUnlinked>,
+    pub reason_changed: Vec<ReasonChanged>,
+    /// Every total (all of `totals`, then objective, lower bound and gap), changed or not.
+    pub totals: Vec<TotalChange>,
+}
+
+impl Comparison {
+    /// The totals that changed.
+    pub fn changed_totals(&self) -> impl Iterator<Item = &TotalChange> {
+        self.totals.iter().filter(|t| t.changed())
+    }
+
+    /// True when the plans (not necessarily their scenarios) are the same.
+    pub fn same_plan(&self) -> bool {
+        self.hubs_added.is_empty()
+            && self.hubs_dropped.is_empty()
+            && self.moved.is_empty()
+            && self.newly_linked.is_empty()
+            && self.newly_unlinked.is_empty()
+            && self.reason_changed.is_empty()
+            && self.changed_totals().next().is_none()
+    }
+}
+
+/// The fields of [`Totals`] in their order in plan.json.
+pub const TOTAL_FIELDS: &[&str] = &[
+    "hubs",
+    "new_hubs",
+    "cost_kzt",
+    "hub_cost_kzt",
+    "room_cost_kzt",
+    "budget_kzt",
+    "small_schools",
+    "small_school_students",
+    "linked_small_schools",
+    "linked_students",
+    "unlinked_small_schools",
+    "student_km",
+    "mean_km",
+    "max_km",
+    "yearly_visit_cost_kzt",
+];
+
+fn totals_map(t: &Totals) -> serde_json::Map<String, Value> {
+    match serde_json::to_value(t) {
+        Ok(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn hub_change(h: &HubRow) -> HubChange {
+    HubChange {
+        school_id: h.school_id.clone(),
+        name: h.name.clone(),
+        district: h.district.clone(),
+        status: h.status.clone(),
+        linked_small_schools: h.linked_small_schools,
+    }
+}
+
+fn name_of(hubs: &BTreeMap<&str, &HubRow>, id: &str) -> String {
+    hubs.get(id).map(|h| h.name.clone()).unwrap_or_default()
+}
+
+/// `id (name)`, or the id alone when the name is unknown or the same.
+fn named(id: &str, name: &str) -> String {
+    if name.is_empty() || name == id { id.to_string() } else { format!("{id} ({name})") }
+}
+
+/// Flattens JSON objects to dotted keys.
+fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, x, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+/// What changed from `a` to `b`.
+pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
+    // Scenario parameters.
+    let (mut pa, mut pb) = (BTreeMap::new(), BTreeMap::new());
+    flatten("", &serde_json::to_value(&a.scenario).unwrap_or(Value::Null), &mut pa);
+    flatten("", &serde_json::to_value(&b.scenario).unwrap_or(Value::Null), &mut pb);
+    let mut keys: Vec<&String> = pa.keys().chain(pb.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let parameters = keys
+        .into_iter()
+        .filter(|k| pa.get(*k) != pb.get(*k))
+        .map(|k| ParamChange {
+            key: k.clone(),
+            before: pa.get(k).cloned().unwrap_or_default(),
+            after: pb.get(k).cloned().unwrap_or_default(),
+        })
+        .collect();
+
+    // Hubs.
+    let hubs_a: BTreeMap<&str, &HubRow> = a.hubs.iter().map(|h| (h.school_id.as_str(), h)).collect();
+    let hubs_b: BTreeMap<&str, &HubRow> = b.hubs.iter().map(|h| (h.school_id.as_str(), h)).collect();
+    let hubs_added = hubs_b.iter().filter(|(id, _)| !hubs_a.contains_key(*id)).map(|(_, h)| hub_change(h)).collect();
+    let hubs_dropped = hubs_a.iter().filter(|(id, _)| !hubs_b.contains_key(*id)).map(|(_, h)| hub_change(h)).collect();
+
+    // Small schools.
+    let links_a: BTreeMap<&str, &LinkRow> = a.links.iter().map(|l| (l.small_school_id.as_str(), l)).collect();
+    let links_b: BTreeMap<&str, &LinkRow> = b.links.iter().map(|l| (l.small_school_id.as_str(), l)).collect();
+    let unl_a: HashMap<&str, &UnlinkedRow> = a.unlinked.iter().map(|u| (u.small_school_id.as_str(), u)).collect();
+    let unl_b: BTreeMap<&str, &UnlinkedRow> = b.unlinked.iter().map(|u| (u.small_school_id.as_str(), u)).collect();
+    let mut moved = Vec::new();
+    let mut newly_unlinked = Vec::new();
+    for (id, la) in &links_a {
+        match links_b.get(id) {
+            Some(lb) if lb.hub_id != la.hub_id => moved.push(Moved {
+                small_school_id: id.to_string(),
+                students: lb.students,
+                from_hub: la.hub_id.clone(),
+                from_hub_name: name_of(&hubs_a, &la.hub_id),
+                from_km: la.road_km,
+                to_hub: lb.hub_id.clone(),
+                to_hub_name: name_of(&hubs_b, &lb.hub_id),
+                to_km: lb.road_km,
+            }),
+            Some(_) => {}
+            None => {
+                let u = unl_b.get(id);
+                newly_unlinked.push(NewlyUnlinked {
+                    small_school_id: id.to_string(),
+                    name: u.map(|u| u.name.clone()).unwrap_or_default(),
+                    district: u.map(|u| u.district.clone()).unwrap_or_default(),
+                    students: u.map_or(la.students, |u| u.students),
+                    was_hub: la.hub_id.clone(),
+                    reason: u.map(|u| u.reason),
+                    detail: match u {
+                        Some(u) => u.detail.clone(),
+                        None if hubs_b.contains_key(id) => "it is a hub in B".into(),
+                        None => "B does not list it as a small school".into(),
+                    },
+                });
+            }
+        }
+    }
+    let newly_linked = links_b
+        .iter()
+        .filter(|(id, _)| !links_a.contains_key(*id))
+        .map(|(id, lb)| NewlyLinked {
+            small_school_id: id.to_string(),
+            students: lb.students,
+            hub: lb.hub_id.clone(),
+            hub_name: name_of(&hubs_b, &lb.hub_id),
+            road_km: lb.road_km,
+            was: unl_a.get(id).map(|u| u.reason),
+        })
+        .collect();
+    let reason_changed = unl_b
+        .iter()
+        .filter_map(|(id, ub)| {
+            let ua = unl_a.get(id)?;
+            (ua.reason != ub.reason).then(|| ReasonChanged {
+                small_school_id: id.to_string(),
+                name: ub.name.clone(),
+                district: ub.district.clone(),
+                students: ub.students,
+                before: ua.reason,
+                after: ub.reason,
+                detail: ub.detail.clone(),
+            })
+        })
+        .collect();
+
+    // Totals.
+    let (ta, tb) = (totals_map(&a.totals), totals_map(&b.totals));
+    let mut totals: Vec<TotalChange> = TOTAL_FIELDS
+        .iter()
+        .map(|f| TotalChange {
+            field: f.to_string(),
+            before: ta.get(*f).and_then(Value::as_f64),
+            after: tb.get(*f).and_then(Value::as_f64),
+        })
+        .collect();
+    // Fields added to Totals after this list was written still show.
+    let mut extra: Vec<&String> = ta.keys().chain(tb.keys()).filter(|k| !TOTAL_FIELDS.contains(&k.as_str())).collect();
+    extra.sort();
+    extra.dedup();
+    for f in extra {
+        totals.push(TotalChange {
+            field: f.clone(),
+            before: ta.get(f).and_then(Value::as_f64),
+            after: tb.get(f).and_then(Value::as_f64),
+        });
+    }
+    totals.push(TotalChange { field: "objective".into(), before: Some(a.objective), after: Some(b.objective) });
+    totals.push(TotalChange { field: "lower_bound".into(), before: a.lower_bound, after: b.lower_bound });
+    totals.push(TotalChange { field: "gap".into(), before: a.gap, after: b.gap });
+
+    Comparison { parameters, hubs_added, hubs_dropped, moved, newly_linked, newly_unlinked, reason_changed, totals }
+}
+
+/// A number for people and spreadsheets: integers plain, others to at most 6 decimals.
+fn num(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        return format!("{}", v as i64);
+    }
+    let s = format!("{v:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(num).unwrap_or_default()
+}
+
+fn signed(v: Option<f64>) -> String {
+    match v {
+        Some(d) if d > 0.0 => format!("+{}", num(d)),
+        Some(d) => num(d),
+        None => String::new(),
+    }
+}
+
+/// A markdown table cell: no line breaks, pipes escaped.
+fn cell(s: &str) -> String {
+    s.replace(['\n', '\r'], " ").replace('|', "\\|")
+}
+
+fn reason(r: Option<Reason>) -> &'static str {
+    r.map_or("-", Reason::as_str)
+}
+
+fn section(out: &mut String, title: &str, header: &[&str], rows: Vec<Vec<String>>) {
+    let _ = writeln!(out, "\n## {title}\n");
+    if rows.is_empty() {
+        out.push_str("none\n");
+        return;
+    }
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", " --- |".repeat(header.len()));
+    for r in rows {
+        let cells: Vec<String> = r.iter().map(|c| cell(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+}
+
+/// The comparison as markdown; `a` and `b` name the plans (e.g. their folders).
+pub fn markdown(c: &Comparison, a: &str, b: &str) -> String {
+    let mut s = format!("# Plan comparison\n\n- A: {}\n- B: {}\n", cell(a), cell(b));
+    if c.same_plan() {
+        s.push_str("\nThe plans are the same: same hubs, same links, same totals.\n");
+    }
+    section(
+        &mut s,
+        &format!("Scenario parameters that differ ({})", c.parameters.len()),
+        &["parameter", "A", "B"],
+        c.parameters.iter().map(|p| vec![format!("`{}`", p.key), p.before.clone(), p.after.clone()]).collect(),
+    );
+    let hub_rows = |hs: &[HubChange]| -> Vec<Vec<String>> {
+        hs.iter()
+            .map(|h| {
+                vec![
+                    h.school_id.clone(),
+                    h.name.clone(),
+                    h.district.clone(),
+                    h.status.clone(),
+                    h.linked_small_schools.to_string(),
+                ]
+            })
+            .collect()
+    };
+    let hub_header = ["hub", "name", "district", "status", "linked small schools"];
+    section(&mut s, &format!("Hubs added in B ({})", c.hubs_added.len()), &hub_header, hub_rows(&c.hubs_added));
+    section(&mut s, &format!("Hubs dropped from A ({})", c.hubs_dropped.len()), &hub_header, hub_rows(&c.hubs_dropped));
+    section(
+        &mut s,
+        &format!("Small schools moved to another hub ({})", c.moved.len()),
+        &["small school", "students", "hub in A", "km in A", "hub in B", "km in B"],
+        c.moved
+            .iter()
+            .map(|m| {
+                vec![
+                    m.small_school_id.clone(),
+                    m.students.to_string(),
+                    named(&m.from_hub, &m.from_hub_name),
+                    format!("{:.1}", m.from_km),
+                    named(&m.to_hub, &m.to_hub_name),
+                    format!("{:.1}", m.to_km),
+                ]
+            })
+            .collect(),
+    );
+    section(
+        &mut s,
+        &format!("Newly linked in B ({})", c.newly_linked.len()),
+        &["small school", "students", "hub", "km", "unlinked in A because"],
+        c.newly_linked
+            .iter()
+            .map(|l| {
+                vec![
+                    l.small_school_id.clone(),
+                    l.students.to_string(),
+                    named(&l.hub, &l.hub_name),
+                    format!("{:.1}", l.road_km),
+                    reason(l.was).into(),
+                ]
+            })
+            .collect(),
+    );
+    section(
+        &mut s,
+        &format!("Newly unlinked in B ({})", c.newly_unlinked.len()),
+        &["small school", "name", "district", "students", "hub in A", "reason", "detail"],
+        c.newly_unlinked
+            .iter()
+            .map(|u| {
+                vec![
+                    u.small_school_id.clone(),
+                    u.name.clone(),
+                    u.district.clone(),
+                    u.students.to_string(),
+                    u.was_hub.clone(),
+                    reason(u.reason).into(),
+                    u.detail.clone(),
+                ]
+            })
+            .collect(),
+    );
+    section(
+        &mut s,
+        &format!("Unlinked in both, for another reason ({})", c.reason_changed.len()),
+        &["small school", "name", "district", "students", "reason in A", "reason in B", "detail"],
+        c.reason_changed
+            .iter()
+            .map(|r| {
+                vec![
+                    r.small_school_id.clone(),
+                    r.name.clone(),
+                    r.district.clone(),
+                    r.students.to_string(),
+                    r.before.as_str().into(),
+                    r.after.as_str().into(),
+                    r.detail.clone(),
+                ]
+            })
+            .collect(),
+    );
+    let changed = c.changed_totals().count();
+    section(
+        &mut s,
+        &format!("Totals ({changed} of {} changed)", c.totals.len()),
+        &["total", "A", "B", "change"],
+        c.totals
+            .iter()
+            .map(|t| vec![format!("`{}`", t.field), opt(t.before), opt(t.after), signed(t.delta())])
+            .collect(),
+    );
+    s
+}
+
+/// The comparison as CSV, one change a row:
+/// `change,id,name,district,students,before,after,delta,detail`, where
+/// `change` is `parameter`, `hub-added`, `hub-dropped`, `moved`,
+/// `newly-linked`, `newly-unlinked`, `reason-changed` or `total` (every
+/// total, changed or not).
+pub fn csv(c: &Comparison) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut row = |r: [String; 9]| w.write_record(&r).expect("in-memory CSV");
+    row(["change", "id", "name", "district", "students", "before", "after", "delta", "detail"].map(String::from));
+    let e = String::new;
+    for p in &c.parameters {
+        row(["parameter".into(), p.key.clone(), e(), e(), e(), p.before.clone(), p.after.clone(), e(), e()]);
+    }
+    for (kind, hs) in [("hub-added", &c.hubs_added), ("hub-dropped", &c.hubs_dropped)] {
+        for h in hs {
+            let (before, after) = if kind == "hub-added" { (e(), h.status.clone()) } else { (h.status.clone(), e()) };
+            row([
+                kind.into(),
+                h.school_id.clone(),
+                h.name.clone(),
+                h.district.clone(),
+                e(),
+                before,
+                after,
+                e(),
+                format!("{} linked small schools", h.linked_small_schools),
+            ]);
+        }
+    }
+    for m in &c.moved {
+        row([
+            "moved".into(),
+            m.small_school_id.clone(),
+            e(),
+            e(),
+            m.students.to_string(),
+            m.from_hub.clone(),
+            m.to_hub.clone(),
+            num(m.to_km - m.from_km),
+            format!("{:.1} km -> {:.1} km", m.from_km, m.to_km),
+        ]);
+    }
+    for l in &c.newly_linked {
+        row([
+            "newly-linked".into(),
+            l.small_school_id.clone(),
+            e(),
+            e(),
+            l.students.to_string(),
+            reason(l.was).into(),
+            l.hub.clone(),
+            e(),
+            format!("{:.1} km", l.road_km),
+        ]);
+    }
+    for u in &c.newly_unlinked {
+        row([
+            "newly-unlinked".into(),
+            u.small_school_id.clone(),
+            u.name.clone(),
+            u.district.clone(),
+            u.students.to_string(),
+            u.was_hub.clone(),
+            reason(u.reason).into(),
+            e(),
+            u.detail.clone(),
+        ]);
+    }
+    for r in &c.reason_changed {
+        row([
+            "reason-changed".into(),
+            r.small_school_id.clone(),
+            r.name.clone(),
+            r.district.clone(),
+            r.students.to_string(),
+            r.before.as_str().into(),
+            r.after.as_str().into(),
+            e(),
+            r.detail.clone(),
+        ]);
+    }
+    for t in &c.totals {
+        row(["total".into(), t.field.clone(), e(), e(), e(), opt(t.before), opt(t.after), signed(t.delta()), e()]);
+    }
+    w.into_inner().expect("in-memory CSV")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn total_fields_are_every_field_of_totals_in_order() {
+        let v = serde_json::to_value(Totals::default()).unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut listed = TOTAL_FIELDS.to_vec();
+        keys.sort();
+        listed.sort();
+        assert_eq!(keys, listed, "update TOTAL_FIELDS when Totals changes");
+    }
+
+    #[test]
+    fn a_total_changes_when_it_moves_or_appears() {
+        let t = |b, a| TotalChange { field: "x".into(), before: b, after: a };
+        assert!(!t(Some(1.0), Some(1.0)).changed());
+        assert!(t(Some(1.0), Some(2.0)).changed());
+        assert!(t(None, Some(2.0)).changed());
+        assert_eq!(t(Some(1.5), Some(4.0)).delta(), Some(2.5));
+        assert_eq!(t(None, Some(4.0)).delta(), None);
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+}
