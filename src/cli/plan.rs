@@ -24,27 +24,11 @@ pub struct PlanArgs {
     /// Replace an existing output directory.
     #[arg(long)]
     pub force: bool,
-    /// Override `key=value` in the scenario (dotted keys, e.g. budget.kzt=3e9); repeatable.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// Override solver.seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
     /// Override solver.threads (0 = one per core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Override solver.kind.
-    #[arg(long, value_enum)]
-    pub solver: Option<SolverArg>,
-    /// Override solver.time_limit_s.
-    #[arg(long)]
-    pub time_limit: Option<f64>,
-    /// Cache folder for distance tables [default: $HUBPLAN_CACHE_DIR, $XDG_CACHE_HOME/hubplan or ~/.cache/hubplan].
-    #[arg(long)]
-    pub cache_dir: Option<PathBuf>,
-    /// Compute distances even if cached, and do not store them.
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub run: ScenarioOverrides,
     /// Print plan.json on stdout instead of the summary.
     #[arg(long)]
     pub json: bool,
@@ -71,6 +55,56 @@ pub fn parse_sets(sets: &[String]) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// Scenario overrides and the distance cache, shared by `plan` and `sweep`.
+#[derive(clap::Args)]
+pub struct ScenarioOverrides {
+    /// Override `key=value` in the scenario (dotted keys, e.g. budget.kzt=3e9); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Override solver.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override solver.kind.
+    #[arg(long, value_enum)]
+    pub solver: Option<SolverArg>,
+    /// Override solver.time_limit_s.
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// Cache folder for distance tables [default: $HUBPLAN_CACHE_DIR, $XDG_CACHE_HOME/hubplan or ~/.cache/hubplan].
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Compute distances even if cached, and do not store them.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl ScenarioOverrides {
+    /// The `--set` pairs followed by the solver flags as scenario keys.
+    pub fn overrides(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let mut sets = parse_sets(&self.set)?;
+        if let Some(s) = self.seed {
+            sets.push(("solver.seed".into(), s.to_string()));
+        }
+        if let Some(t) = self.time_limit {
+            sets.push(("solver.time_limit_s".into(), t.to_string()));
+        }
+        if let Some(k) = self.solver {
+            let k = match k {
+                SolverArg::Auto => "auto",
+                SolverArg::Heuristic => "heuristic",
+                SolverArg::Mip => "mip",
+            };
+            sets.push(("solver.kind".into(), format!("\"{k}\"")));
+        }
+        Ok(sets)
+    }
+
+    /// The cache folder to use, or none with `--no-cache`.
+    pub fn cache(&self) -> Option<PathBuf> {
+        cache_dir(&self.cache_dir, self.no_cache)
+    }
+}
+
 pub fn cache_dir(dir: &Option<PathBuf>, no_cache: bool) -> Option<PathBuf> {
     if no_cache { None } else { Some(dir.clone().unwrap_or_else(cache::default_dir)) }
 }
@@ -83,23 +117,9 @@ fn exit_for(e: &PlanError) -> u8 {
 }
 
 pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
-    let mut sets = parse_sets(&a.set)?;
-    if let Some(s) = a.seed {
-        sets.push(("solver.seed".into(), s.to_string()));
-    }
+    let mut sets = a.run.overrides()?;
     if let Some(t) = a.threads {
         sets.push(("solver.threads".into(), t.to_string()));
-    }
-    if let Some(t) = a.time_limit {
-        sets.push(("solver.time_limit_s".into(), t.to_string()));
-    }
-    if let Some(k) = a.solver {
-        let k = match k {
-            SolverArg::Auto => "auto",
-            SolverArg::Heuristic => "heuristic",
-            SolverArg::Mip => "mip",
-        };
-        sets.push(("solver.kind".into(), format!("\"{k}\"")));
     }
     if let Some(out) = &a.out
         && out.exists()
@@ -115,7 +135,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::ERROR));
         }
     };
-    let opts = PlanOptions { cache_dir: cache_dir(&a.cache_dir, a.no_cache) };
+    let opts = PlanOptions { cache_dir: a.run.cache() };
     let run = match plan(loaded, &opts, &Bar::new()) {
         Ok(r) => r,
         Err(e) => {

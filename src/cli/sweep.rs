@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::common::{Bar, shown};
 use super::exit;
-use super::plan::{SolverArg, cache_dir, parse_sets};
+use super::plan::ScenarioOverrides;
 
 #[derive(Args)]
 pub struct SweepArgs {
@@ -28,28 +28,13 @@ pub struct SweepArgs {
     /// Replace an existing output directory.
     #[arg(long)]
     pub force: bool,
-    /// Override `key=value` in every scenario (dotted keys); repeatable.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
     /// Threads for the whole sweep, shared between scenarios run at once and their solvers
     /// [default: the first scenario's solver.threads; 0 = one per core].
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Override solver.seed in every scenario.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Override solver.kind in every scenario.
-    #[arg(long, value_enum)]
-    pub solver: Option<SolverArg>,
-    /// Override solver.time_limit_s in every scenario.
-    #[arg(long)]
-    pub time_limit: Option<f64>,
-    /// Cache folder for distance tables [default: as for `plan`].
-    #[arg(long)]
-    pub cache_dir: Option<PathBuf>,
-    /// Compute distances even if cached, and do not store them.
-    #[arg(long)]
-    pub no_cache: bool,
+    /// Overrides for every scenario.
+    #[command(flatten)]
+    pub run: ScenarioOverrides,
     /// Print timings per stage and scenario, and where the distances came from.
     #[arg(short, long)]
     pub verbose: bool,
@@ -61,21 +46,7 @@ fn fail(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run(a: SweepArgs) -> anyhow::Result<ExitCode> {
-    let mut common = parse_sets(&a.set)?;
-    if let Some(s) = a.seed {
-        common.push(("solver.seed".into(), s.to_string()));
-    }
-    if let Some(t) = a.time_limit {
-        common.push(("solver.time_limit_s".into(), t.to_string()));
-    }
-    if let Some(k) = a.solver {
-        let k = match k {
-            SolverArg::Auto => "auto",
-            SolverArg::Heuristic => "heuristic",
-            SolverArg::Mip => "mip",
-        };
-        common.push(("solver.kind".into(), format!("\"{k}\"")));
-    }
+    let common = a.run.overrides()?;
     if let Some((k, _)) = common.iter().find(|(k, _)| k == "solver.threads") {
         return fail(format!("--set {k}: use --threads, the sweep's thread budget"));
     }
@@ -97,7 +68,7 @@ pub fn run(a: SweepArgs) -> anyhow::Result<ExitCode> {
         Some(t) => t,
         None => cases[0].loaded.scenario.solver.threads,
     };
-    let cache = cache_dir(&a.cache_dir, a.no_cache);
+    let cache = a.run.cache();
     let title = sweep_title(&cases[0].loaded, cases.len());
     let index = |dir: &std::path::Path, r: &SweepReport| write_index(dir, r, &title);
     let report = |dir: &std::path::Path| {
