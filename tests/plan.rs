@@ -192,3 +192,39 @@ fn an_existing_hubs_list_marks_schools_as_existing_and_bad_ids_are_named() {
     assert!(msg.contains("last-year.csv") && msg.contains("row 2") && msg.contains("Z9"), "{msg}");
     assert!(!out2.exists());
 }
+
+#[test]
+fn equipped_schools_cost_no_room_and_the_budget_goes_further() {
+    let base = fs::read_to_string(fixture().join("scenario.toml")).unwrap();
+    let dir = scenario_dir(&base);
+    let first = dir.path().join("first");
+    let o = hubplan(&["plan", s(&dir.path().join("scenario.toml")), "--out", s(&first)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let plan1: serde_json::Value = serde_json::from_slice(&fs::read(first.join("plan.json")).unwrap()).unwrap();
+    assert!(plan1["totals"]["room_cost_kzt"].as_f64().unwrap() > 0.0);
+
+    // Last plan's links.csv (column small_school_id) as the list of equipped schools.
+    let with_list =
+        base.replace("schools = \"schools.csv\"", "schools = \"schools.csv\"\nequipped_schools = \"first/links.csv\"");
+    fs::write(dir.path().join("scenario.toml"), with_list).unwrap();
+    let second = dir.path().join("second");
+    let o = hubplan(&["plan", s(&dir.path().join("scenario.toml")), "--out", s(&second)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let plan2: serde_json::Value = serde_json::from_slice(&fs::read(second.join("plan.json")).unwrap()).unwrap();
+    let equipped: Vec<&str> =
+        plan1["links"].as_array().unwrap().iter().map(|l| l["small_school_id"].as_str().unwrap()).collect();
+    let mut rooms = 0.0;
+    for l in plan2["links"].as_array().unwrap() {
+        let id = l["small_school_id"].as_str().unwrap();
+        if equipped.contains(&id) {
+            assert_eq!((l["room"].as_str(), l["room_kzt"].as_f64()), (Some("existing"), Some(0.0)), "{id}");
+        }
+        rooms += l["room_kzt"].as_f64().unwrap();
+    }
+    assert_eq!(plan2["totals"]["room_cost_kzt"].as_f64(), Some(rooms));
+    assert!(rooms < plan1["totals"]["room_cost_kzt"].as_f64().unwrap());
+    // The freed budget links at least as many students.
+    assert!(plan2["totals"]["linked_students"].as_u64() >= plan1["totals"]["linked_students"].as_u64());
+    let check = hubplan(&["check-plan", s(&dir.path().join("scenario.toml")), s(&second)]);
+    assert!(check.status.success(), "{}", text(&check));
+}

@@ -29,6 +29,8 @@ pub struct School {
     pub hub_cost_kzt: f64,
     /// Its own limit on linked small schools, if it has one.
     pub capacity_small_schools: Option<u32>,
+    /// Already has its room (listed in `data.equipped_schools`): linking it costs no room.
+    pub equipped: bool,
     /// Data row in the schools file (header = line 1).
     pub row: usize,
 }
@@ -49,6 +51,8 @@ pub struct InputPaths {
     pub districts: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_hubs: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equipped_schools: Option<PathBuf>,
 }
 
 /// The data of one scenario, ready for the model.
@@ -76,6 +80,7 @@ pub fn input_paths(loaded: &LoadedScenario) -> InputPaths {
         roads: d.roads.as_ref().map(|p| absolute(&loaded.resolve(p))),
         districts: d.districts.as_ref().map(|p| absolute(&loaded.resolve(p))),
         existing_hubs: d.existing_hubs.as_ref().map(|p| absolute(&loaded.resolve(p))),
+        equipped_schools: d.equipped_schools.as_ref().map(|p| absolute(&loaded.resolve(p))),
     }
 }
 
@@ -90,8 +95,12 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
     let usage = if districts.is_some() { SchoolsUse::PlanningDistrictsFromMap } else { SchoolsUse::Planning };
     let rows = read_schools(&paths.schools, usage)?;
     let existing = match &paths.existing_hubs {
-        Some(file) => Some(read_existing_hubs(file, &rows)?),
+        Some(file) => Some(read_id_list(file, &rows, "the existing-hubs list", &["school_id", "id"])?),
         None => None,
+    };
+    let equipped = match &paths.equipped_schools {
+        Some(file) => read_id_list(file, &rows, "the equipped-schools list", &["small_school_id", "school_id", "id"])?,
+        None => Default::default(),
     };
     let mut schools = Vec::with_capacity(rows.len());
     let mut problems = Vec::new();
@@ -126,6 +135,7 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
             (None, None) => unreachable!("the reader requires a district without boundaries"),
         };
         let listed = existing.as_ref().is_some_and(|ids| ids.contains(r.id.as_str()));
+        let has_room = equipped.contains(r.id.as_str());
         let hub = if listed {
             HubStatus::Existing
         } else {
@@ -147,6 +157,7 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
             hub,
             hub_cost_kzt: r.hub_cost_kzt.unwrap_or(s.hubs.cost_kzt),
             capacity_small_schools: r.capacity_small_schools,
+            equipped: has_room,
             row: r.row,
         });
     }
@@ -156,11 +167,14 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
     Ok((schools, districts, paths))
 }
 
-/// Reads a list of existing hubs: a CSV with a `school_id` (or `id`) column
-/// naming schools of `rows`. Unknown and repeated ids are errors.
-fn read_existing_hubs(
+/// Reads a list of school ids: a CSV whose first column named in `columns`
+/// (in that order of preference) names schools of `rows` (`what` names the
+/// list in messages). Unknown and repeated ids are errors.
+fn read_id_list(
     file: &Path,
     rows: &[crate::io::schools::SchoolRow],
+    what: &str,
+    columns: &[&str],
 ) -> Result<std::collections::HashSet<String>, PlanError> {
     let fail = |loc: Location, code: ErrorCode, msg: String, field: Option<&str>| {
         let mut e = InputError::new(file, loc, code, msg);
@@ -169,21 +183,22 @@ fn read_existing_hubs(
         }
         PlanError::Input(InputErrors(vec![e]))
     };
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file).map_err(|e| {
-        fail(Location::File, ErrorCode::Unreadable, format!("cannot read the existing-hubs list: {e}"), None)
-    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(file)
+        .map_err(|e| fail(Location::File, ErrorCode::Unreadable, format!("cannot read {what}: {e}"), None))?;
     let headers = reader
         .headers()
         .map_err(|e| fail(Location::File, ErrorCode::Unreadable, format!("cannot read the header: {e}"), None))?
         .clone();
-    let col =
-        headers.iter().position(|h| h.trim() == "school_id").or_else(|| headers.iter().position(|h| h.trim() == "id"));
+    let col = columns.iter().find_map(|c| headers.iter().position(|h| h.trim() == *c));
     let Some(col) = col else {
+        let names: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
         return Err(fail(
             Location::Line(1),
             ErrorCode::MissingField,
-            "the header has neither a `school_id` nor an `id` column".into(),
-            Some("school_id"),
+            format!("the header of {what} has no {} column", names.join(" or ")),
+            Some(columns[0]),
         ));
     };
     let known: std::collections::HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();

@@ -57,9 +57,15 @@ pub struct HubModel {
     pub penalty_per_student: Option<f64>,
 }
 
+/// The room small school `s` gets when linked, and its cost: `existing`
+/// at no cost when it is already equipped, else by its size.
+pub fn room_of(sc: &Scenario, s: &School) -> (&'static str, f64) {
+    if s.equipped { ("existing", 0.0) } else { sc.room(s.students) }
+}
+
 /// The room cost of linking small school `s`.
 pub fn room_cost(sc: &Scenario, s: &School) -> f64 {
-    sc.room(s.students).1
+    room_of(sc, s).1
 }
 
 /// Builds the instance of a scenario.

@@ -391,7 +391,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
                 let h = &mut hubs[hub_row[f]];
                 h.linked_small_schools += 1;
                 h.linked_students += u64::from(s.students);
-                let (room, room_kzt) = sc.room(s.students);
+                let (room, room_kzt) = super::model::room_of(sc, s);
                 links.push(LinkRow {
                     small_school_id: s.id.clone(),
                     hub_id: h.school_id.clone(),

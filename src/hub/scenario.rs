@@ -58,6 +58,11 @@ pub struct Data {
     /// last year's plan).
     #[serde(default)]
     pub existing_hubs: Option<PathBuf>,
+    /// A CSV whose `small_school_id` (or `school_id`, or `id`) column lists
+    /// small schools that already have their room (e.g. the `links.csv` of
+    /// earlier plans): linking them costs no room.
+    #[serde(default)]
+    pub equipped_schools: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,6 +225,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "data.roads",
     "data.districts",
     "data.existing_hubs",
+    "data.equipped_schools",
     "hubs.min_per_district",
     "hubs.max_per_district",
     "hubs.max_new",

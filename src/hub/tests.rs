@@ -30,6 +30,7 @@ fn school(id: &str, district: &str, x_km: f64, students: u32, small: bool, hub: 
         hub,
         hub_cost_kzt: 250e6,
         capacity_small_schools: None,
+        equipped: false,
         row: 0,
     }
 }
@@ -61,7 +62,8 @@ fn line_region() -> Vec<School> {
 
 fn scenario(kind: ObjectiveKind) -> Scenario {
     let mut sc: Scenario = toml::from_str("[data]\nschools = \"x.csv\"\n").unwrap();
-    sc.data = Data { schools: "x.csv".into(), roads: None, districts: None, existing_hubs: None };
+    sc.data =
+        Data { schools: "x.csv".into(), roads: None, districts: None, existing_hubs: None, equipped_schools: None };
     sc.objective.kind = kind;
     sc.hubs.min_per_district = 0;
     sc.solver.threads = 1;
@@ -103,6 +105,7 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
             roads: None,
             districts: None,
             existing_hubs: None,
+            equipped_schools: None,
         },
         approx: true,
         sources: Vec::new(),

@@ -139,7 +139,8 @@ pub fn violations(
         }
         *count.entry(h).or_default() += 1;
         *students.entry(h).or_default() += u64::from(school.students);
-        room_cost += sc.room(school.students).1;
+        // An equipped school (data.equipped_schools) already has its room.
+        room_cost += if school.equipped { 0.0 } else { sc.room(school.students).1 };
     }
     // Capacities.
     for (&h, &k) in &count {

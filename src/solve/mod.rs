@@ -256,13 +256,7 @@ fn run_uncapacitated(
     };
     let r = uncap::solve_uncapacitated(inst, &uopts);
     let solution = Solution::single_source(r.open, r.assignment);
-    let status = if r.proven {
-        Status::Optimal
-    } else if r.hit_deadline {
-        Status::TimeLimit
-    } else {
-        Status::Feasible
-    };
+    let status = search_status(r.proven, r.hit_deadline);
     let stats = SolveStats {
         vns_rounds: r.rounds,
         local_search_moves: r.moves,
@@ -274,6 +268,17 @@ fn run_uncapacitated(
     finish(inst, solution, Some(r.lower_bound), status, "vns+lagrangian".into(), stats, Vec::new())
 }
 
+/// How a search ended: proven, stopped by the clock, or by its own effort limit.
+fn search_status(proven: bool, hit_deadline: bool) -> Status {
+    if proven {
+        Status::Optimal
+    } else if hit_deadline {
+        Status::TimeLimit
+    } else {
+        Status::Feasible
+    }
+}
+
 fn run_capacitated(
     inst: &Instance,
     opts: &SolveOptions,
@@ -283,13 +288,7 @@ fn run_capacitated(
         cap::CapOptions { seed: opts.seed, deadline, max_stall_rounds: opts.max_stall_rounds, ..Default::default() };
     let r = cap::solve_single_source(inst, &copts);
     let solution = Solution::single_source(r.open, r.assignment);
-    let status = if r.proven {
-        Status::Optimal
-    } else if r.hit_deadline {
-        Status::TimeLimit
-    } else {
-        Status::Feasible
-    };
+    let status = search_status(r.proven, r.hit_deadline);
     let stats = SolveStats {
         vns_rounds: r.rounds,
         lagrange_iterations: r.lagrange_iterations,
@@ -314,13 +313,7 @@ fn run_multi_source(
         ..Default::default()
     };
     let r = ms::solve_multi_source(inst, &mopts);
-    let status = if r.proven {
-        Status::Optimal
-    } else if r.hit_deadline {
-        Status::TimeLimit
-    } else {
-        Status::Feasible
-    };
+    let status = search_status(r.proven, r.hit_deadline);
     let stats = SolveStats {
         vns_rounds: r.rounds,
         local_search_moves: r.moves,
