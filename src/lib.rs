@@ -17,6 +17,7 @@
 pub mod dataset;
 pub mod error;
 pub mod fsutil;
+pub mod hub;
 pub mod io;
 pub mod network;
 pub mod plan;

@@ -2,10 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
 use clap::Args;
 use hubplan::io::{Format, ReadOptions};
+use hubplan::network::progress::{Progress, Stage};
 use hubplan::problem::{Model, Rounding};
 use hubplan::solve::{Backend, SolveOptions, SolverKind};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How to read an instance file.
 #[derive(Args, Clone, Debug)]
@@ -87,4 +92,50 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let ext = path.extension().map(|s| format!(".{}", s.to_string_lossy())).unwrap_or_default();
     path.with_file_name(format!("{stem}.{suffix}{ext}"))
+}
+
+/// Draws an indicatif bar on a terminal; silent otherwise.
+pub struct Bar {
+    bar: Mutex<Option<ProgressBar>>,
+    visible: bool,
+}
+
+impl Bar {
+    pub fn new() -> Self {
+        Bar { bar: Mutex::new(None), visible: std::io::stderr().is_terminal() }
+    }
+}
+
+impl Progress for Bar {
+    fn begin(&self, stage: Stage, total: Option<u64>) {
+        if !self.visible {
+            return;
+        }
+        let bar = match total {
+            Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{msg:16} {bar:40} {pos}/{len} ({eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{msg:16} {spinner} {pos} blocks")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        bar.set_message(stage.as_str());
+        if let Some(old) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).replace(bar) {
+            old.finish_and_clear();
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            b.inc(n);
+        }
+    }
+
+    fn end(&self) {
+        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            b.finish_and_clear();
+        }
+    }
 }

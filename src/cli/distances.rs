@@ -5,21 +5,18 @@
 //! the distances are approximate) and `<name>.unlinked.csv` (schools without
 //! a hub, with the reason and a distance).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
 use hubplan::fsutil::write_atomic;
 use hubplan::io::schools::{SchoolsUse, read_schools};
-use hubplan::network::progress::{Progress, Stage};
+use hubplan::network::progress::Progress;
 use hubplan::network::{DistanceOptions, Method, Metric, SchoolPoint, TableRun, cache, distance_table_cached};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::common::shown;
+use super::common::{Bar, shown};
 
 #[derive(Args)]
 pub struct DistancesArgs {
@@ -63,52 +60,6 @@ pub struct DistancesArgs {
     /// Compute the table even if it is cached, and do not store it.
     #[arg(long)]
     pub no_cache: bool,
-}
-
-/// Draws an indicatif bar on a terminal; silent otherwise.
-struct Bar {
-    bar: Mutex<Option<ProgressBar>>,
-    visible: bool,
-}
-
-impl Bar {
-    fn new() -> Self {
-        Bar { bar: Mutex::new(None), visible: std::io::stderr().is_terminal() }
-    }
-}
-
-impl Progress for Bar {
-    fn begin(&self, stage: Stage, total: Option<u64>) {
-        if !self.visible {
-            return;
-        }
-        let bar = match total {
-            Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()).with_style(
-                ProgressStyle::with_template("{msg:16} {bar:40} {pos}/{len} ({eta})")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            ),
-            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-                ProgressStyle::with_template("{msg:16} {spinner} {pos} blocks")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            ),
-        };
-        bar.set_message(stage.as_str());
-        if let Some(old) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).replace(bar) {
-            old.finish_and_clear();
-        }
-    }
-
-    fn advance(&self, n: u64) {
-        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            b.inc(n);
-        }
-    }
-
-    fn end(&self) {
-        if let Some(b) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            b.finish_and_clear();
-        }
-    }
 }
 
 /// `links.csv` → `links.<what>.<ext>`.

@@ -7,6 +7,7 @@ mod common;
 mod dataset;
 mod distances;
 mod generate;
+mod plan;
 mod solve;
 
 use std::process::ExitCode;
@@ -53,6 +54,10 @@ enum Command {
     Generate(generate::GenerateCommand),
     /// Road distances from hubs to schools: the sparse table of allowed links.
     Distances(distances::DistancesArgs),
+    /// Plan hub schools for a scenario: which schools become hubs, which small schools link to which hub.
+    Plan(plan::PlanArgs),
+    /// Re-validate a plan directory against its scenario and data, independently of the solver.
+    CheckPlan(plan::CheckPlanArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -64,6 +69,8 @@ pub fn main() -> ExitCode {
         Command::Dataset(c) => dataset::run(c),
         Command::Generate(c) => generate::run(c),
         Command::Distances(a) => distances::run(a),
+        Command::Plan(a) => plan::run(a),
+        Command::CheckPlan(a) => plan::run_check(a),
     };
     match result {
         Ok(code) => code,

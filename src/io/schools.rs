@@ -64,13 +64,26 @@ pub enum SchoolsUse {
     Distances,
     /// `id,name,district,lat,lon,students` required (for hub planning).
     Planning,
+    /// As `Planning`, but a row's `district` may be empty: it is filled from
+    /// district boundaries by the caller.
+    PlanningDistrictsFromMap,
 }
 
 impl SchoolsUse {
     fn required(self) -> &'static [&'static str] {
         match self {
             SchoolsUse::Distances => &["id", "lat", "lon"],
-            SchoolsUse::Planning => &["id", "name", "district", "lat", "lon", "students"],
+            SchoolsUse::Planning | SchoolsUse::PlanningDistrictsFromMap => {
+                &["id", "name", "district", "lat", "lon", "students"]
+            }
+        }
+    }
+
+    /// The columns whose values may not be empty.
+    fn required_values(self) -> &'static [&'static str] {
+        match self {
+            SchoolsUse::PlanningDistrictsFromMap => &["id", "name", "lat", "lon", "students"],
+            other => other.required(),
         }
     }
 }
@@ -125,7 +138,7 @@ pub fn parse_schools(bytes: &[u8], usage: SchoolsUse, mut problems: Problems) ->
     if !problems.is_empty() {
         return problems.fail();
     }
-    let required = usage.required();
+    let required = usage.required_values();
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, record) in reader.records().enumerate() {

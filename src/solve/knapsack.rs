@@ -101,6 +101,11 @@ impl Search<'_> {
     }
 }
 
+/// Profit per unit of weight; zero-weight items first.
+fn ratio_of(i: &Item) -> f64 {
+    if i.weight > 0.0 { i.profit / i.weight } else { f64::INFINITY }
+}
+
 /// Exact 0-1 knapsack: maximise Σ profit·x subject to Σ weight·x ≤ `capacity`
 /// and, if given, Σ x ≤ `max_items`. Items with profit ≤ 0 are never taken.
 pub fn knapsack_01(items: &[Item], capacity: f64, max_items: Option<usize>, node_limit: usize) -> KnapsackResult {
@@ -108,9 +113,11 @@ pub fn knapsack_01(items: &[Item], capacity: f64, max_items: Option<usize>, node
     let mut order: Vec<usize> =
         (0..items.len()).filter(|&i| items[i].profit > 0.0 && items[i].weight <= capacity).collect();
     // Ratio order (zero weights first), ties by profit then index.
+    // Ratios computed once: cross-multiplied comparisons round differently
+    // pair by pair and need not be transitive, which a sort may not be given.
+    let ratio: Vec<f64> = items.iter().map(ratio_of).collect();
     order.sort_by(|&a, &b| {
-        let (x, y) = (items[a], items[b]);
-        (y.profit * x.weight).total_cmp(&(x.profit * y.weight)).then(y.profit.total_cmp(&x.profit)).then(a.cmp(&b))
+        ratio[b].total_cmp(&ratio[a]).then(items[b].profit.total_cmp(&items[a].profit)).then(a.cmp(&b))
     });
     let limit = max_items.unwrap_or(usize::MAX).min(order.len());
     let mut s = Search {
@@ -152,10 +159,8 @@ pub fn knapsack_01(items: &[Item], capacity: f64, max_items: Option<usize>, node
 /// share taken of each item.
 pub fn knapsack_fractional(items: &[Item], capacity: f64) -> (f64, Vec<f64>) {
     let mut order: Vec<usize> = (0..items.len()).filter(|&i| items[i].profit > 0.0).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (items[a], items[b]);
-        (y.profit * x.weight).total_cmp(&(x.profit * y.weight)).then(a.cmp(&b))
-    });
+    let ratio: Vec<f64> = items.iter().map(ratio_of).collect();
+    order.sort_by(|&a, &b| ratio[b].total_cmp(&ratio[a]).then(a.cmp(&b)));
     let mut shares = vec![0.0; items.len()];
     let (mut room, mut value) = (capacity, 0.0);
     for i in order {

@@ -11,7 +11,7 @@
 //!      min_g ≤ Σ_(i∈g) y_i ≤ max_g          every group g
 //!      Σ_u x_ui ≤ K_i y_i                   facilities with a client limit
 //!      Σ_(i not yet open) b_i y_i + Σ_(u,i) b_u x_ui ≤ budget   (b: budget costs)
-//!      y binary; x binary when single-source and capacitated, else in [0, 1]
+//!      y binary; x binary when single-source and capacitated (or when serving spends budget), else in [0, 1]
 //! ```
 //! Fixed-open facilities are constants 1, forbidden ones have no variable.
 
@@ -79,7 +79,11 @@ struct Model {
 fn build(inst: &Instance) -> Model {
     let (n, m) = (inst.n_clients(), inst.n_facilities());
     let capacitated = inst.is_capacitated();
-    let single = capacitated && inst.single_source;
+    // Without capacities an assignment is integral once the open set is, unless
+    // serving a client spends budget: then a half-served client would pay half
+    // its budget cost, so single-source assignments must be binary.
+    let client_budget = inst.budget.is_some() && inst.clients.iter().any(|c| c.budget_cost > 0.0);
+    let single = inst.single_source && (capacitated || client_budget);
     let mut vars = ProblemVariables::new();
     let mut objective = Expression::default();
     let mut constraints = Vec::new();

@@ -208,7 +208,9 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
                 let undecided =
                     out.status == Status::Feasible || (out.status == Status::Infeasible && !out.infeasibility_proven);
                 if undecided && small && deadline.is_none_or(|d| Instant::now() < d) {
-                    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+                    // The MIP may not finish (microlp on a few thousand links can stall): it gets a
+                    // third of the time left, so a plan with a limit keeps most of it in reserve.
+                    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64() / 3.0);
                     let notes = out.notes.clone();
                     if let Ok(mut exact) =
                         run_mip(inst, opts, left.map(|l| Instant::now() + Duration::from_secs_f64(l)), notes)

@@ -1,0 +1,303 @@
+//! `hubplan plan` and `hubplan check-plan`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use hubplan::hub::plan_doc::PlanDoc;
+use hubplan::hub::verify::{check_plan, read_plan};
+use hubplan::hub::write::write_plan_dir;
+use hubplan::hub::{LoadedScenario, PlanError, PlanOptions, plan};
+use hubplan::network::cache;
+
+use super::common::{Bar, shown};
+use super::exit;
+
+#[derive(Args)]
+pub struct PlanArgs {
+    /// The scenario file (TOML; see models/README.md).
+    pub scenario: PathBuf,
+    /// Write the plan directory here (plan.json, hubs.csv, links.csv, unlinked.csv, plan.geojson).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Override `key=value` in the scenario (dotted keys, e.g. budget.kzt=3e9); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Override solver.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override solver.threads (0 = one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Override solver.kind.
+    #[arg(long, value_enum)]
+    pub solver: Option<SolverArg>,
+    /// Override solver.time_limit_s.
+    #[arg(long)]
+    pub time_limit: Option<f64>,
+    /// Cache folder for distance tables [default: $HUBPLAN_CACHE_DIR, $XDG_CACHE_HOME/hubplan or ~/.cache/hubplan].
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Compute distances even if cached, and do not store them.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print plan.json on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Print timings per stage.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SolverArg {
+    Auto,
+    Heuristic,
+    Mip,
+}
+
+/// `key=value` pairs from `--set`.
+pub fn parse_sets(sets: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    sets.iter()
+        .map(|s| {
+            s.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| anyhow::anyhow!("--set expects KEY=VALUE, found `{s}`"))
+        })
+        .collect()
+}
+
+pub fn cache_dir(dir: &Option<PathBuf>, no_cache: bool) -> Option<PathBuf> {
+    if no_cache { None } else { Some(dir.clone().unwrap_or_else(cache::default_dir)) }
+}
+
+fn exit_for(e: &PlanError) -> u8 {
+    match e {
+        PlanError::Infeasible(_) => exit::INFEASIBLE,
+        _ => exit::ERROR,
+    }
+}
+
+pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
+    let mut sets = parse_sets(&a.set)?;
+    if let Some(s) = a.seed {
+        sets.push(("solver.seed".into(), s.to_string()));
+    }
+    if let Some(t) = a.threads {
+        sets.push(("solver.threads".into(), t.to_string()));
+    }
+    if let Some(t) = a.time_limit {
+        sets.push(("solver.time_limit_s".into(), t.to_string()));
+    }
+    if let Some(k) = a.solver {
+        let k = match k {
+            SolverArg::Auto => "auto",
+            SolverArg::Heuristic => "heuristic",
+            SolverArg::Mip => "mip",
+        };
+        sets.push(("solver.kind".into(), format!("\"{k}\"")));
+    }
+    if let Some(out) = &a.out
+        && out.exists()
+        && !a.force
+    {
+        eprintln!("error: {} already exists; pass --force to replace it", shown(out));
+        return Ok(ExitCode::from(exit::ERROR));
+    }
+    let loaded = match LoadedScenario::load_with(&a.scenario, &sets) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(exit::ERROR));
+        }
+    };
+    let opts = PlanOptions { cache_dir: cache_dir(&a.cache_dir, a.no_cache) };
+    let run = match plan(loaded, &opts, &Bar::new()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", shown(&a.scenario));
+            return Ok(ExitCode::from(exit_for(&e)));
+        }
+    };
+    if let Some(out) = &a.out {
+        write_plan_dir(&run, out, a.force, None)?;
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&run.doc)?);
+    } else {
+        print_summary(&run.doc);
+        if run.inputs.table_from_cache {
+            println!("distances  from cache {}", run.inputs.cache_file.as_deref().map(shown).unwrap_or_default());
+        }
+        if let Some(out) = &a.out {
+            println!("written    {}", shown(out));
+        }
+    }
+    if a.verbose {
+        let t = &run.times;
+        eprintln!(
+            "timings    inputs+distances {:.2}s · model {:.2}s · solve {:.2}s · assemble {:.2}s",
+            t.inputs_s, t.model_s, t.solve_s, t.assemble_s
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mkzt(v: f64) -> String {
+    format!("{:.1}", v / 1e6)
+}
+
+fn km(v: Option<f64>) -> String {
+    v.map(|k| format!("{k:.1}")).unwrap_or_else(|| "-".into())
+}
+
+/// The terminal summary: a per-district table, totals, budget use and gap.
+pub fn print_summary(doc: &PlanDoc) {
+    println!("scenario   {}", doc.scenario.name);
+    println!(
+        "model      {} · links ≤ {} km{} · distances {}",
+        doc.scenario.objective.kind.as_str(),
+        doc.scenario.links.max_road_km,
+        if doc.scenario.links.within_district { " within district" } else { "" },
+        doc.inputs.distances
+    );
+    println!();
+    println!(
+        "{:<24} {:>5} {:>4} {:>13} {:>9} {:>8} {:>8} {:>10}",
+        "district", "hubs", "new", "linked/small", "students", "mean km", "max km", "cost MKZT"
+    );
+    for d in &doc.districts {
+        println!(
+            "{:<24} {:>5} {:>4} {:>13} {:>9} {:>8} {:>8} {:>10}",
+            truncate(&d.district, 24),
+            d.hubs,
+            d.new_hubs,
+            format!("{}/{}", d.linked_small_schools, d.small_schools),
+            d.linked_students,
+            km(d.mean_km),
+            km(d.max_km),
+            mkzt(d.cost_kzt)
+        );
+    }
+    let t = &doc.totals;
+    println!(
+        "{:<24} {:>5} {:>4} {:>13} {:>9} {:>8} {:>8} {:>10}",
+        "total",
+        t.hubs,
+        t.new_hubs,
+        format!("{}/{}", t.linked_small_schools, t.small_schools),
+        t.linked_students,
+        km(t.mean_km),
+        km(t.max_km),
+        mkzt(t.cost_kzt)
+    );
+    println!();
+    let budget = match t.budget_kzt {
+        Some(b) if b > 0.0 => format!("of KZT {} million budget ({:.1}%)", mkzt(b), 100.0 * t.cost_kzt / b),
+        Some(_) => "of a zero budget".into(),
+        None => "(no budget limit)".into(),
+    };
+    println!(
+        "cost       KZT {} million: hubs {} + rooms {} {budget}",
+        mkzt(t.cost_kzt),
+        mkzt(t.hub_cost_kzt),
+        mkzt(t.room_cost_kzt)
+    );
+    println!(
+        "coverage   {} of {} small schools, {} of {} students; {:.0} student-km; visits KZT {} million a year",
+        t.linked_small_schools,
+        t.small_schools,
+        t.linked_students,
+        t.small_school_students,
+        t.student_km,
+        mkzt(t.yearly_visit_cost_kzt)
+    );
+    let mut reasons = std::collections::BTreeMap::new();
+    for u in &doc.unlinked {
+        *reasons.entry(u.reason.as_str()).or_insert(0usize) += 1;
+    }
+    if !reasons.is_empty() {
+        let r: Vec<String> = reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("unlinked   {} ({})", doc.unlinked.len(), r.join(", "));
+    }
+    if let Some(proven) = doc.coverage_proven {
+        println!(
+            "coverage   {}",
+            if proven {
+                "proven maximal: the bound shows no plan links more students"
+            } else {
+                "not proven maximal (see gap)"
+            }
+        );
+    }
+    println!(
+        "solution   {} · objective {:.6e} · bound {} · gap {} · {} · seed {} · {:.2}s",
+        doc.status,
+        doc.objective,
+        doc.lower_bound.map(|b| format!("{b:.6e}")).unwrap_or_else(|| "-".into()),
+        doc.gap.map(|g| format!("{:.3}%", 100.0 * g)).unwrap_or_else(|| "-".into()),
+        doc.solver,
+        doc.seed,
+        doc.elapsed_s
+    );
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { s.chars().take(n - 1).collect::<String>() + "…" }
+}
+
+#[derive(Args)]
+pub struct CheckPlanArgs {
+    /// The scenario file the plan was made from.
+    pub scenario: PathBuf,
+    /// The plan directory (with plan.json).
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+pub fn run_check(a: CheckPlanArgs) -> anyhow::Result<ExitCode> {
+    let loaded = match LoadedScenario::load(&a.scenario) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(exit::ERROR));
+        }
+    };
+    let doc = match read_plan(&a.dir) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(exit::ERROR));
+        }
+    };
+    let v = match check_plan(&loaded, &doc, cache_dir(&a.cache_dir, a.no_cache).as_deref(), &Bar::new()) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(exit::ERROR));
+        }
+    };
+    if v.is_empty() {
+        println!(
+            "valid      {}: {} hubs, {} links, {} unlinked, every rule of {} holds",
+            shown(&a.dir),
+            doc.hubs.len(),
+            doc.links.len(),
+            doc.unlinked.len(),
+            shown(Path::new(&a.scenario))
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("INVALID    {}: {} violation(s)", shown(&a.dir), v.len());
+        for x in &v {
+            println!("  - {x}");
+        }
+        Ok(ExitCode::from(exit::VIOLATION))
+    }
+}

@@ -1,0 +1,310 @@
+//! Reading a scenario's data: the schools (with kind and hub status resolved
+//! by the scenario's rules), the district boundaries, and the distance table.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use geo::{Contains, MultiPolygon, Point};
+
+use super::PlanError;
+use super::scenario::LoadedScenario;
+use crate::error::{ErrorCode, InputError, InputErrors, Location};
+use crate::io::schools::{HubStatus, SchoolKind, SchoolsUse, read_schools};
+use crate::network::progress::Progress;
+use crate::network::{DistanceOptions, DistanceTable, Metric, SchoolPoint, distance_table_cached};
+
+/// A school as the planning model sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct School {
+    pub id: String,
+    pub name: String,
+    pub district: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub students: u32,
+    /// Eligible to be linked to a hub.
+    pub small: bool,
+    pub hub: HubStatus,
+    /// Cost of making it a hub, KZT.
+    pub hub_cost_kzt: f64,
+    /// Its own limit on linked small schools, if it has one.
+    pub capacity_small_schools: Option<u32>,
+    /// Data row in the schools file (header = line 1).
+    pub row: usize,
+}
+
+/// A district boundary.
+#[derive(Debug, Clone)]
+pub struct DistrictShape {
+    pub name: String,
+    pub shape: MultiPolygon<f64>,
+}
+
+/// Absolute paths of everything a plan was made from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InputPaths {
+    pub scenario: PathBuf,
+    pub schools: PathBuf,
+    pub roads: Option<PathBuf>,
+    pub districts: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_hubs: Option<PathBuf>,
+}
+
+/// The data of one scenario, ready for the model.
+pub struct Inputs {
+    pub schools: Vec<School>,
+    pub districts: Option<Vec<DistrictShape>>,
+    pub paths: InputPaths,
+    pub table: DistanceTable,
+    /// The table came from the on-disk cache.
+    pub table_from_cache: bool,
+    pub cache_file: Option<PathBuf>,
+    pub road_warnings: Vec<String>,
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The paths a scenario names, resolved against its file.
+pub fn input_paths(loaded: &LoadedScenario) -> InputPaths {
+    let d = &loaded.scenario.data;
+    InputPaths {
+        scenario: absolute(&loaded.file),
+        schools: absolute(&loaded.resolve(&d.schools)),
+        roads: d.roads.as_ref().map(|p| absolute(&loaded.resolve(p))),
+        districts: d.districts.as_ref().map(|p| absolute(&loaded.resolve(p))),
+        existing_hubs: d.existing_hubs.as_ref().map(|p| absolute(&loaded.resolve(p))),
+    }
+}
+
+/// Schools, district boundaries (if given) and the resolved input paths.
+pub type SchoolsRead = (Vec<School>, Option<Vec<DistrictShape>>, InputPaths);
+
+/// Reads the schools and districts of a scenario (no distances yet).
+pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead, PlanError> {
+    let paths = input_paths(loaded);
+    let s = &loaded.scenario;
+    let districts = paths.districts.as_deref().map(read_districts).transpose()?;
+    let usage = if districts.is_some() { SchoolsUse::PlanningDistrictsFromMap } else { SchoolsUse::Planning };
+    let rows = read_schools(&paths.schools, usage)?;
+    let existing = match &paths.existing_hubs {
+        Some(file) => Some(read_existing_hubs(file, &rows)?),
+        None => None,
+    };
+    let mut schools = Vec::with_capacity(rows.len());
+    let mut problems = Vec::new();
+    for r in rows {
+        let students = r.students.unwrap_or(0);
+        let district = match (r.district, &districts) {
+            (Some(d), _) => d,
+            (None, Some(shapes)) => {
+                let p = Point::new(r.lon, r.lat);
+                match shapes.iter().find(|d| d.shape.contains(&p)) {
+                    Some(d) => d.name.clone(),
+                    None => {
+                        problems.push(
+                            InputError::new(
+                                &paths.schools,
+                                Location::Row(r.row),
+                                ErrorCode::MissingField,
+                                format!(
+                                    "school `{}` has no district and its point ({}, {}) lies in no district of {}",
+                                    r.id,
+                                    r.lat,
+                                    r.lon,
+                                    paths.districts.as_deref().unwrap_or(Path::new("")).display()
+                                ),
+                            )
+                            .field("district"),
+                        );
+                        continue;
+                    }
+                }
+            }
+            (None, None) => unreachable!("the reader requires a district without boundaries"),
+        };
+        let listed = existing.as_ref().is_some_and(|ids| ids.contains(r.id.as_str()));
+        let hub = if listed {
+            HubStatus::Existing
+        } else {
+            r.hub.unwrap_or(if students >= s.hubs.min_students { HubStatus::Candidate } else { HubStatus::No })
+        };
+        let small = match r.kind {
+            Some(SchoolKind::Small) => true,
+            Some(SchoolKind::Regular) => false,
+            None => students < s.small_schools.max_students,
+        } && hub != HubStatus::Existing;
+        schools.push(School {
+            name: r.name.unwrap_or_else(|| r.id.clone()),
+            id: r.id,
+            district,
+            lat: r.lat,
+            lon: r.lon,
+            students,
+            small,
+            hub,
+            hub_cost_kzt: r.hub_cost_kzt.unwrap_or(s.hubs.cost_kzt),
+            capacity_small_schools: r.capacity_small_schools,
+            row: r.row,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(PlanError::Input(InputErrors(problems)));
+    }
+    Ok((schools, districts, paths))
+}
+
+/// Reads a list of existing hubs: a CSV with a `school_id` (or `id`) column
+/// naming schools of `rows`. Unknown and repeated ids are errors.
+fn read_existing_hubs(
+    file: &Path,
+    rows: &[crate::io::schools::SchoolRow],
+) -> Result<std::collections::HashSet<String>, PlanError> {
+    let fail = |loc: Location, code: ErrorCode, msg: String, field: Option<&str>| {
+        let mut e = InputError::new(file, loc, code, msg);
+        if let Some(f) = field {
+            e = e.field(f);
+        }
+        PlanError::Input(InputErrors(vec![e]))
+    };
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file).map_err(|e| {
+        fail(Location::File, ErrorCode::Unreadable, format!("cannot read the existing-hubs list: {e}"), None)
+    })?;
+    let headers = reader
+        .headers()
+        .map_err(|e| fail(Location::File, ErrorCode::Unreadable, format!("cannot read the header: {e}"), None))?
+        .clone();
+    let col =
+        headers.iter().position(|h| h.trim() == "school_id").or_else(|| headers.iter().position(|h| h.trim() == "id"));
+    let Some(col) = col else {
+        return Err(fail(
+            Location::Line(1),
+            ErrorCode::MissingField,
+            "the header has neither a `school_id` nor an `id` column".into(),
+            Some("school_id"),
+        ));
+    };
+    let known: std::collections::HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut ids = std::collections::HashSet::new();
+    let mut problems = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let row = i + 1;
+        let rec = rec.map_err(|e| fail(Location::Row(row), ErrorCode::BadValue, e.to_string(), None))?;
+        let id = rec.get(col).unwrap_or("").trim();
+        let field = &headers[col];
+        if id.is_empty() {
+            problems.push(
+                InputError::new(file, Location::Row(row), ErrorCode::MissingField, "empty school id").field(field),
+            );
+        } else if !known.contains(id) {
+            problems.push(
+                InputError::new(
+                    file,
+                    Location::Row(row),
+                    ErrorCode::UnknownId,
+                    format!("no school `{id}` in the schools file"),
+                )
+                .field(field),
+            );
+        } else if !ids.insert(id.to_string()) {
+            problems.push(
+                InputError::new(
+                    file,
+                    Location::Row(row),
+                    ErrorCode::DuplicateId,
+                    format!("school `{id}` is listed twice"),
+                )
+                .field(field),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(PlanError::Input(InputErrors(problems)));
+    }
+    Ok(ids)
+}
+
+/// Reads the schools, the districts and the distance table of a scenario.
+///
+/// With `cache_dir`, the distance table goes through the on-disk cache.
+pub fn read_inputs(
+    loaded: &LoadedScenario,
+    cache_dir: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<Inputs, PlanError> {
+    let (schools, districts, paths) = read_schools_and_districts(loaded)?;
+    let points: Vec<SchoolPoint> =
+        schools.iter().map(|s| SchoolPoint { id: s.id.clone(), lon: s.lon, lat: s.lat, hub: s.hub }).collect();
+    let run = distance_table_cached(&points, paths.roads.as_deref(), &distance_options(loaded), cache_dir, progress)?;
+    Ok(Inputs {
+        schools,
+        districts,
+        paths,
+        table: run.table,
+        table_from_cache: run.from_cache,
+        cache_file: run.cache_file,
+        road_warnings: run.road_warnings,
+    })
+}
+
+/// The distance-table options a scenario implies.
+pub fn distance_options(loaded: &LoadedScenario) -> DistanceOptions {
+    let s = &loaded.scenario;
+    DistanceOptions {
+        metric: Metric::Km,
+        max_km: Some(s.links.max_road_km),
+        max_minutes: None,
+        snap_limit_km: s.links.snap_limit_km,
+        detour_factor: s.links.detour_factor,
+        threads: s.solver.threads,
+        ..DistanceOptions::default()
+    }
+}
+
+/// Reads district boundaries: a GeoJSON FeatureCollection of Polygon or
+/// MultiPolygon features, each with a `name` property.
+pub fn read_districts(path: &Path) -> Result<Vec<DistrictShape>, PlanError> {
+    let fail = |loc: Location, code: ErrorCode, msg: String| -> PlanError {
+        PlanError::Input(InputErrors(vec![InputError::new(path, loc, code, msg)]))
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(Location::File, ErrorCode::Unreadable, format!("cannot read the districts file: {e}")))?;
+    let gj: geojson::GeoJson =
+        text.parse().map_err(|e| fail(Location::File, ErrorCode::WrongFormat, format!("not valid GeoJSON: {e}")))?;
+    let geojson::GeoJson::FeatureCollection(fc) = gj else {
+        return Err(fail(Location::File, ErrorCode::WrongFormat, "expected a GeoJSON FeatureCollection".into()));
+    };
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, f) in fc.features.iter().enumerate() {
+        let loc = Location::Feature(i);
+        let name = f.property("name").and_then(|v| v.as_str()).map(str::to_string).ok_or_else(|| {
+            fail(loc.clone(), ErrorCode::MissingField, "district feature has no `name` text property".into())
+        })?;
+        let geom = f
+            .geometry
+            .as_ref()
+            .ok_or_else(|| fail(loc.clone(), ErrorCode::MissingField, format!("district `{name}` has no geometry")))?;
+        let g: geo::Geometry<f64> = geom.clone().try_into().map_err(|e| {
+            fail(loc.clone(), ErrorCode::WrongFormat, format!("district `{name}`: unreadable geometry: {e}"))
+        })?;
+        let shape = match g {
+            geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
+            geo::Geometry::MultiPolygon(mp) => mp,
+            _ => {
+                return Err(fail(
+                    loc,
+                    ErrorCode::WrongFormat,
+                    format!("district `{name}`: expected a Polygon or MultiPolygon"),
+                ));
+            }
+        };
+        if !seen.insert(name.clone()) {
+            return Err(fail(loc, ErrorCode::DuplicateId, format!("district `{name}` appears twice")));
+        }
+        out.push(DistrictShape { name, shape });
+    }
+    Ok(out)
+}

@@ -1,0 +1,236 @@
+//! The planning model as a facility-location instance.
+//!
+//! Symbols (as in `models/README.md`): hubs `h` are the existing hubs and
+//! the candidates (facilities); small schools `s` are the clients, with
+//! demand = students. A link `(s, h)` exists when the road distance
+//! `d(h, s)` ≤ `links.max_road_km` (and both lie in one district when
+//! `links.within_district`). Capacities: `hubs.capacity_small_schools` is the
+//! facility's client-count limit, `hubs.capacity_students` its capacity in
+//! students. Existing hubs are fixed open at no cost. The budget charges a
+//! new hub its `hub_cost_kzt` and a linked small school its room. District
+//! limits are facility groups; `hubs.max_new` is a limit on open facilities
+//! (existing ones included, so it is raised by their number).
+//!
+//! Objectives as costs to minimise:
+//! - `max-coverage`: each unlinked student costs `P`, each link
+//!   `students × km`, with `P` larger than every plan's total student-km, so
+//!   covering one more student always wins (lexicographic order);
+//! - `min-distance`: every reachable small school must be linked; links
+//!   cost `students × km`;
+//! - `min-cost`: every reachable small school must be linked; a hub costs its
+//!   equipment, a link its room plus `years × visits × 2 × km × cost_per_km`.
+//!
+//! Small schools with no hub within reach are left out of the instance and
+//! reported as unlinked (`no-hub-in-reach`).
+
+use std::collections::BTreeMap;
+
+use super::PlanError;
+use super::inputs::School;
+use super::scenario::{ObjectiveKind, Scenario};
+use crate::io::schools::HubStatus;
+use crate::network::{DistanceTable, SchoolIdx};
+use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, Model, SparseCosts};
+
+/// One allowed link of a client.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkInfo {
+    pub facility: usize,
+    pub road_km: f64,
+    pub minutes: f64,
+    pub approx: bool,
+}
+
+/// The instance and how its indices map back to schools.
+#[derive(Debug, Clone)]
+pub struct HubModel {
+    pub instance: Instance,
+    /// Facility → school index.
+    pub facility_school: Vec<usize>,
+    /// Client → school index.
+    pub client_school: Vec<usize>,
+    /// Small schools (school indices) with no hub within reach.
+    pub unreachable: Vec<usize>,
+    /// Per client: its allowed links.
+    pub links: Vec<Vec<LinkInfo>>,
+    /// `max-coverage`: the cost of one unlinked student.
+    pub penalty_per_student: Option<f64>,
+}
+
+/// The room cost of linking small school `s`.
+pub fn room_cost(sc: &Scenario, s: &School) -> f64 {
+    sc.room(s.students).1
+}
+
+/// Builds the instance of a scenario.
+pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> Result<HubModel, PlanError> {
+    let facility_school: Vec<usize> =
+        (0..schools.len()).filter(|&i| matches!(schools[i].hub, HubStatus::Existing | HubStatus::Candidate)).collect();
+    let mut facility_of = vec![usize::MAX; schools.len()];
+    for (f, &i) in facility_school.iter().enumerate() {
+        facility_of[i] = f;
+    }
+    check_districts(sc, schools, &facility_school)?;
+
+    let mut client_school = Vec::new();
+    let mut unreachable = Vec::new();
+    let mut links: Vec<Vec<LinkInfo>> = Vec::new();
+    for (i, s) in schools.iter().enumerate() {
+        if !s.small {
+            continue;
+        }
+        let mut mine = Vec::new();
+        for l in table.links_of(SchoolIdx(i as u32)) {
+            let h = l.hub.0 as usize;
+            let f = facility_of[h];
+            if f == usize::MAX || l.road_km > sc.links.max_road_km {
+                continue;
+            }
+            if sc.links.within_district && schools[h].district != s.district {
+                continue;
+            }
+            mine.push(LinkInfo { facility: f, road_km: l.road_km, minutes: l.minutes, approx: l.approx });
+        }
+        if mine.is_empty() {
+            unreachable.push(i);
+        } else {
+            client_school.push(i);
+            links.push(mine);
+        }
+    }
+    if client_school.is_empty() {
+        return Err(PlanError::Model(format!(
+            "no small school can be linked: {} small schools, none within {} km of a hub candidate{}",
+            unreachable.len(),
+            sc.links.max_road_km,
+            if sc.links.within_district { " in its district" } else { "" }
+        )));
+    }
+
+    let kind = sc.objective.kind;
+    let visit = |km: f64| sc.objective.years * sc.links.visits_per_year * 2.0 * km * sc.links.cost_per_km_kzt;
+    let mut triples = Vec::new();
+    for (c, ls) in links.iter().enumerate() {
+        let s = &schools[client_school[c]];
+        for l in ls {
+            let cost = match kind {
+                ObjectiveKind::MaxCoverage | ObjectiveKind::MinDistance => f64::from(s.students) * l.road_km,
+                ObjectiveKind::MinCost => room_cost(sc, s) + visit(l.road_km),
+            };
+            triples.push((c as u32, l.facility as u32, cost));
+        }
+    }
+    let clients: Vec<Client> = client_school
+        .iter()
+        .map(|&i| {
+            let s = &schools[i];
+            let mut c = Client::new(ExtId::from(s.id.as_str()), f64::from(s.students));
+            c.budget_cost = room_cost(sc, s);
+            c
+        })
+        .collect();
+    let facilities: Vec<Facility> = facility_school
+        .iter()
+        .map(|&i| {
+            let s = &schools[i];
+            let existing = s.hub == HubStatus::Existing;
+            let open_cost = match kind {
+                ObjectiveKind::MinCost if !existing => s.hub_cost_kzt,
+                _ => 0.0,
+            };
+            let mut f = Facility::new(ExtId::from(s.id.as_str()), open_cost);
+            f.fixed_open = existing;
+            f.budget_cost = Some(if existing { 0.0 } else { s.hub_cost_kzt });
+            f.capacity = sc.hubs.capacity_students.map(f64::from);
+            f.max_clients = s.capacity_small_schools.or(sc.hubs.capacity_small_schools);
+            f
+        })
+        .collect();
+    let n_existing = facilities.iter().filter(|f| f.fixed_open).count();
+    let capacitated = facilities.iter().any(|f| f.capacity.is_some() || f.max_clients.is_some());
+    let model = if capacitated { Model::Sscflp } else { Model::Uflp };
+    let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
+    let mut inst = Instance::new(sc.name.clone(), model, clients, facilities, costs);
+    inst.single_source = true;
+    inst.budget = sc.budget.kzt;
+    inst.max_open = sc.hubs.max_new.map(|k| k + n_existing);
+    let penalty_per_student = match kind {
+        ObjectiveKind::MaxCoverage => {
+            // Above any plan's total student-km: one more covered student always wins.
+            let total: f64 = links
+                .iter()
+                .zip(&client_school)
+                .map(|(ls, &i)| f64::from(schools[i].students) * ls.iter().map(|l| l.road_km).fold(0.0, f64::max))
+                .sum();
+            Some((total + 1.0).ceil())
+        }
+        _ => None,
+    };
+    inst.unserved_penalty = penalty_per_student;
+    inst.groups = district_groups(sc, schools, &facility_school);
+    Ok(HubModel { instance: inst, facility_school, client_school, unreachable, links, penalty_per_student })
+}
+
+/// Every district (of any school) and its hub facilities.
+fn districts_with_facilities<'a>(schools: &'a [School], facility_school: &[usize]) -> BTreeMap<&'a str, Vec<usize>> {
+    let mut m: BTreeMap<&str, Vec<usize>> = schools.iter().map(|s| (s.district.as_str(), Vec::new())).collect();
+    for (f, &i) in facility_school.iter().enumerate() {
+        m.get_mut(schools[i].district.as_str()).expect("every school's district is listed").push(f);
+    }
+    m
+}
+
+fn district_groups(sc: &Scenario, schools: &[School], facility_school: &[usize]) -> Vec<Group> {
+    if sc.hubs.min_per_district == 0 && sc.hubs.max_per_district.is_none() {
+        return Vec::new();
+    }
+    districts_with_facilities(schools, facility_school)
+        .into_iter()
+        .filter(|(_, fs)| !fs.is_empty())
+        .map(|(d, fs)| Group {
+            id: ExtId::from(d),
+            facilities: fs,
+            min_open: sc.hubs.min_per_district,
+            max_open: sc.hubs.max_per_district,
+        })
+        .collect()
+}
+
+/// A district that cannot meet `min_per_district` is a scenario error, with why.
+fn check_districts(sc: &Scenario, schools: &[School], facility_school: &[usize]) -> Result<(), PlanError> {
+    let min = sc.hubs.min_per_district;
+    if min == 0 {
+        return Ok(());
+    }
+    let mut bad = Vec::new();
+    for (d, fs) in districts_with_facilities(schools, facility_school) {
+        if fs.len() < min {
+            let n = schools.iter().filter(|s| s.district == d).count();
+            bad.push(format!(
+                "district `{d}` has {} hub candidate{} ({} school{}; a school is a candidate with `hub` = candidate or existing, or with at least {} students and no `hub` value) but `hubs.min_per_district` = {min}",
+                fs.len(),
+                if fs.len() == 1 { "" } else { "s" },
+                n,
+                if n == 1 { "" } else { "s" },
+                sc.hubs.min_students,
+            ));
+        }
+    }
+    if let Some(k) = sc.hubs.max_new {
+        let existing_by: BTreeMap<&str, usize> = facility_school
+            .iter()
+            .filter(|&&i| schools[i].hub == HubStatus::Existing)
+            .fold(BTreeMap::new(), |mut m, &i| {
+                *m.entry(schools[i].district.as_str()).or_default() += 1;
+                m
+            });
+        let needed: usize = districts_with_facilities(schools, facility_school)
+            .keys()
+            .map(|d| min.saturating_sub(existing_by.get(d).copied().unwrap_or(0)))
+            .sum();
+        if needed > k {
+            bad.push(format!("the districts need {needed} new hubs to have {min} each, but `hubs.max_new` = {k}"));
+        }
+    }
+    if bad.is_empty() { Ok(()) } else { Err(PlanError::Model(bad.join("; "))) }
+}

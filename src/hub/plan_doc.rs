@@ -1,0 +1,523 @@
+//! `plan.json`: the plan a scenario produced, in the documented schema
+//! `hubplan-plan/1`, and how it is assembled from a solver outcome.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::inputs::{InputPaths, School};
+use super::model::HubModel;
+use super::scenario::{ObjectiveKind, Scenario};
+use crate::io::schools::HubStatus;
+use crate::solve::SolveOutcome;
+
+pub const PLAN_SCHEMA: &str = "hubplan-plan/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanDoc {
+    pub schema: String,
+    /// The scenario with every default filled in.
+    pub scenario: Scenario,
+    pub inputs: PlanInputs,
+    pub hubs: Vec<HubRow>,
+    pub links: Vec<LinkRow>,
+    pub unlinked: Vec<UnlinkedRow>,
+    pub districts: Vec<DistrictRow>,
+    pub totals: Totals,
+    /// The objective the solver minimised (see `models/README.md`).
+    pub objective: f64,
+    pub lower_bound: Option<f64>,
+    /// `(objective − lower_bound) / objective`.
+    pub gap: Option<f64>,
+    pub status: String,
+    pub solver: String,
+    pub seed: u64,
+    pub threads: usize,
+    pub elapsed_s: f64,
+    /// `max-coverage`: the cost of one unlinked student in `objective`.
+    pub penalty_per_student: Option<f64>,
+    /// `max-coverage`: true when the bound proves that no plan links more
+    /// students (objective − bound < one student's penalty); the remaining gap
+    /// is then in the student-km tie-break only.
+    pub coverage_proven: Option<bool>,
+    pub sources: Vec<Source>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanInputs {
+    #[serde(flatten)]
+    pub paths: InputPaths,
+    /// `road` (shortest paths on the road layer) or `approx` (straight line × detour factor).
+    pub distances: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubRow {
+    pub school_id: String,
+    pub name: String,
+    pub district: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// `existing` or `new`.
+    pub status: String,
+    /// Equipment cost of a new hub (0 for an existing one), KZT.
+    pub cost_kzt: f64,
+    pub linked_small_schools: usize,
+    pub linked_students: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkRow {
+    pub small_school_id: String,
+    pub hub_id: String,
+    pub road_km: f64,
+    pub minutes: f64,
+    pub approx: bool,
+    pub students: u32,
+    /// `digital` or `universal`.
+    pub room: String,
+    pub room_kzt: f64,
+}
+
+/// Why a small school is not linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// No existing hub or candidate within the link radius (in its district).
+    NoHubInReach,
+    /// Every open hub within reach is at capacity, and no other can open.
+    HubsFull,
+    /// Linking it (its room, or a new hub for it) would exceed the budget.
+    Budget,
+    /// The hub that could take it cannot open: its district has its maximum of hubs.
+    DistrictLimit,
+    /// The hub that could take it cannot open: `hubs.max_new` hubs are already new.
+    NewHubLimit,
+    /// Nothing blocks it; the objective left it out (only without `max-coverage`).
+    NotChosen,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NoHubInReach => "no-hub-in-reach",
+            Reason::HubsFull => "hubs-full",
+            Reason::Budget => "budget",
+            Reason::DistrictLimit => "district-limit",
+            Reason::NewHubLimit => "new-hub-limit",
+            Reason::NotChosen => "not-chosen",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnlinkedRow {
+    pub small_school_id: String,
+    pub name: String,
+    pub district: String,
+    pub students: u32,
+    pub reason: Reason,
+    /// The reason in a sentence.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DistrictRow {
+    pub district: String,
+    pub hubs: usize,
+    pub new_hubs: usize,
+    pub small_schools: usize,
+    pub linked_small_schools: usize,
+    pub linked_students: u64,
+    pub mean_km: Option<f64>,
+    pub max_km: Option<f64>,
+    /// New hubs plus rooms of linked small schools, KZT.
+    pub cost_kzt: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub hubs: usize,
+    pub new_hubs: usize,
+    /// New hubs plus rooms of linked small schools, KZT.
+    pub cost_kzt: f64,
+    pub hub_cost_kzt: f64,
+    pub room_cost_kzt: f64,
+    pub budget_kzt: Option<f64>,
+    pub small_schools: usize,
+    pub small_school_students: u64,
+    pub linked_small_schools: usize,
+    pub linked_students: u64,
+    pub unlinked_small_schools: usize,
+    pub student_km: f64,
+    /// Mean link length, km (per link).
+    pub mean_km: Option<f64>,
+    pub max_km: Option<f64>,
+    /// Yearly visit cost: visits × 2 × km × cost per km, KZT.
+    pub yearly_visit_cost_kzt: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    pub name: String,
+    pub license: String,
+    pub note: String,
+}
+
+/// The open hubs and each small school's hub (school indices), as a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Open facilities (indices into the model's facilities).
+    pub open: Vec<bool>,
+    /// Per client: facility index.
+    pub assignment: Vec<Option<usize>>,
+}
+
+impl Decision {
+    pub fn from_outcome(model: &HubModel, out: &SolveOutcome) -> Self {
+        let mut open = vec![false; model.facility_school.len()];
+        for &f in &out.solution.open {
+            open[f] = true;
+        }
+        Decision { open, assignment: out.solution.assignment.clone() }
+    }
+}
+
+/// Loads of the open hubs and the budget spent, for insertion and reasons.
+struct Usage {
+    count: Vec<u32>,
+    students: Vec<f64>,
+    district_open: BTreeMap<String, usize>,
+    new_open: usize,
+    spent: f64,
+}
+
+fn usage(model: &HubModel, schools: &[School], d: &Decision) -> Usage {
+    let inst = &model.instance;
+    let m = inst.n_facilities();
+    let mut u =
+        Usage { count: vec![0; m], students: vec![0.0; m], district_open: BTreeMap::new(), new_open: 0, spent: 0.0 };
+    for f in 0..m {
+        if d.open[f] {
+            *u.district_open.entry(schools[model.facility_school[f]].district.clone()).or_default() += 1;
+            if !inst.facilities[f].fixed_open {
+                u.new_open += 1;
+            }
+            u.spent += inst.facilities[f].budget_charge();
+        }
+    }
+    for (c, a) in d.assignment.iter().enumerate() {
+        if let Some(f) = *a {
+            u.count[f] += 1;
+            u.students[f] += inst.clients[c].demand;
+            u.spent += inst.clients[c].budget_cost;
+        }
+    }
+    u
+}
+
+const EPS: f64 = 1e-6;
+
+/// What blocks linking client `c` to facility `f` (`None`: nothing does).
+fn blocker(
+    model: &HubModel,
+    sc: &Scenario,
+    schools: &[School],
+    d: &Decision,
+    u: &Usage,
+    c: usize,
+    f: usize,
+) -> Option<Reason> {
+    let inst = &model.instance;
+    let fac = &inst.facilities[f];
+    let full = fac.max_clients.is_some_and(|k| u.count[f] + 1 > k)
+        || fac.capacity.is_some_and(|cap| u.students[f] + inst.clients[c].demand > cap + EPS);
+    if full {
+        return Some(Reason::HubsFull);
+    }
+    let mut extra = inst.clients[c].budget_cost;
+    if !d.open[f] {
+        let district = &schools[model.facility_school[f]].district;
+        if let Some(hi) = sc.hubs.max_per_district
+            && u.district_open.get(district).copied().unwrap_or(0) + 1 > hi
+        {
+            return Some(Reason::DistrictLimit);
+        }
+        if sc.hubs.max_new.is_some_and(|k| u.new_open + 1 > k) {
+            return Some(Reason::NewHubLimit);
+        }
+        extra += fac.budget_charge();
+    }
+    if inst.budget.is_some_and(|b| u.spent + extra > b + EPS) {
+        return Some(Reason::Budget);
+    }
+    None
+}
+
+/// `max-coverage` only: links every unlinked small school that can be linked
+/// without breaking a rule (largest first, nearest open hub first, then the
+/// nearest hub that can open). The solver's plan is normally complete; this
+/// makes the `unlinked` list explainable whatever the solver's effort.
+pub fn complete_coverage(model: &HubModel, sc: &Scenario, schools: &[School], d: &mut Decision) -> usize {
+    if sc.objective.kind != ObjectiveKind::MaxCoverage {
+        return 0;
+    }
+    let inst = &model.instance;
+    let mut order: Vec<usize> = (0..inst.n_clients()).filter(|&c| d.assignment[c].is_none()).collect();
+    order.sort_by(|&a, &b| inst.clients[b].demand.total_cmp(&inst.clients[a].demand).then(a.cmp(&b)));
+    let mut added = 0;
+    for c in order {
+        let u = usage(model, schools, d);
+        let mut by_km = model.links[c].clone();
+        by_km.sort_by(|a, b| (!d.open[a.facility]).cmp(&!d.open[b.facility]).then(a.road_km.total_cmp(&b.road_km)));
+        if let Some(l) = by_km.iter().find(|l| blocker(model, sc, schools, d, &u, c, l.facility).is_none()) {
+            d.open[l.facility] = true;
+            d.assignment[c] = Some(l.facility);
+            added += 1;
+        }
+    }
+    added
+}
+
+/// Why client `c` (unlinked) could not be linked, with a sentence.
+fn reason_for(
+    model: &HubModel,
+    sc: &Scenario,
+    schools: &[School],
+    d: &Decision,
+    u: &Usage,
+    c: usize,
+) -> (Reason, String) {
+    let mut open_full = Vec::new();
+    let mut closed: Vec<(Reason, String)> = Vec::new();
+    let mut budget_blocked = Vec::new();
+    for l in &model.links[c] {
+        let f = l.facility;
+        let name = &schools[model.facility_school[f]].id;
+        match blocker(model, sc, schools, d, u, c, f) {
+            Some(Reason::HubsFull) if d.open[f] => open_full.push(format!("{name} ({:.0} km)", l.road_km)),
+            Some(Reason::HubsFull) => closed.push((Reason::HubsFull, name.clone())),
+            Some(Reason::Budget) => budget_blocked.push(name.clone()),
+            Some(r) => closed.push((r, name.clone())),
+            None => return (Reason::NotChosen, "a hub within reach could take it; the objective left it out".into()),
+        }
+    }
+    if !budget_blocked.is_empty() {
+        let left = inst_budget_left(model, u);
+        return (
+            Reason::Budget,
+            format!(
+                "linking it to {} would exceed the budget (KZT {:.0} left)",
+                budget_blocked.join(", "),
+                left.max(0.0)
+            ),
+        );
+    }
+    if !open_full.is_empty() {
+        return (Reason::HubsFull, format!("every open hub within reach is full: {}", open_full.join(", ")));
+    }
+    let first = closed.iter().map(|(r, _)| *r).min_by_key(|r| match r {
+        Reason::DistrictLimit => 0,
+        Reason::NewHubLimit => 1,
+        _ => 2,
+    });
+    match first {
+        Some(Reason::DistrictLimit) => {
+            let district = &schools[model.client_school[c]].district;
+            (
+                Reason::DistrictLimit,
+                format!(
+                    "its reachable candidates are closed and district {district} already has its maximum of {} hub(s)",
+                    sc.hubs.max_per_district.unwrap_or(0)
+                ),
+            )
+        }
+        Some(Reason::NewHubLimit) => (
+            Reason::NewHubLimit,
+            format!("its reachable candidates are closed and all {} new hubs are used", sc.hubs.max_new.unwrap_or(0)),
+        ),
+        _ => (Reason::HubsFull, "every hub within reach is full".into()),
+    }
+}
+
+fn inst_budget_left(model: &HubModel, u: &Usage) -> f64 {
+    model.instance.budget.map_or(f64::INFINITY, |b| b - u.spent)
+}
+
+/// Everything needed to assemble a plan document.
+pub struct Assembly<'a> {
+    pub sc: &'a Scenario,
+    pub schools: &'a [School],
+    pub model: &'a HubModel,
+    pub paths: InputPaths,
+    pub approx: bool,
+    pub sources: Vec<Source>,
+}
+
+/// Builds `plan.json` from a decision and the solver's outcome.
+pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<String>) -> PlanDoc {
+    let (sc, schools, model) = (a.sc, a.schools, a.model);
+    let inst = &model.instance;
+    let u = usage(model, schools, d);
+    let mut hubs = Vec::new();
+    let mut hub_row = vec![usize::MAX; inst.n_facilities()];
+    for f in 0..inst.n_facilities() {
+        if !d.open[f] {
+            continue;
+        }
+        let s = &schools[model.facility_school[f]];
+        let existing = s.hub == HubStatus::Existing;
+        hub_row[f] = hubs.len();
+        hubs.push(HubRow {
+            school_id: s.id.clone(),
+            name: s.name.clone(),
+            district: s.district.clone(),
+            lat: s.lat,
+            lon: s.lon,
+            status: if existing { "existing" } else { "new" }.into(),
+            cost_kzt: inst.facilities[f].budget_charge(),
+            linked_small_schools: 0,
+            linked_students: 0,
+        });
+    }
+    let mut links = Vec::new();
+    let mut unlinked = Vec::new();
+    for (c, a) in d.assignment.iter().enumerate() {
+        let s = &schools[model.client_school[c]];
+        match *a {
+            Some(f) => {
+                let l = model.links[c].iter().find(|l| l.facility == f).expect("assigned along an allowed link");
+                let h = &mut hubs[hub_row[f]];
+                h.linked_small_schools += 1;
+                h.linked_students += u64::from(s.students);
+                let (room, room_kzt) = sc.room(s.students);
+                links.push(LinkRow {
+                    small_school_id: s.id.clone(),
+                    hub_id: h.school_id.clone(),
+                    road_km: l.road_km,
+                    minutes: l.minutes,
+                    approx: l.approx,
+                    students: s.students,
+                    room: room.into(),
+                    room_kzt,
+                });
+            }
+            None => {
+                let (reason, detail) = reason_for(model, sc, schools, d, &u, c);
+                unlinked.push(UnlinkedRow {
+                    small_school_id: s.id.clone(),
+                    name: s.name.clone(),
+                    district: s.district.clone(),
+                    students: s.students,
+                    reason,
+                    detail,
+                });
+            }
+        }
+    }
+    for &i in &model.unreachable {
+        let s = &schools[i];
+        unlinked.push(UnlinkedRow {
+            small_school_id: s.id.clone(),
+            name: s.name.clone(),
+            district: s.district.clone(),
+            students: s.students,
+            reason: Reason::NoHubInReach,
+            detail: format!(
+                "no hub candidate within {} km{}",
+                sc.links.max_road_km,
+                if sc.links.within_district { " in its district" } else { "" }
+            ),
+        });
+    }
+    unlinked.sort_by(|a, b| a.district.cmp(&b.district).then(a.small_school_id.cmp(&b.small_school_id)));
+    let by_id: BTreeMap<&str, &School> = schools.iter().map(|s| (s.id.as_str(), s)).collect();
+    let totals = totals(sc, schools, &hubs, &links, unlinked.len());
+    let districts = district_rows(schools, &hubs, &links, &by_id);
+    let objective = out.objective();
+    let gap = out.lower_bound.filter(|_| objective > 0.0).map(|lb| ((objective - lb) / objective).max(0.0));
+    PlanDoc {
+        schema: PLAN_SCHEMA.into(),
+        scenario: sc.clone(),
+        inputs: PlanInputs { paths: a.paths.clone(), distances: if a.approx { "approx" } else { "road" }.into() },
+        hubs,
+        links,
+        unlinked,
+        districts,
+        totals,
+        objective,
+        lower_bound: out.lower_bound,
+        gap: if objective == 0.0 && out.lower_bound.is_some() { Some(0.0) } else { gap },
+        status: out.status.as_str().into(),
+        solver: out.solver.clone(),
+        seed: out.seed,
+        threads: out.threads,
+        elapsed_s: out.elapsed_s,
+        penalty_per_student: model.penalty_per_student,
+        coverage_proven: model.penalty_per_student.map(|p| out.lower_bound.is_some_and(|lb| objective - lb < p)),
+        sources: a.sources.clone(),
+        notes,
+    }
+}
+
+fn totals(sc: &Scenario, schools: &[School], hubs: &[HubRow], links: &[LinkRow], n_unlinked: usize) -> Totals {
+    let hub_cost: f64 = hubs.iter().map(|h| h.cost_kzt).sum();
+    let room_cost: f64 = links.iter().map(|l| l.room_kzt).sum();
+    let km: Vec<f64> = links.iter().map(|l| l.road_km).collect();
+    Totals {
+        hubs: hubs.len(),
+        new_hubs: hubs.iter().filter(|h| h.status == "new").count(),
+        cost_kzt: hub_cost + room_cost,
+        hub_cost_kzt: hub_cost,
+        room_cost_kzt: room_cost,
+        budget_kzt: sc.budget.kzt,
+        small_schools: schools.iter().filter(|s| s.small).count(),
+        small_school_students: schools.iter().filter(|s| s.small).map(|s| u64::from(s.students)).sum(),
+        linked_small_schools: links.len(),
+        linked_students: links.iter().map(|l| u64::from(l.students)).sum(),
+        unlinked_small_schools: n_unlinked,
+        student_km: links.iter().map(|l| f64::from(l.students) * l.road_km).sum(),
+        mean_km: (!km.is_empty()).then(|| km.iter().sum::<f64>() / km.len() as f64),
+        max_km: km.iter().copied().reduce(f64::max),
+        yearly_visit_cost_kzt: km.iter().map(|k| sc.links.visits_per_year * 2.0 * k * sc.links.cost_per_km_kzt).sum(),
+    }
+}
+
+fn district_rows(
+    schools: &[School],
+    hubs: &[HubRow],
+    links: &[LinkRow],
+    by_id: &BTreeMap<&str, &School>,
+) -> Vec<DistrictRow> {
+    let mut rows: BTreeMap<&str, (DistrictRow, Vec<f64>)> = BTreeMap::new();
+    for s in schools {
+        let r = rows
+            .entry(s.district.as_str())
+            .or_insert_with(|| (DistrictRow { district: s.district.clone(), ..DistrictRow::default() }, Vec::new()));
+        if s.small {
+            r.0.small_schools += 1;
+        }
+    }
+    for h in hubs {
+        let r = &mut rows.get_mut(h.district.as_str()).expect("hub district").0;
+        r.hubs += 1;
+        r.new_hubs += usize::from(h.status == "new");
+        r.cost_kzt += h.cost_kzt;
+    }
+    for l in links {
+        let s = by_id[l.small_school_id.as_str()];
+        let (r, km) = rows.get_mut(s.district.as_str()).expect("school district");
+        r.linked_small_schools += 1;
+        r.linked_students += u64::from(l.students);
+        r.cost_kzt += l.room_kzt;
+        km.push(l.road_km);
+    }
+    rows.into_values()
+        .map(|(mut r, km)| {
+            r.mean_km = (!km.is_empty()).then(|| km.iter().sum::<f64>() / km.len() as f64);
+            r.max_km = km.iter().copied().reduce(f64::max);
+            r
+        })
+        .collect()
+}

@@ -1,0 +1,468 @@
+//! The scenario file: a planning model and its parameters, in TOML.
+//!
+//! Every key has a default except `data.schools` (see `models/README.md`).
+//! Unknown keys are an error naming the key and the nearest known one, so a
+//! typo never silently falls back to a default.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Why a scenario cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+fn invalid(file: &Path, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid { file: file.display().to_string(), message: message.into() }
+}
+
+/// A scenario with every default filled in; paths are as written in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default = "default_name")]
+    pub name: String,
+    pub data: Data,
+    #[serde(default)]
+    pub hubs: Hubs,
+    #[serde(default)]
+    pub small_schools: SmallSchools,
+    #[serde(default)]
+    pub links: Links,
+    #[serde(default)]
+    pub budget: Budget,
+    #[serde(default)]
+    pub objective: Objective,
+    #[serde(default)]
+    pub solver: Solver,
+}
+
+fn default_name() -> String {
+    "unnamed scenario".into()
+}
+
+/// Input files, relative to the scenario file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Data {
+    pub schools: PathBuf,
+    #[serde(default)]
+    pub roads: Option<PathBuf>,
+    #[serde(default)]
+    pub districts: Option<PathBuf>,
+    /// A CSV whose `school_id` (or `id`) column lists schools to treat as
+    /// existing hubs, whatever their `hub` column says (e.g. the `hubs.csv` of
+    /// last year's plan).
+    #[serde(default)]
+    pub existing_hubs: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Hubs {
+    /// At least this many hubs (existing or new) in every district.
+    pub min_per_district: usize,
+    /// At most this many hubs in any district (none: no limit).
+    pub max_per_district: Option<usize>,
+    /// At most this many new hubs in total (none: no limit).
+    pub max_new: Option<usize>,
+    /// Cost of equipping one new hub, KZT (a school's `hub_cost_kzt` overrides it).
+    pub cost_kzt: f64,
+    /// A school without a `hub` value is a candidate when it has at least this many students.
+    pub min_students: u32,
+    /// At most this many small schools linked to one hub (a school's `capacity_small_schools` overrides it).
+    pub capacity_small_schools: Option<u32>,
+    /// At most this many students in the small schools linked to one hub.
+    pub capacity_students: Option<u32>,
+}
+
+impl Default for Hubs {
+    fn default() -> Self {
+        Hubs {
+            min_per_district: 1,
+            max_per_district: None,
+            max_new: None,
+            cost_kzt: 250_000_000.0,
+            min_students: 200,
+            capacity_small_schools: None,
+            capacity_students: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmallSchools {
+    /// A school without a `kind` value is small when it has fewer students than this.
+    pub max_students: u32,
+    /// Small schools with more pupils than this get a digital room, the others a universal room.
+    pub digital_room_min_students: u32,
+    pub digital_room_kzt: f64,
+    pub universal_room_kzt: f64,
+}
+
+impl Default for SmallSchools {
+    fn default() -> Self {
+        SmallSchools {
+            max_students: 180,
+            digital_room_min_students: 80,
+            digital_room_kzt: 20_000_000.0,
+            universal_room_kzt: 12_000_000.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Links {
+    /// Longest allowed link, road km from the hub to the small school.
+    pub max_road_km: f64,
+    /// Links only inside a district.
+    pub within_district: bool,
+    /// Cost of one km driven, KZT (for `min-cost`).
+    pub cost_per_km_kzt: f64,
+    /// Visits per year from the hub to each linked school (each a round trip).
+    pub visits_per_year: f64,
+    /// Without a road layer: road km = straight-line km × this.
+    pub detour_factor: f64,
+    /// A school farther than this from every road is reported, not linked.
+    pub snap_limit_km: f64,
+}
+
+impl Default for Links {
+    fn default() -> Self {
+        Links {
+            max_road_km: 100.0,
+            within_district: true,
+            cost_per_km_kzt: 60.0,
+            visits_per_year: 18.0,
+            detour_factor: 1.3,
+            snap_limit_km: 5.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Budget {
+    /// Limit on new hubs plus rooms for newly linked small schools, KZT (none: no limit).
+    pub kzt: Option<f64>,
+}
+
+/// What the plan optimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObjectiveKind {
+    /// Most students in linked small schools; ties: fewest student-km.
+    MaxCoverage,
+    /// Every reachable small school linked; fewest student-km.
+    MinDistance,
+    /// Every reachable small school linked; least capital plus visit cost.
+    MinCost,
+}
+
+impl ObjectiveKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectiveKind::MaxCoverage => "max-coverage",
+            ObjectiveKind::MinDistance => "min-distance",
+            ObjectiveKind::MinCost => "min-cost",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Objective {
+    pub kind: ObjectiveKind,
+    /// Years of visit costs counted by `min-cost`.
+    pub years: f64,
+}
+
+impl Default for Objective {
+    fn default() -> Self {
+        Objective { kind: ObjectiveKind::MaxCoverage, years: 5.0 }
+    }
+}
+
+/// Which solver runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SolverChoice {
+    Auto,
+    Heuristic,
+    Mip,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Solver {
+    pub kind: SolverChoice,
+    pub time_limit_s: f64,
+    pub seed: u64,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+}
+
+impl Default for Solver {
+    fn default() -> Self {
+        Solver { kind: SolverChoice::Auto, time_limit_s: 60.0, seed: 1, threads: 0 }
+    }
+}
+
+/// Every key a scenario may hold, dotted (for unknown-key suggestions and `--vary`).
+pub const KNOWN_KEYS: &[&str] = &[
+    "name",
+    "data.schools",
+    "data.roads",
+    "data.districts",
+    "data.existing_hubs",
+    "hubs.min_per_district",
+    "hubs.max_per_district",
+    "hubs.max_new",
+    "hubs.cost_kzt",
+    "hubs.min_students",
+    "hubs.capacity_small_schools",
+    "hubs.capacity_students",
+    "small_schools.max_students",
+    "small_schools.digital_room_min_students",
+    "small_schools.digital_room_kzt",
+    "small_schools.universal_room_kzt",
+    "links.max_road_km",
+    "links.within_district",
+    "links.cost_per_km_kzt",
+    "links.visits_per_year",
+    "links.detour_factor",
+    "links.snap_limit_km",
+    "budget.kzt",
+    "objective.kind",
+    "objective.years",
+    "solver.kind",
+    "solver.time_limit_s",
+    "solver.seed",
+    "solver.threads",
+];
+
+/// A scenario as loaded: the parameters and where its file lives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    /// The scenario file.
+    pub file: PathBuf,
+}
+
+impl LoadedScenario {
+    /// Reads a scenario file.
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        Self::load_with(path, &[])
+    }
+
+    /// Reads a scenario file and applies `key=value` overrides (dotted keys, TOML values).
+    pub fn load_with(path: &Path, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| invalid(path, format!("cannot read the scenario: {e}")))?;
+        let mut value: toml::Table = toml::from_str(&text)
+            .map_err(|e| invalid(path, format!("not valid TOML: {}", one_line(&e.to_string()))))?;
+        check_keys(&value, "", &text).map_err(|m| invalid(path, m))?;
+        for (k, v) in overrides {
+            set_key(&mut value, k, v).map_err(|m| invalid(path, m))?;
+        }
+        let scenario: Scenario = toml::Value::Table(value)
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(path, one_line(&e.to_string())))?;
+        scenario.validate().map_err(|m| invalid(path, m))?;
+        Ok(LoadedScenario { scenario, file: path.to_path_buf() })
+    }
+
+    /// A path from the scenario, resolved against the scenario file's folder.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            return p.to_path_buf();
+        }
+        match self.file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.join(p),
+            _ => p.to_path_buf(),
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Rejects unknown keys, naming the nearest known one and the line.
+fn check_keys(table: &toml::Table, prefix: &str, text: &str) -> Result<(), String> {
+    for (k, v) in table {
+        let dotted = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let is_section = KNOWN_KEYS.iter().any(|known| known.starts_with(&format!("{dotted}.")));
+        if is_section {
+            match v {
+                toml::Value::Table(t) => check_keys(t, &dotted, text)?,
+                _ => return Err(format!("`{dotted}` must be a section ([{dotted}]), not a value")),
+            }
+        } else if !KNOWN_KEYS.contains(&dotted.as_str()) {
+            let line = text
+                .lines()
+                .position(|l| {
+                    let l = l.trim_start();
+                    l.starts_with(k.as_str()) && l[k.len()..].trim_start().starts_with(['=', '.'])
+                })
+                .map(|i| format!(" (line {})", i + 1))
+                .unwrap_or_default();
+            return Err(format!("unknown key `{dotted}`{line}; did you mean `{}`?", nearest_key(&dotted)));
+        }
+    }
+    Ok(())
+}
+
+/// The known key closest to `key` by edit distance.
+pub fn nearest_key(key: &str) -> &'static str {
+    const SECTIONS: &[&str] = &["data", "hubs", "small_schools", "links", "budget", "objective", "solver"];
+    KNOWN_KEYS.iter().chain(SECTIONS).copied().min_by_key(|k| edit_distance(k, key)).unwrap_or("name")
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Sets dotted `key` to `value` (parsed as a TOML value; bare words become strings).
+fn set_key(table: &mut toml::Table, key: &str, value: &str) -> Result<(), String> {
+    if !KNOWN_KEYS.contains(&key) {
+        return Err(format!("unknown key `{key}`; did you mean `{}`?", nearest_key(key)));
+    }
+    let parsed: toml::Value = match toml::from_str::<toml::Table>(&format!("v = {value}")) {
+        Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(value.into())),
+        Err(_) => toml::Value::String(value.into()),
+    };
+    let parts: Vec<&str> = key.split('.').collect();
+    let mut t = table;
+    for part in &parts[..parts.len() - 1] {
+        let entry = t.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = entry.as_table_mut().ok_or_else(|| format!("`{part}` must be a section"))?;
+    }
+    t.insert(parts[parts.len() - 1].to_string(), parsed);
+    Ok(())
+}
+
+impl Scenario {
+    /// Every parameter problem, as one message.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut bad = Vec::new();
+        let mut non_negative = |name: &str, v: f64| {
+            if !(v.is_finite() && v >= 0.0) {
+                bad.push(format!("`{name}` must be a number ≥ 0, found {v}"));
+            }
+        };
+        non_negative("hubs.cost_kzt", self.hubs.cost_kzt);
+        non_negative("small_schools.digital_room_kzt", self.small_schools.digital_room_kzt);
+        non_negative("small_schools.universal_room_kzt", self.small_schools.universal_room_kzt);
+        non_negative("links.cost_per_km_kzt", self.links.cost_per_km_kzt);
+        non_negative("links.visits_per_year", self.links.visits_per_year);
+        non_negative("objective.years", self.objective.years);
+        non_negative("links.snap_limit_km", self.links.snap_limit_km);
+        if let Some(b) = self.budget.kzt {
+            non_negative("budget.kzt", b);
+        }
+        if !(self.links.max_road_km.is_finite() && self.links.max_road_km > 0.0) {
+            bad.push(format!("`links.max_road_km` must be a positive number, found {}", self.links.max_road_km));
+        }
+        if !(self.links.detour_factor.is_finite() && self.links.detour_factor >= 1.0) {
+            bad.push(format!("`links.detour_factor` must be at least 1, found {}", self.links.detour_factor));
+        }
+        if !(self.solver.time_limit_s.is_finite() && self.solver.time_limit_s > 0.0) {
+            bad.push(format!("`solver.time_limit_s` must be a positive number, found {}", self.solver.time_limit_s));
+        }
+        if let Some(hi) = self.hubs.max_per_district
+            && hi < self.hubs.min_per_district
+        {
+            bad.push(format!(
+                "`hubs.max_per_district` ({hi}) is below `hubs.min_per_district` ({})",
+                self.hubs.min_per_district
+            ));
+        }
+        if self.data.schools.as_os_str().is_empty() {
+            bad.push("`data.schools` is empty".into());
+        }
+        if bad.is_empty() { Ok(()) } else { Err(bad.join("; ")) }
+    }
+
+    /// The room a small school of `students` pupils gets, and its cost.
+    pub fn room(&self, students: u32) -> (&'static str, f64) {
+        if students > self.small_schools.digital_room_min_students {
+            ("digital", self.small_schools.digital_room_kzt)
+        } else {
+            ("universal", self.small_schools.universal_room_kzt)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<LoadedScenario, ScenarioError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, text).unwrap();
+        LoadedScenario::load(&p)
+    }
+
+    #[test]
+    fn defaults_fill_everything_but_the_schools() {
+        let s = load_text("[data]\nschools = \"s.csv\"\n").unwrap().scenario;
+        assert_eq!(s.hubs, Hubs::default());
+        assert_eq!(s.objective.kind, ObjectiveKind::MaxCoverage);
+        let e = load_text("name = \"x\"\n").unwrap_err().to_string();
+        assert!(e.contains("data"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_name_the_nearest_known_one_and_the_line() {
+        let e = load_text("[data]\nschools = \"s.csv\"\n[hubs]\ncapacity_student = 5\n").unwrap_err().to_string();
+        assert!(e.contains("`hubs.capacity_student`") && e.contains("`hubs.capacity_students`"), "{e}");
+        assert!(e.contains("line 4"), "{e}");
+        let e = load_text("[data]\nschools = \"s.csv\"\n[budjet]\nkzt = 5\n").unwrap_err().to_string();
+        assert!(e.contains("budjet") && e.contains("`budget`"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = load_text("[data]\nschools = \"s.csv\"\n[budget]\nkzt = -1\n").unwrap_err().to_string();
+        assert!(e.contains("budget.kzt"), "{e}");
+        let e =
+            load_text("[data]\nschools = \"s.csv\"\n[objective]\nkind = \"max-covrage\"\n").unwrap_err().to_string();
+        assert!(e.contains("max-covrage"), "{e}");
+        let e = load_text("[data]\nschools = \"s.csv\"\n[hubs]\nmin_per_district = 2\nmax_per_district = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("max_per_district"), "{e}");
+    }
+
+    #[test]
+    fn overrides_set_dotted_keys_and_reject_unknown_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, "[data]\nschools = \"s.csv\"\n").unwrap();
+        let s = LoadedScenario::load_with(
+            &p,
+            &[("budget.kzt".into(), "2e9".into()), ("objective.kind".into(), "min-cost".into())],
+        )
+        .unwrap();
+        assert_eq!(s.scenario.budget.kzt, Some(2e9));
+        assert_eq!(s.scenario.objective.kind, ObjectiveKind::MinCost);
+        assert!(LoadedScenario::load_with(&p, &[("budget.kz".into(), "1".into())]).is_err());
+        assert_eq!(s.resolve(Path::new("a.csv")), dir.path().join("a.csv"));
+    }
+}

@@ -1,0 +1,221 @@
+//! `hubplan check-plan`: re-validates a plan directory against its scenario
+//! and data, independently of the solver and of the model built for it.
+//!
+//! It re-reads the schools, recomputes the distance table, and checks every
+//! rule of `models/README.md` from `plan.json` alone: links within the radius
+//! (and district), one hub per small school, hubs that may be hubs, capacities,
+//! district limits, the new-hub limit, the budget, coverage of every small
+//! school (linked or listed as unlinked, and under `min-distance`/`min-cost`
+//! linked whenever any hub is in reach), and the totals.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use super::PlanError;
+use super::inputs::{School, read_inputs};
+use super::plan_doc::{PlanDoc, Reason};
+use super::scenario::{LoadedScenario, ObjectiveKind, Scenario};
+use crate::io::schools::HubStatus;
+use crate::network::SchoolIdx;
+use crate::network::progress::Progress;
+
+const TOL_KM: f64 = 1e-3;
+
+/// Reads `DIR/plan.json`.
+pub fn read_plan(dir: &Path) -> Result<PlanDoc, PlanError> {
+    let p = dir.join("plan.json");
+    let text =
+        std::fs::read_to_string(&p).map_err(|e| PlanError::Model(format!("cannot read {}: {e}", p.display())))?;
+    serde_json::from_str(&text).map_err(|e| PlanError::Model(format!("{}: not a hubplan plan: {e}", p.display())))
+}
+
+/// Every rule the plan breaks, as sentences (empty: the plan is valid).
+pub fn check_plan(
+    loaded: &LoadedScenario,
+    doc: &PlanDoc,
+    cache_dir: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<Vec<String>, PlanError> {
+    let inputs = read_inputs(loaded, cache_dir, progress)?;
+    Ok(violations(&loaded.scenario, doc, &inputs.schools, &|s, h| {
+        inputs.table.get(SchoolIdx(s as u32), SchoolIdx(h as u32)).map(|l| l.road_km)
+    }))
+}
+
+/// The rules, given the schools and a road-distance lookup `(school, hub) → km`.
+pub fn violations(
+    sc: &Scenario,
+    doc: &PlanDoc,
+    schools: &[School],
+    road_km: &dyn Fn(usize, usize) -> Option<f64>,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    let index: HashMap<&str, usize> = schools.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    // Hubs.
+    let mut hub_set = HashSet::new();
+    let mut new_hubs = 0usize;
+    let mut hub_cost = 0.0;
+    let mut per_district: BTreeMap<&str, usize> = schools.iter().map(|s| (s.district.as_str(), 0)).collect();
+    for h in &doc.hubs {
+        let Some(&i) = index.get(h.school_id.as_str()) else {
+            v.push(format!("hub {} is not a school of the schools file", h.school_id));
+            continue;
+        };
+        if !hub_set.insert(i) {
+            v.push(format!("hub {} is listed twice", h.school_id));
+            continue;
+        }
+        let s = &schools[i];
+        match (s.hub, h.status.as_str()) {
+            (HubStatus::Existing, "existing") => {}
+            (HubStatus::Candidate, "new") => {
+                new_hubs += 1;
+                hub_cost += s.hub_cost_kzt;
+            }
+            (HubStatus::No, _) => v.push(format!("hub {} is not a hub candidate", h.school_id)),
+            (st, status) => {
+                v.push(format!("hub {} has status `{status}` but the schools file says {}", h.school_id, st.as_str()))
+            }
+        }
+        *per_district.entry(s.district.as_str()).or_default() += 1;
+    }
+    for (i, s) in schools.iter().enumerate() {
+        if s.hub == HubStatus::Existing && !hub_set.contains(&i) {
+            v.push(format!("existing hub {} is missing from the plan's hubs", s.id));
+        }
+    }
+    // Links.
+    let mut linked: HashMap<usize, usize> = HashMap::new();
+    let mut count: HashMap<usize, u32> = HashMap::new();
+    let mut students: HashMap<usize, u64> = HashMap::new();
+    let mut room_cost = 0.0;
+    let mut student_km = 0.0;
+    for l in &doc.links {
+        let (Some(&s), Some(&h)) = (index.get(l.small_school_id.as_str()), index.get(l.hub_id.as_str())) else {
+            v.push(format!("link {} → {} names a school that does not exist", l.small_school_id, l.hub_id));
+            continue;
+        };
+        let school = &schools[s];
+        if !school.small {
+            v.push(format!("link from {}: it is not a small school", l.small_school_id));
+        }
+        if !hub_set.contains(&h) {
+            v.push(format!("link {} → {}: the hub is not open in this plan", l.small_school_id, l.hub_id));
+        }
+        if linked.insert(s, h).is_some() {
+            v.push(format!("small school {} is linked more than once", l.small_school_id));
+        }
+        if sc.links.within_district && school.district != schools[h].district {
+            v.push(format!(
+                "link {} → {} crosses districts ({} → {}) but links.within_district = true",
+                l.small_school_id, l.hub_id, school.district, schools[h].district
+            ));
+        }
+        match road_km(s, h) {
+            None => v.push(format!(
+                "link {} → {} is longer than links.max_road_km = {} km (no road distance within the radius)",
+                l.small_school_id, l.hub_id, sc.links.max_road_km
+            )),
+            Some(km) => {
+                if km > sc.links.max_road_km + TOL_KM {
+                    v.push(format!(
+                        "link {} → {} is {km:.1} km, over links.max_road_km = {} km",
+                        l.small_school_id, l.hub_id, sc.links.max_road_km
+                    ));
+                }
+                if (km - l.road_km).abs() > TOL_KM.max(1e-6 * km) {
+                    v.push(format!(
+                        "link {} → {} says {:.3} km, the roads give {km:.3} km",
+                        l.small_school_id, l.hub_id, l.road_km
+                    ));
+                }
+                student_km += f64::from(school.students) * km;
+            }
+        }
+        *count.entry(h).or_default() += 1;
+        *students.entry(h).or_default() += u64::from(school.students);
+        room_cost += sc.room(school.students).1;
+    }
+    // Capacities.
+    for (&h, &k) in &count {
+        let s = &schools[h];
+        if let Some(cap) = s.capacity_small_schools.or(sc.hubs.capacity_small_schools)
+            && k > cap
+        {
+            v.push(format!("hub {} has {k} small schools linked, over its capacity of {cap}", s.id));
+        }
+        if let Some(cap) = sc.hubs.capacity_students
+            && students[&h] > u64::from(cap)
+        {
+            v.push(format!("hub {} has {} linked students, over hubs.capacity_students = {cap}", s.id, students[&h]));
+        }
+    }
+    // District limits and the new-hub limit.
+    for (d, &k) in &per_district {
+        if k < sc.hubs.min_per_district {
+            v.push(format!("district {d} has {k} hub(s), below hubs.min_per_district = {}", sc.hubs.min_per_district));
+        }
+        if let Some(hi) = sc.hubs.max_per_district
+            && k > hi
+        {
+            v.push(format!("district {d} has {k} hubs, over hubs.max_per_district = {hi}"));
+        }
+    }
+    if let Some(k) = sc.hubs.max_new
+        && new_hubs > k
+    {
+        v.push(format!("{new_hubs} new hubs, over hubs.max_new = {k}"));
+    }
+    let cost = hub_cost + room_cost;
+    if let Some(b) = sc.budget.kzt
+        && cost > b * (1.0 + 1e-9) + 1e-6
+    {
+        v.push(format!(
+            "the plan costs KZT {cost:.0} (hubs {hub_cost:.0} + rooms {room_cost:.0}), over budget.kzt = {b:.0} by {:.0}",
+            cost - b
+        ));
+    }
+    // Coverage: every small school linked or explained.
+    let unlinked: HashMap<&str, Reason> = doc.unlinked.iter().map(|u| (u.small_school_id.as_str(), u.reason)).collect();
+    for (i, s) in schools.iter().enumerate() {
+        if !s.small || linked.contains_key(&i) || hub_set.contains(&i) {
+            continue;
+        }
+        let reachable = schools.iter().enumerate().any(|(h, hs)| {
+            matches!(hs.hub, HubStatus::Existing | HubStatus::Candidate)
+                && h != i
+                && (!sc.links.within_district || hs.district == s.district)
+                && road_km(i, h).is_some_and(|km| km <= sc.links.max_road_km + TOL_KM)
+        });
+        match unlinked.get(s.id.as_str()) {
+            None => v.push(format!("small school {} is neither linked nor listed as unlinked", s.id)),
+            Some(Reason::NoHubInReach) if reachable => {
+                v.push(format!("small school {} is listed as no-hub-in-reach but a hub candidate is in reach", s.id))
+            }
+            _ => {}
+        }
+        if reachable && sc.objective.kind != ObjectiveKind::MaxCoverage {
+            v.push(format!(
+                "small school {} is in reach of a hub but unlinked, and objective {} links all",
+                s.id,
+                sc.objective.kind.as_str()
+            ));
+        }
+    }
+    // Totals.
+    let t = &doc.totals;
+    let linked_students: u64 = linked.keys().map(|&s| u64::from(schools[s].students)).sum();
+    let mut mismatch = |name: &str, claimed: f64, actual: f64| {
+        if (claimed - actual).abs() > 1e-6 * actual.abs().max(1.0) {
+            v.push(format!("totals.{name} is {claimed}, the plan's links and hubs give {actual}"));
+        }
+    };
+    mismatch("new_hubs", t.new_hubs as f64, new_hubs as f64);
+    mismatch("linked_small_schools", t.linked_small_schools as f64, linked.len() as f64);
+    mismatch("linked_students", t.linked_students as f64, linked_students as f64);
+    mismatch("cost_kzt", t.cost_kzt, cost);
+    if student_km > 0.0 {
+        mismatch("student_km", t.student_km, student_km);
+    }
+    v
+}

@@ -1,0 +1,200 @@
+//! Writing a plan directory: `plan.json`, `hubs.csv`, `links.csv`,
+//! `unlinked.csv` and `plan.geojson`, all or nothing.
+//!
+//! Files are written into a hidden folder beside the target, which then
+//! replaces the target in one rename; an existing target is kept unless
+//! `force`, and a failed run leaves it exactly as it was.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::PlanRun;
+use super::inputs::School;
+use super::plan_doc::PlanDoc;
+use crate::fsutil::{replace_dir, temp_sibling};
+
+/// Why a plan directory was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{0} already exists; pass --force to replace it")]
+    Exists(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+/// An extra step run on the staged folder before it replaces the target
+/// (e.g. rendering a report from the written files).
+pub type Finisher<'a> = &'a dyn Fn(&Path) -> io::Result<()>;
+
+/// Writes the plan directory `out`.
+pub fn write_plan_dir(run: &PlanRun, out: &Path, force: bool, finish: Option<Finisher>) -> Result<(), WriteError> {
+    write_doc_dir(&run.doc, &run.inputs.schools, out, force, finish)
+}
+
+/// Writes a plan directory from a plan document and its schools.
+pub fn write_doc_dir(
+    doc: &PlanDoc,
+    schools: &[School],
+    out: &Path,
+    force: bool,
+    finish: Option<Finisher>,
+) -> Result<(), WriteError> {
+    if out.exists() && !force {
+        return Err(WriteError::Exists(out.to_path_buf()));
+    }
+    let staged = temp_sibling(out);
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WriteError::Io { path, source }
+    };
+    let _ = fs::remove_dir_all(&staged);
+    let result = (|| {
+        fs::create_dir_all(&staged).map_err(io_err(&staged))?;
+        let files: Vec<(&str, Vec<u8>)> = vec![
+            ("plan.json", serde_json::to_vec_pretty(doc).expect("plan serialises")),
+            ("hubs.csv", hubs_csv(doc)),
+            ("links.csv", links_csv(doc)),
+            ("unlinked.csv", unlinked_csv(doc)),
+            ("plan.geojson", plan_geojson(doc, schools)),
+        ];
+        for (name, bytes) in files {
+            let p = staged.join(name);
+            fs::write(&p, bytes).map_err(io_err(&p))?;
+        }
+        if let Some(f) = finish {
+            f(&staged).map_err(io_err(&staged))?;
+        }
+        replace_dir(&staged, out).map_err(io_err(out))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staged);
+    }
+    result
+}
+
+fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("in-memory CSV");
+    for r in rows {
+        w.write_record(&r).expect("in-memory CSV");
+    }
+    w.into_inner().expect("in-memory CSV")
+}
+
+fn num(v: f64) -> String {
+    let r = (v * 1000.0).round() / 1000.0;
+    if r == r.trunc() && r.abs() < 1e15 { format!("{}", r as i64) } else { format!("{r}") }
+}
+
+pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
+    csv_bytes(
+        &[
+            "school_id",
+            "name",
+            "district",
+            "lat",
+            "lon",
+            "status",
+            "cost_kzt",
+            "linked_small_schools",
+            "linked_students",
+        ],
+        doc.hubs.iter().map(|h| {
+            vec![
+                h.school_id.clone(),
+                h.name.clone(),
+                h.district.clone(),
+                h.lat.to_string(),
+                h.lon.to_string(),
+                h.status.clone(),
+                num(h.cost_kzt),
+                h.linked_small_schools.to_string(),
+                h.linked_students.to_string(),
+            ]
+        }),
+    )
+}
+
+pub fn links_csv(doc: &PlanDoc) -> Vec<u8> {
+    csv_bytes(
+        &["small_school_id", "hub_id", "road_km", "minutes", "approx", "students", "room", "room_kzt"],
+        doc.links.iter().map(|l| {
+            vec![
+                l.small_school_id.clone(),
+                l.hub_id.clone(),
+                num(l.road_km),
+                num(l.minutes),
+                l.approx.to_string(),
+                l.students.to_string(),
+                l.room.clone(),
+                num(l.room_kzt),
+            ]
+        }),
+    )
+}
+
+pub fn unlinked_csv(doc: &PlanDoc) -> Vec<u8> {
+    csv_bytes(
+        &["small_school_id", "name", "district", "students", "reason", "detail"],
+        doc.unlinked.iter().map(|u| {
+            vec![
+                u.small_school_id.clone(),
+                u.name.clone(),
+                u.district.clone(),
+                u.students.to_string(),
+                u.reason.as_str().into(),
+                u.detail.clone(),
+            ]
+        }),
+    )
+}
+
+fn point(lon: f64, lat: f64) -> Value {
+    json!({"type": "Point", "coordinates": [lon, lat]})
+}
+
+/// Hubs, small schools and link lines, one FeatureCollection (WGS84).
+pub fn plan_geojson(doc: &PlanDoc, schools: &[School]) -> Vec<u8> {
+    let by_id: HashMap<&str, &School> = schools.iter().map(|s| (s.id.as_str(), s)).collect();
+    let mut features = Vec::new();
+    for h in &doc.hubs {
+        let mut props = serde_json::to_value(h).expect("hub serialises");
+        props["layer"] = json!("hub");
+        features.push(json!({"type": "Feature", "geometry": point(h.lon, h.lat), "properties": props}));
+    }
+    let link_of: HashMap<&str, usize> =
+        doc.links.iter().enumerate().map(|(i, l)| (l.small_school_id.as_str(), i)).collect();
+    let unlinked_of: HashMap<&str, usize> =
+        doc.unlinked.iter().enumerate().map(|(i, u)| (u.small_school_id.as_str(), i)).collect();
+    for s in schools.iter().filter(|s| s.small) {
+        let (status, hub_id, road_km, reason) = if let Some(&i) = link_of.get(s.id.as_str()) {
+            let l = &doc.links[i];
+            ("linked", json!(l.hub_id), json!(l.road_km), Value::Null)
+        } else if let Some(&i) = unlinked_of.get(s.id.as_str()) {
+            ("unlinked", Value::Null, Value::Null, json!(doc.unlinked[i].reason.as_str()))
+        } else {
+            // A small school that is itself a hub.
+            continue;
+        };
+        features.push(json!({"type": "Feature", "geometry": point(s.lon, s.lat), "properties": {
+            "layer": "small_school", "school_id": s.id, "name": s.name, "district": s.district,
+            "students": s.students, "status": status, "hub_id": hub_id, "road_km": road_km, "reason": reason,
+        }}));
+    }
+    for l in &doc.links {
+        let (Some(s), Some(h)) = (by_id.get(l.small_school_id.as_str()), by_id.get(l.hub_id.as_str())) else {
+            continue;
+        };
+        let mut props = serde_json::to_value(l).expect("link serialises");
+        props["layer"] = json!("link");
+        features.push(json!({"type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": [[s.lon, s.lat], [h.lon, h.lat]]},
+            "properties": props}));
+    }
+    let fc = json!({"type": "FeatureCollection", "name": doc.scenario.name, "features": features});
+    serde_json::to_vec(&fc).expect("geojson serialises")
+}

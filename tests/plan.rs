@@ -1,0 +1,193 @@
+//! `hubplan plan` and `hubplan check-plan` end to end on the fixture region
+//! (tests/fixtures/hub): outputs, validation, atomic writes, clear errors.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn hubplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hubplan"))
+        .args(args)
+        .env("HUBPLAN_CACHE_DIR", std::env::temp_dir().join("hubplan-test-cache"))
+        .output()
+        .expect("runs hubplan")
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hub")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A copy of the fixture folder with the scenario text replaced.
+fn scenario_dir(scenario: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(fixture().join("schools.csv"), dir.path().join("schools.csv")).unwrap();
+    fs::write(dir.path().join("scenario.toml"), scenario).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn plan_writes_every_output_and_check_plan_accepts_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plan");
+    let scenario = fixture().join("scenario.toml");
+    let o = hubplan(&["plan", s(&scenario), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let summary = text(&o);
+    assert!(summary.contains("district") && summary.contains("total") && summary.contains("gap"), "{summary}");
+    for f in ["plan.json", "hubs.csv", "links.csv", "unlinked.csv", "plan.geojson"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["schema"], "hubplan-plan/1");
+    assert_eq!(plan["scenario"]["links"]["max_road_km"], 100.0);
+    assert_eq!(plan["scenario"]["objective"]["kind"], "max-coverage", "defaults are filled in");
+    assert_eq!(plan["inputs"]["distances"], "approx");
+    // B2 is an existing hub: kept, at no cost.
+    let b2 = plan["hubs"].as_array().unwrap().iter().find(|h| h["school_id"] == "B2").expect("existing hub kept");
+    assert_eq!((b2["status"].as_str(), b2["cost_kzt"].as_f64()), (Some("existing"), Some(0.0)));
+    // c2 is 156 km from C1: no hub in reach.
+    let c2 = plan["unlinked"].as_array().unwrap().iter().find(|u| u["small_school_id"] == "c2").unwrap();
+    assert_eq!(c2["reason"], "no-hub-in-reach");
+    // The CSVs agree with plan.json.
+    let links = fs::read_to_string(out.join("links.csv")).unwrap();
+    assert!(links.starts_with("small_school_id,hub_id,road_km,minutes,approx"));
+    assert_eq!(links.lines().count() - 1, plan["links"].as_array().unwrap().len());
+    let gj: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.geojson")).unwrap()).unwrap();
+    let layers = |l: &str| gj["features"].as_array().unwrap().iter().filter(|f| f["properties"]["layer"] == l).count();
+    assert_eq!(layers("hub"), plan["hubs"].as_array().unwrap().len());
+    assert_eq!(layers("link"), plan["links"].as_array().unwrap().len());
+    let o = hubplan(&["check-plan", s(&scenario), s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn check_plan_rejects_a_broken_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plan");
+    let scenario = fixture().join("scenario.toml");
+    assert!(hubplan(&["plan", s(&scenario), "--out", s(&out)]).status.success());
+    let path = out.join("plan.json");
+    let mut plan: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    // Send the first link to the hub of another district, far away.
+    let far = plan["hubs"].as_array().unwrap().iter().find(|h| h["district"] == "C").unwrap()["school_id"].clone();
+    plan["links"][0]["hub_id"] = far;
+    fs::write(&path, serde_json::to_vec(&plan).unwrap()).unwrap();
+    let o = hubplan(&["check-plan", s(&scenario), s(&out)]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("max_road_km") || text(&o).contains("crosses districts"), "{}", text(&o));
+}
+
+#[test]
+fn an_existing_output_is_kept_without_force_and_after_a_failed_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("plan");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("mine.txt"), "keep me").unwrap();
+    let scenario = fixture().join("scenario.toml");
+    let o = hubplan(&["plan", s(&scenario), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("--force"), "{}", text(&o));
+    assert_eq!(fs::read_to_string(out.join("mine.txt")).unwrap(), "keep me");
+    // An infeasible run with --force fails and leaves the folder as it was.
+    let o = hubplan(&["plan", s(&scenario), "--out", s(&out), "--force", "--set", "budget.kzt=1e8"]);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    assert_eq!(fs::read_to_string(out.join("mine.txt")).unwrap(), "keep me");
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 1);
+    // With --force a good run replaces it.
+    let o = hubplan(&["plan", s(&scenario), "--out", s(&out), "--force"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!out.join("mine.txt").exists() && out.join("plan.json").exists());
+    let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary folders left: {leftovers:?}");
+}
+
+#[test]
+fn an_infeasible_budget_says_how_far_it_falls_short() {
+    let scenario = fixture().join("scenario.toml");
+    let o = hubplan(&["plan", s(&scenario), "--set", "budget.kzt=1e8"]);
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    assert!(text(&o).contains("budget"), "{}", text(&o));
+}
+
+#[test]
+fn bad_scenarios_get_clear_errors() {
+    let base = fs::read_to_string(fixture().join("scenario.toml")).unwrap();
+    let cases: Vec<(String, &[&str])> = vec![
+        (base.replace("max_per_district", "max_per_distrct"), &["max_per_distrct", "hubs.max_per_district"]),
+        (base.replace("schools.csv", "missing.csv"), &["missing.csv"]),
+        (base.replace("kzt = 1_500_000_000", "kzt = -5"), &["budget.kzt", "-5"]),
+        (base.replace("[links]", "[links]\nwithin_district = \"yes\""), &["within_district"]),
+        (base.replace("threads = 1", "threads = 1\nkind = \"fast\""), &["fast"]),
+    ];
+    for (scenario, expect) in cases {
+        let dir = scenario_dir(&scenario);
+        let o = hubplan(&["plan", s(&dir.path().join("scenario.toml"))]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let t = text(&o);
+        assert!(!t.contains("panicked"), "{t}");
+        for e in expect {
+            assert!(t.contains(e), "`{e}` not in: {t}");
+        }
+    }
+}
+
+#[test]
+fn a_district_without_candidates_is_named() {
+    let dir = scenario_dir(&fs::read_to_string(fixture().join("scenario.toml")).unwrap());
+    let mut csv = fs::read_to_string(dir.path().join("schools.csv")).unwrap();
+    csv.push_str("d1,School d1,D,48.0,70.0,40,small,no,\n");
+    fs::write(dir.path().join("schools.csv"), csv).unwrap();
+    let o = hubplan(&["plan", s(&dir.path().join("scenario.toml"))]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("district `D` has 0 hub candidates"), "{}", text(&o));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_plan() {
+    let scenario = fixture().join("scenario.toml");
+    let run = |threads: &str| {
+        let o = hubplan(&["plan", s(&scenario), "--json", "--threads", threads, "--seed", "7"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for k in ["elapsed_s", "threads"] {
+            v[k] = serde_json::Value::Null;
+        }
+        v["scenario"]["solver"]["threads"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn an_existing_hubs_list_marks_schools_as_existing_and_bad_ids_are_named() {
+    let base = fs::read_to_string(fixture().join("scenario.toml")).unwrap();
+    let with_list = base.replace("schools = \"schools.csv\"", "schools = \"schools.csv\"\nexisting_hubs = \"last-year.csv\"");
+    let dir = scenario_dir(&with_list);
+    // Last year's hubs.csv names A2 (a candidate in schools.csv) by `school_id`.
+    fs::write(dir.path().join("last-year.csv"), "school_id,status\nA2,new\n").unwrap();
+    let out = dir.path().join("plan");
+    let o = hubplan(&["plan", s(&dir.path().join("scenario.toml")), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let a2 = plan["hubs"].as_array().unwrap().iter().find(|h| h["school_id"] == "A2").expect("listed hub kept open");
+    assert_eq!((a2["status"].as_str(), a2["cost_kzt"].as_f64()), (Some("existing"), Some(0.0)));
+    let check = hubplan(&["check-plan", s(&dir.path().join("scenario.toml")), s(&out)]);
+    assert!(check.status.success(), "{}", text(&check));
+
+    // An id that is not a school: named with file, row and field; nothing written.
+    fs::write(dir.path().join("last-year.csv"), "id\nA2\nZ9\n").unwrap();
+    let out2 = dir.path().join("plan2");
+    let o = hubplan(&["plan", s(&dir.path().join("scenario.toml")), "--out", s(&out2)]);
+    assert!(!o.status.success());
+    let msg = text(&o);
+    assert!(msg.contains("last-year.csv") && msg.contains("row 2") && msg.contains("Z9"), "{msg}");
+    assert!(!out2.exists());
+}
