@@ -56,6 +56,9 @@ pub struct CapResult {
     pub stages: Vec<(String, f64)>,
 }
 
+/// Moves in the ejection chains that make room for stranded clients.
+pub const CHAIN_DEPTH: usize = 3;
+
 /// Cost data are whole numbers, so the optimum is too (bounds may be rounded up).
 fn integral(inst: &Instance) -> bool {
     inst.costs.all_integral()
@@ -103,6 +106,9 @@ pub fn lagrangian_heuristic(ctx: &CapContext, lag: &CapLagrangian) -> Option<Sco
     }
     let all: Vec<u32> = (0..n as u32).collect();
     s.insert_by_regret(ctx, &all);
+    s.repair_stranded(ctx, CHAIN_DEPTH);
+    let stranded = s.stranded(ctx);
+    search::reopen_for_stranded(ctx, &mut s, 2 * stranded);
     s.local_search(ctx);
     Some(Scored::new(ctx, s))
 }
@@ -196,8 +202,8 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
     let mut tried: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut heuristic_runs = 0;
     let mut visit = |lag: &lagrange::CapLagrangian, it: usize| -> Option<f64> {
-        // Every relaxed open set is tried once (early iterations every time, later every fifth).
-        if it > 20 && !it.is_multiple_of(5) {
+        // Every relaxed open set is tried once (early iterations every time, later every second).
+        if it > 20 && !it.is_multiple_of(2) {
             return None;
         }
         if !tried.insert(lag.fingerprint()) {

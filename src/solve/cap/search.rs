@@ -299,3 +299,56 @@ pub fn vns(
     }
     (best, rounds, hit_deadline)
 }
+
+/// Capacity repair of an open set that strands clients (must-serve clients
+/// whose open facilities are all full even after ejection chains): opens the
+/// closed facility worth most to the stranded clients, or — when the rules or
+/// the budget forbid another opening — swaps it in for the open facility
+/// whose removal costs least (the lightest-loaded few, evaluated exactly).
+/// Stops when nobody is stranded, nothing helps, or after `max_moves` moves.
+pub fn reopen_for_stranded(ctx: &CapContext, s: &mut SsState, max_moves: usize) {
+    let m = ctx.n_facilities();
+    for _ in 0..max_moves {
+        let stranded = s.stranded(ctx);
+        if stranded == 0 {
+            return;
+        }
+        let mut near = vec![false; m];
+        for &u in s.unserved_clients() {
+            for &f in ctx.client_links.of(u as usize).0 {
+                near[f as usize] = !s.open[f as usize] && !ctx.rules.forbidden[f as usize];
+            }
+        }
+        let Some((_, g)) = (0..m)
+            .filter(|&f| near[f])
+            .map(|f| (s.opening_value(ctx, f), f))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+        else {
+            return;
+        };
+        let before = s.objective(ctx);
+        if can_open(ctx, s, g) {
+            s.open_and_pull(ctx, g);
+            s.insert_unserved(ctx);
+            s.repair_stranded(ctx, super::CHAIN_DEPTH);
+            continue;
+        }
+        let mut partners: Vec<usize> = (0..m).filter(|&r| can_swap(ctx, s, g, r)).collect();
+        partners.sort_by(|&a, &b| s.load[a].total_cmp(&s.load[b]).then(a.cmp(&b)));
+        let mut best: Option<(f64, SsState)> = None;
+        for &r in partners.iter().take(4) {
+            let mut t = s.clone();
+            t.open_and_pull(ctx, g);
+            t.close(ctx, r);
+            t.repair_stranded(ctx, super::CHAIN_DEPTH);
+            let obj = t.objective(ctx);
+            if best.as_ref().is_none_or(|b| obj < b.0) {
+                best = Some((obj, t));
+            }
+        }
+        match best {
+            Some((obj, t)) if obj < before - ctx.eps => *s = t,
+            _ => return,
+        }
+    }
+}
