@@ -39,6 +39,10 @@ pub struct SsState {
     touched: Vec<u32>,
 }
 
+/// An ejection chain: its cost change and its moves (client, new facility), deepest first.
+type Moves = Vec<(u32, u32)>;
+type Chain = (f64, Moves);
+
 /// Slack for floating comparisons of loads and budgets.
 const FIT: f64 = 1e-9;
 
@@ -262,15 +266,8 @@ impl SsState {
     /// facility `g` where it fits, or — with `depth` > 1 — where room is made
     /// for it the same way. Facilities in `path` are not entered again.
     /// Returns the cost change and the moves, deepest first.
-    fn chain(
-        &self,
-        ctx: &CapContext,
-        f: usize,
-        need: f64,
-        depth: usize,
-        path: &mut Vec<usize>,
-    ) -> Option<(f64, Vec<(u32, u32)>)> {
-        let mut best: Option<(f64, Vec<(u32, u32)>)> = None;
+    fn chain(&self, ctx: &CapContext, f: usize, need: f64, depth: usize, path: &mut Vec<usize>) -> Option<Chain> {
+        let mut best: Option<Chain> = None;
         path.push(f);
         for &v in &self.members[f] {
             let v = v as usize;
@@ -320,7 +317,8 @@ impl SsState {
                 continue;
             }
             let du = ctx.demand[u];
-            let mut best: Option<(f64, usize, Vec<(u32, u32)>)> = None;
+            // (cost of serving u, its facility, the chain's moves)
+            let mut best: Option<(f64, usize, Moves)> = None;
             let (fs, cs) = ctx.client_links.of(u);
             for (&f, &cu_f) in fs.iter().zip(cs) {
                 let f = f as usize;
