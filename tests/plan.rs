@@ -169,7 +169,8 @@ fn the_same_seed_gives_the_same_plan() {
 #[test]
 fn an_existing_hubs_list_marks_schools_as_existing_and_bad_ids_are_named() {
     let base = fs::read_to_string(fixture().join("scenario.toml")).unwrap();
-    let with_list = base.replace("schools = \"schools.csv\"", "schools = \"schools.csv\"\nexisting_hubs = \"last-year.csv\"");
+    let with_list =
+        base.replace("schools = \"schools.csv\"", "schools = \"schools.csv\"\nexisting_hubs = \"last-year.csv\"");
     let dir = scenario_dir(&with_list);
     // Last year's hubs.csv names A2 (a candidate in schools.csv) by `school_id`.
     fs::write(dir.path().join("last-year.csv"), "school_id,status\nA2,new\n").unwrap();
