@@ -352,3 +352,53 @@ pub fn reopen_for_stranded(ctx: &CapContext, s: &mut SsState, max_moves: usize) 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::{Client, Costs, ExtId, Facility, Instance, Model, SparseCosts};
+
+    /// Two clients of demand 6, both linked to A (capacity 10, cost 1 each)
+    /// and B (capacity `cap_b`, cost 2 each); A is open, so one is stranded.
+    fn pair(cap_b: f64, budget: Option<f64>) -> Instance {
+        let clients = vec![Client::new(ExtId::Num(1), 6.0), Client::new(ExtId::Num(2), 6.0)];
+        let facilities = vec![
+            Facility { capacity: Some(10.0), ..Facility::new(ExtId::Num(1), 5.0) },
+            Facility { capacity: Some(cap_b), ..Facility::new(ExtId::Num(2), 5.0) },
+        ];
+        let triples = vec![(0, 0, 1.0), (0, 1, 2.0), (1, 0, 1.0), (1, 1, 2.0)];
+        let mut inst = Instance::new(
+            "pair",
+            Model::Sscflp,
+            clients,
+            facilities,
+            Costs::Sparse(SparseCosts::from_triples(2, 2, triples)),
+        );
+        inst.single_source = true;
+        inst.budget = budget;
+        inst
+    }
+
+    #[test]
+    fn stranded_clients_get_a_facility_opened_or_swapped_in() {
+        // Budget for both: B opens next to A; 5 + 5 + 1 + 2 by hand.
+        let inst = pair(10.0, None);
+        let ctx = CapContext::new(&inst);
+        let mut s = SsState::new(&ctx, &[true, false]);
+        s.insert_by_regret(&ctx, &[0, 1]);
+        assert_eq!(s.stranded(&ctx), 1);
+        reopen_for_stranded(&ctx, &mut s, 2);
+        assert_eq!(s.stranded(&ctx), 0);
+        assert_eq!(s.objective(&ctx), 13.0);
+        // Budget for one: the larger B replaces A; 5 + 2 + 2 by hand.
+        let inst = pair(12.0, Some(5.0));
+        let ctx = CapContext::new(&inst);
+        let mut s = SsState::new(&ctx, &[true, false]);
+        s.insert_by_regret(&ctx, &[0, 1]);
+        assert_eq!(s.stranded(&ctx), 1);
+        reopen_for_stranded(&ctx, &mut s, 2);
+        assert_eq!(s.stranded(&ctx), 0);
+        assert_eq!(s.open, vec![false, true]);
+        assert_eq!(s.objective(&ctx), 9.0);
+    }
+}

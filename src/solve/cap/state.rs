@@ -43,6 +43,10 @@ pub struct SsState {
 type Moves = Vec<(u32, u32)>;
 type Chain = (f64, Moves);
 
+/// Links examined per ejection-chain search (dense instances would
+/// otherwise explore (members × links)^depth chains).
+const CHAIN_WORK: usize = 2_000;
+
 /// Slack for floating comparisons of loads and budgets.
 const FIT: f64 = 1e-9;
 
@@ -266,7 +270,15 @@ impl SsState {
     /// facility `g` where it fits, or — with `depth` > 1 — where room is made
     /// for it the same way. Facilities in `path` are not entered again.
     /// Returns the cost change and the moves, deepest first.
-    fn chain(&self, ctx: &CapContext, f: usize, need: f64, depth: usize, path: &mut Vec<usize>) -> Option<Chain> {
+    fn chain(
+        &self,
+        ctx: &CapContext,
+        f: usize,
+        need: f64,
+        depth: usize,
+        path: &mut Vec<usize>,
+        work: &mut usize,
+    ) -> Option<Chain> {
         let mut best: Option<Chain> = None;
         path.push(f);
         for &v in &self.members[f] {
@@ -280,13 +292,17 @@ impl SsState {
             for (&g, &cv_g) in gs.iter().zip(cgs).take(NEAR) {
                 let g = g as usize;
                 let delta = cv_g - cv_f;
+                if *work == 0 {
+                    break;
+                }
+                *work -= 1;
                 if !self.open[g] || path.contains(&g) || best.as_ref().is_some_and(|b| delta >= b.0) {
                     continue;
                 }
                 match self.room_needed(ctx, g, dv) {
                     None => best = Some((delta, vec![(v as u32, g as u32)])),
                     Some(short) if depth > 1 => {
-                        if let Some((d2, mut moves)) = self.chain(ctx, g, short, depth - 1, path)
+                        if let Some((d2, mut moves)) = self.chain(ctx, g, short, depth - 1, path, work)
                             && best.as_ref().is_none_or(|b| delta + d2 < b.0)
                         {
                             moves.push((v as u32, g as u32));
@@ -329,7 +345,8 @@ impl SsState {
                     best = Some((cu_f, f, Vec::new()));
                     continue;
                 };
-                if let Some((d, moves)) = self.chain(ctx, f, need, depth, &mut path)
+                let mut work = CHAIN_WORK;
+                if let Some((d, moves)) = self.chain(ctx, f, need, depth, &mut path, &mut work)
                     && cu_f + d < best.as_ref().map_or(ctx.unserved[u], |b| b.0) - ctx.eps
                 {
                     best = Some((cu_f + d, f, moves));
