@@ -299,3 +299,106 @@ pub fn vns(
     }
     (best, rounds, hit_deadline)
 }
+
+/// Capacity repair of an open set that strands clients (must-serve clients
+/// whose open facilities are all full even after ejection chains): opens the
+/// closed facility worth most to the stranded clients, or — when the rules or
+/// the budget forbid another opening — swaps it in for the open facility
+/// whose removal costs least (the lightest-loaded few, evaluated exactly).
+/// Stops when nobody is stranded, nothing helps, or after `max_moves` moves.
+pub fn reopen_for_stranded(ctx: &CapContext, s: &mut SsState, max_moves: usize) {
+    let m = ctx.n_facilities();
+    for _ in 0..max_moves {
+        let stranded = s.stranded(ctx);
+        if stranded == 0 {
+            return;
+        }
+        let mut near = vec![false; m];
+        for &u in s.unserved_clients() {
+            for &f in ctx.client_links.of(u as usize).0 {
+                near[f as usize] = !s.open[f as usize] && !ctx.rules.forbidden[f as usize];
+            }
+        }
+        let Some((_, g)) = (0..m)
+            .filter(|&f| near[f])
+            .map(|f| (s.opening_value(ctx, f), f))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+        else {
+            return;
+        };
+        let before = s.objective(ctx);
+        if can_open(ctx, s, g) {
+            s.open_and_pull(ctx, g);
+            s.insert_unserved(ctx);
+            s.repair_stranded(ctx, super::CHAIN_DEPTH);
+            continue;
+        }
+        let mut partners: Vec<usize> = (0..m).filter(|&r| can_swap(ctx, s, g, r)).collect();
+        partners.sort_by(|&a, &b| s.load[a].total_cmp(&s.load[b]).then(a.cmp(&b)));
+        let mut best: Option<(f64, SsState)> = None;
+        for &r in partners.iter().take(4) {
+            let mut t = s.clone();
+            t.open_and_pull(ctx, g);
+            t.close(ctx, r);
+            t.repair_stranded(ctx, super::CHAIN_DEPTH);
+            let obj = t.objective(ctx);
+            if best.as_ref().is_none_or(|b| obj < b.0) {
+                best = Some((obj, t));
+            }
+        }
+        match best {
+            Some((obj, t)) if obj < before - ctx.eps => *s = t,
+            _ => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::{Client, Costs, ExtId, Facility, Instance, Model, SparseCosts};
+
+    /// Two clients of demand 6, both linked to A (capacity 10, cost 1 each)
+    /// and B (capacity `cap_b`, cost 2 each); A is open, so one is stranded.
+    fn pair(cap_b: f64, budget: Option<f64>) -> Instance {
+        let clients = vec![Client::new(ExtId::Num(1), 6.0), Client::new(ExtId::Num(2), 6.0)];
+        let facilities = vec![
+            Facility { capacity: Some(10.0), ..Facility::new(ExtId::Num(1), 5.0) },
+            Facility { capacity: Some(cap_b), ..Facility::new(ExtId::Num(2), 5.0) },
+        ];
+        let triples = vec![(0, 0, 1.0), (0, 1, 2.0), (1, 0, 1.0), (1, 1, 2.0)];
+        let mut inst = Instance::new(
+            "pair",
+            Model::Sscflp,
+            clients,
+            facilities,
+            Costs::Sparse(SparseCosts::from_triples(2, 2, triples)),
+        );
+        inst.single_source = true;
+        inst.budget = budget;
+        inst
+    }
+
+    #[test]
+    fn stranded_clients_get_a_facility_opened_or_swapped_in() {
+        // Budget for both: B opens next to A; 5 + 5 + 1 + 2 by hand.
+        let inst = pair(10.0, None);
+        let ctx = CapContext::new(&inst);
+        let mut s = SsState::new(&ctx, &[true, false]);
+        s.insert_by_regret(&ctx, &[0, 1]);
+        assert_eq!(s.stranded(&ctx), 1);
+        reopen_for_stranded(&ctx, &mut s, 2);
+        assert_eq!(s.stranded(&ctx), 0);
+        assert_eq!(s.objective(&ctx), 13.0);
+        // Budget for one: the larger B replaces A; 5 + 2 + 2 by hand.
+        let inst = pair(12.0, Some(5.0));
+        let ctx = CapContext::new(&inst);
+        let mut s = SsState::new(&ctx, &[true, false]);
+        s.insert_by_regret(&ctx, &[0, 1]);
+        assert_eq!(s.stranded(&ctx), 1);
+        reopen_for_stranded(&ctx, &mut s, 2);
+        assert_eq!(s.stranded(&ctx), 0);
+        assert_eq!(s.open, vec![false, true]);
+        assert_eq!(s.objective(&ctx), 9.0);
+    }
+}

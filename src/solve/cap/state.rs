@@ -39,6 +39,14 @@ pub struct SsState {
     touched: Vec<u32>,
 }
 
+/// An ejection chain: its cost change and its moves (client, new facility), deepest first.
+type Moves = Vec<(u32, u32)>;
+type Chain = (f64, Moves);
+
+/// Links examined per ejection-chain search (dense instances would
+/// otherwise explore (members × links)^depth chains).
+const CHAIN_WORK: usize = 2_000;
+
 /// Slack for floating comparisons of loads and budgets.
 const FIT: f64 = 1e-9;
 
@@ -244,6 +252,116 @@ impl SsState {
                 self.set(ctx, u, Some(f as usize));
             }
         }
+    }
+
+    /// What must leave open facility `f` for one more client of demand `d`
+    /// to fit: `None` when it fits already, else the demand one departing
+    /// client must free (a departure also frees a client slot).
+    fn room_needed(&self, ctx: &CapContext, f: usize, d: f64) -> Option<f64> {
+        let fits_load = within(self.load[f] + d, ctx.capacity[f]);
+        if fits_load && self.count[f] < ctx.max_clients[f] {
+            return None;
+        }
+        Some(if fits_load { 0.0 } else { self.load[f] + d - ctx.capacity[f] })
+    }
+
+    /// The cheapest ejection chain that frees `need` (> 0) demand and one
+    /// client slot at open facility `f`: one client `v` of `f` moves to an open
+    /// facility `g` where it fits, or — with `depth` > 1 — where room is made
+    /// for it the same way. Facilities in `path` are not entered again.
+    /// Returns the cost change and the moves, deepest first.
+    fn chain(
+        &self,
+        ctx: &CapContext,
+        f: usize,
+        need: f64,
+        depth: usize,
+        path: &mut Vec<usize>,
+        work: &mut usize,
+    ) -> Option<Chain> {
+        let mut best: Option<Chain> = None;
+        path.push(f);
+        for &v in &self.members[f] {
+            let v = v as usize;
+            let dv = ctx.demand[v];
+            if dv < need * (1.0 - FIT) - FIT {
+                continue;
+            }
+            let cv_f = ctx.cost(v, f);
+            let (gs, cgs) = ctx.client_links.of(v);
+            for (&g, &cv_g) in gs.iter().zip(cgs).take(NEAR) {
+                let g = g as usize;
+                let delta = cv_g - cv_f;
+                if *work == 0 {
+                    break;
+                }
+                *work -= 1;
+                if !self.open[g] || path.contains(&g) || best.as_ref().is_some_and(|b| delta >= b.0) {
+                    continue;
+                }
+                match self.room_needed(ctx, g, dv) {
+                    None => best = Some((delta, vec![(v as u32, g as u32)])),
+                    Some(short) if depth > 1 => {
+                        if let Some((d2, mut moves)) = self.chain(ctx, g, short, depth - 1, path, work)
+                            && best.as_ref().is_none_or(|b| delta + d2 < b.0)
+                        {
+                            moves.push((v as u32, g as u32));
+                            best = Some((delta + d2, moves));
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        path.pop();
+        best
+    }
+
+    /// Serves unserved clients whose open facilities are all full, when an
+    /// ejection chain of up to `depth` moves makes room for less than leaving
+    /// them unserved costs (a capacity repair in the spirit of the ejection
+    /// chains of Yagiura, Ibaraki & Glover for the generalized assignment
+    /// problem, INFORMS J. Computing 16 (2004) 133–151). Returns the number
+    /// of clients served.
+    pub fn repair_stranded(&mut self, ctx: &CapContext, depth: usize) -> usize {
+        let mut served = 0;
+        let mut path = Vec::new();
+        let pending = self.unserved.clone();
+        for &u in &pending {
+            let u = u as usize;
+            if self.assign[u] != NONE || !within(self.spent + ctx.client_charge[u], ctx.budget) {
+                continue;
+            }
+            let du = ctx.demand[u];
+            // (cost of serving u, its facility, the chain's moves)
+            let mut best: Option<(f64, usize, Moves)> = None;
+            let (fs, cs) = ctx.client_links.of(u);
+            for (&f, &cu_f) in fs.iter().zip(cs) {
+                let f = f as usize;
+                if !self.open[f] || cu_f >= best.as_ref().map_or(ctx.unserved[u], |b| b.0) - ctx.eps {
+                    continue;
+                }
+                let Some(need) = self.room_needed(ctx, f, du) else {
+                    best = Some((cu_f, f, Vec::new()));
+                    continue;
+                };
+                let mut work = CHAIN_WORK;
+                if let Some((d, moves)) = self.chain(ctx, f, need, depth, &mut path, &mut work)
+                    && cu_f + d < best.as_ref().map_or(ctx.unserved[u], |b| b.0) - ctx.eps
+                {
+                    best = Some((cu_f + d, f, moves));
+                }
+            }
+            if let Some((_, f, moves)) = best {
+                for (v, g) in moves {
+                    self.set(ctx, v as usize, Some(g as usize));
+                }
+                debug_assert!(self.fits(ctx, u, f));
+                self.set(ctx, u, Some(f));
+                served += 1;
+            }
+        }
+        served
     }
 
     /// Assigns every unserved client by regret.
@@ -539,5 +657,49 @@ impl SsState {
         seeds.extend_from_slice(&self.unserved);
         self.descend(ctx, &seeds);
         self.touched.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::{Client, Costs, ExtId, Facility, Instance, Model, SparseCosts};
+
+    /// Three facilities of capacity 10 in a row. `u` (demand 6) may only use
+    /// A, where `v` (6) sits; `v` may move to B, where `w` (6) sits; `w` may
+    /// move to the empty C. Serving `u` needs a chain of two moves.
+    fn row() -> Instance {
+        let clients =
+            vec![Client::new(ExtId::Num(1), 6.0), Client::new(ExtId::Num(2), 6.0), Client::new(ExtId::Num(3), 6.0)];
+        let facilities: Vec<Facility> =
+            (0..3).map(|f| Facility { capacity: Some(10.0), ..Facility::new(ExtId::Num(f + 1), 0.0) }).collect();
+        let triples = vec![(0, 0, 3.0), (1, 0, 1.0), (1, 1, 5.0), (2, 1, 1.0), (2, 2, 4.0)];
+        let mut inst = Instance::new(
+            "row",
+            Model::Sscflp,
+            clients,
+            facilities,
+            Costs::Sparse(SparseCosts::from_triples(3, 3, triples)),
+        );
+        inst.single_source = true;
+        inst
+    }
+
+    #[test]
+    fn ejection_chain_serves_a_stranded_client_only_when_deep_enough() {
+        let inst = row();
+        let ctx = CapContext::new(&inst);
+        let mut s = SsState::new(&ctx, &[true, true, true]);
+        s.set(&ctx, 1, Some(0));
+        s.set(&ctx, 2, Some(1));
+        assert!(!s.fits(&ctx, 0, 0));
+        assert_eq!(s.repair_stranded(&ctx, 1), 0, "one move cannot make room");
+        assert_eq!(s.stranded(&ctx), 1);
+        assert_eq!(s.repair_stranded(&ctx, 2), 1);
+        assert_eq!(s.stranded(&ctx), 0);
+        assert_eq!(s.assign, vec![0, 1, 2]);
+        assert_eq!(s.load, vec![6.0, 6.0, 6.0]);
+        // Recomputed by hand: u at A 3, v at B 5, w at C 4.
+        assert_eq!(s.objective(&ctx), 12.0);
     }
 }
