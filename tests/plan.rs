@@ -228,3 +228,29 @@ fn equipped_schools_cost_no_room_and_the_budget_goes_further() {
     let check = hubplan(&["check-plan", s(&dir.path().join("scenario.toml")), s(&second)]);
     assert!(check.status.success(), "{}", text(&check));
 }
+
+#[test]
+fn the_aktobe_scenario_runs_without_roads_on_the_straight_line_fallback() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let toml = fs::read_to_string(repo.join("models/aktobe-2025.toml")).unwrap();
+    let datasets = repo.join("datasets");
+    let no_roads: String = toml
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("roads"))
+        .map(|l| l.replace("\"../datasets", &format!("\"{}", datasets.display())))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("aktobe-no-roads.toml");
+    fs::write(&scenario, no_roads).unwrap();
+    let out = dir.path().join("plan");
+    let o = hubplan(&["plan", s(&scenario), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["inputs"]["distances"], "approx");
+    assert!(plan["links"].as_array().unwrap().iter().all(|l| l["approx"] == true));
+    // One hub in each of Aktobe's 13 districts (min_per_district = 1).
+    assert_eq!(plan["totals"]["hubs"], 13);
+    let check = hubplan(&["check-plan", s(&scenario), s(&out)]);
+    assert!(check.status.success(), "{}", text(&check));
+}
