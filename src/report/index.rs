@@ -67,7 +67,7 @@ pub fn render(report: &SweepReport, title: &str, href: &dyn Fn(&SweepRow) -> Opt
     h.push_str(
         "<p class=\"meta\">Coverage: students of linked small schools as a share of all small-school students. \
          Cost: new hubs plus rooms of linked small schools. Gap: how far the plan's objective can be from the best \
-         possible, by its lower bound. Each plan's folder holds plan.json, CSVs and GeoJSON; summary.csv has these \
+         possible, by its lower bound. Each plan's folder holds its report (report.html), plan.json, CSVs and GeoJSON; summary.csv has these \
          rows for spreadsheets.</p>\n</body>\n</html>\n",
     );
     h
