@@ -27,9 +27,9 @@ fn network(c: &mut Criterion) {
     });
     let schools = net.schools(SCHOOLS, HUBS, SEED);
     g.bench_function(format!("snap_{SCHOOLS}_schools"), |b| {
-        b.iter(|| snap_schools(&schools, &graph, &Silent).nearest.len())
+        b.iter(|| snap_schools(&schools, &graph, DistanceOptions::default().snap_limit_km, &Silent).nearest.len())
     });
-    let snapped = snap_schools(&schools, &graph, &Silent);
+    let snapped = snap_schools(&schools, &graph, DistanceOptions::default().snap_limit_km, &Silent);
     let opts = DistanceOptions { max_km: Some(120.0), ..DistanceOptions::default() };
     g.bench_function(format!("table_{HUBS}_hubs_{SCHOOLS}_schools_120km"), |b| {
         b.iter(|| distance_table_snapped(&schools, &snapped, &opts, &Silent).expect("table").links().len())

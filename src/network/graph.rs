@@ -259,19 +259,26 @@ impl GraphBuilder {
 
     /// Finishes the graph: Hilbert renumbering, geodesic lengths, CSR arcs and the summary.
     pub fn build(self) -> RoadGraph {
-        let GraphBuilder { coords, pending, .. } = self;
+        let GraphBuilder { coords: old_coords, pending, cells, next } = self;
+        drop((cells, next));
         // Keep only nodes that carry a segment.
-        let mut used = vec![false; coords.len()];
+        let mut used = vec![false; old_coords.len()];
         for s in &pending {
             used[s.a as usize] = true;
             used[s.b as usize] = true;
         }
-        let order = hilbert_order(&coords, &used);
-        let mut new_id = vec![NONE; coords.len()];
+        let order = hilbert_order(&old_coords, &used);
+        drop(used);
+        let mut new_id = vec![NONE; old_coords.len()];
         for (i, &old) in order.iter().enumerate() {
             new_id[old as usize] = i as u32;
         }
-        let coords: Vec<[f64; 2]> = order.iter().map(|&o| coords[o as usize]).collect();
+        let coords: Vec<[f64; 2]> = order.iter().map(|&o| old_coords[o as usize]).collect();
+        // Each temporary is dropped as soon as it is spent: on a country's
+        // network they are hundreds of megabytes each.
+        drop((order, old_coords));
+        let speed_range_kmh =
+            pending.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), s| (lo.min(s.speed_kmh), hi.max(s.speed_kmh)));
         let segments: Vec<Segment> = pending
             .par_iter()
             .map(|s| {
@@ -283,8 +290,7 @@ impl GraphBuilder {
                 Segment { a, b, km: km as f32 as f64, minutes, direction: s.direction }
             })
             .collect();
-        let speed_range_kmh =
-            pending.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), s| (lo.min(s.speed_kmh), hi.max(s.speed_kmh)));
+        drop((pending, new_id));
         let (first_out, arcs) = build_csr(coords.len(), &segments);
         let summary = summarise(coords.len(), &segments, arcs.len());
         RoadGraph { coords, segments, first_out, arcs, summary, speed_range_kmh }

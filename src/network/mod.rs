@@ -47,8 +47,6 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 pub use graph::{GraphBuilder, NodeIdx, RoadGraph, RoadSummary};
 pub use options::{DistanceOptions, Metric, SchoolPoint};
 pub use roads::{RoadFormat, RoadsRead, read_roads};
@@ -100,7 +98,7 @@ pub fn distance_table(
     match roads {
         Some(g) => {
             opts.validate().map_err(NetworkError::Options)?;
-            let snapped = with_threads(opts.threads, || snap_schools(schools, g, progress))?;
+            let snapped = with_threads(opts.threads, || snap_schools(schools, g, opts.snap_limit_km, progress))?;
             distance_table_snapped(schools, &snapped, opts, progress)
         }
         None => {
@@ -147,11 +145,19 @@ pub struct SnappedSchools<'g> {
     pub nearest: Vec<Option<snap::Snap>>,
 }
 
-/// Snaps every school to its nearest road point (in parallel on the current pool).
-pub fn snap_schools<'g>(schools: &[SchoolPoint], graph: &'g RoadGraph, progress: &dyn Progress) -> SnappedSchools<'g> {
+/// Snaps every school to its nearest road point (in parallel on the current
+/// pool). `radius_km` (the snap limit) bounds the part of the network that is
+/// indexed, and so the memory; the result is the same for any radius
+/// ([`snap::snap_points`]).
+pub fn snap_schools<'g>(
+    schools: &[SchoolPoint],
+    graph: &'g RoadGraph,
+    radius_km: f64,
+    progress: &dyn Progress,
+) -> SnappedSchools<'g> {
     progress.begin(Stage::Snap, Some(schools.len() as u64));
-    let index = snap::SnapIndex::new(graph);
-    let nearest = schools.par_iter().map(|s| index.nearest(s.coord())).collect();
+    let points: Vec<[f64; 2]> = schools.iter().map(|s| s.coord()).collect();
+    let nearest = snap::snap_points(graph, &points, radius_km);
     progress.advance(schools.len() as u64);
     progress.end();
     SnappedSchools { graph, nearest }

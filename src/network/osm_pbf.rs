@@ -146,8 +146,7 @@ pub fn read_osm_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadsRead, I
             prev = n;
         }
     }
-    drop(coords);
-    drop(needed);
+    drop((coords, needed, node_of));
     let way_count = ways.len();
     drop(ways);
     let graph = builder.build();
