@@ -107,7 +107,7 @@ fn main() {
 
     let schools = net.schools(a.schools, a.hubs, a.seed);
     let t = Instant::now();
-    let snapped = pool.install(|| snap_schools(&schools, &graph, &Silent));
+    let snapped = pool.install(|| snap_schools(&schools, &graph, DistanceOptions::default().snap_limit_km, &Silent));
     let snap_s = t.elapsed().as_secs_f64();
     let opts = DistanceOptions { max_km: Some(a.max_km), threads: a.threads, ..DistanceOptions::default() };
     let mut table_s = Vec::new();
