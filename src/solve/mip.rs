@@ -76,22 +76,21 @@ struct Model {
     links: Vec<(usize, usize, Variable)>,
 }
 
-fn build(inst: &Instance) -> Model {
+/// The model; with `relax`, every variable is continuous in [0, 1] (the LP relaxation).
+fn build(inst: &Instance, relax: bool) -> Model {
     let (n, m) = (inst.n_clients(), inst.n_facilities());
     let capacitated = inst.is_capacitated();
     // Without capacities an assignment is integral once the open set is, unless
     // serving a client spends budget: then a half-served client would pay half
     // its budget cost, so single-source assignments must be binary.
     let client_budget = inst.budget.is_some() && inst.clients.iter().any(|c| c.budget_cost > 0.0);
-    let single = inst.single_source && (capacitated || client_budget);
+    let single = inst.single_source && (capacitated || client_budget) && !relax;
+    let binary = || if relax { variable().min(0.0).max(1.0) } else { variable().binary() };
     let mut vars = ProblemVariables::new();
     let mut objective = Expression::default();
     let mut constraints = Vec::new();
-    let y: Vec<Option<Variable>> = inst
-        .facilities
-        .iter()
-        .map(|f| (!f.fixed_open && !f.forbidden).then(|| vars.add(variable().binary())))
-        .collect();
+    let y: Vec<Option<Variable>> =
+        inst.facilities.iter().map(|f| (!f.fixed_open && !f.forbidden).then(|| vars.add(binary()))).collect();
     // Σ y over a set of facilities, with fixed-open ones as constants.
     let open_expr = |set: &mut dyn Iterator<Item = usize>| -> Expression {
         let mut e = Expression::default();
@@ -230,7 +229,7 @@ where
 
 /// Solves `inst` exactly (or until `time_limit` seconds) with `backend`.
 pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> Result<MipOutcome, MipError> {
-    let Model { vars, objective, constraints, y, links } = build(inst);
+    let Model { vars, objective, constraints, y, links } = build(inst, false);
     let problem = vars.minimise(objective);
     let values = |get: &dyn Fn(Variable) -> f64| -> (Vec<f64>, Vec<f64>) {
         (y.iter().map(|v| v.map_or(0.0, get)).collect(), links.iter().map(|&(_, _, x)| get(x)).collect())
@@ -269,6 +268,41 @@ pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> 
         }
     };
     Ok(MipOutcome::Solved { solution: extract(inst, &yv, &links, &xv), proven })
+}
+
+/// The optimum of the LP relaxation of [`solve_mip`]'s model (strong linking
+/// `x ≤ y`, every variable in [0, 1]): a lower bound that complements the
+/// Lagrangian one when the subgradient converges slowly (budgets, many
+/// groups). `None` when the relaxation is infeasible or the solver stopped
+/// without an optimal basis. The value is lowered by a relative 1e-9 so that
+/// solver tolerances can never lift it above the true LP optimum.
+pub fn lp_bound(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> Result<Option<f64>, MipError> {
+    let Model { vars, objective, constraints, .. } = build(inst, true);
+    let value = |v: f64| Some(v - 1e-9 * v.abs().max(1.0));
+    let problem = vars.minimise(objective.clone());
+    match backend {
+        Backend::Microlp => match run(problem.using(good_lp::microlp), constraints, time_limit) {
+            Ok(Some((sol, true))) => Ok(value(sol.eval(&objective))),
+            Ok(_) | Err(MipError::NoSolutionInTime) => Ok(None),
+            Err(e) => Err(e),
+        },
+        Backend::Highs => {
+            #[cfg(feature = "highs")]
+            {
+                let model = problem.using(good_lp::highs).set_threads(1);
+                match run(model, constraints, time_limit) {
+                    Ok(Some((sol, true))) => Ok(value(sol.eval(&objective))),
+                    Ok(_) | Err(MipError::NoSolutionInTime) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            #[cfg(not(feature = "highs"))]
+            {
+                let _ = (problem, constraints, objective);
+                Err(MipError::Unavailable("highs"))
+            }
+        }
+    }
 }
 
 /// Turns variable values into a clean solution: open set from y, and

@@ -286,7 +286,19 @@ fn run_capacitated(
 ) -> Result<SolveOutcome, SolveError> {
     let copts =
         cap::CapOptions { seed: opts.seed, deadline, max_stall_rounds: opts.max_stall_rounds, ..Default::default() };
-    let r = cap::solve_single_source(inst, &copts);
+    let mut r = cap::solve_single_source(inst, &copts);
+    let mut notes = Vec::new();
+    if !r.proven && !r.hit_deadline {
+        let t = Instant::now();
+        if let Some(lp) = lp_bound_if_affordable(inst, opts, deadline, &mut notes)
+            && r.lower_bound.is_none_or(|lb| lp > lb)
+        {
+            r.lower_bound = Some(lp.min(r.objective));
+            r.proven = lagrange::proves_optimal(lp, r.objective, cap::integral(inst));
+            r.solver.push_str(&format!("+lp({})", opts.backend.as_str()));
+        }
+        r.stages.push(("lp bound".into(), t.elapsed().as_secs_f64()));
+    }
     let solution = Solution::single_source(r.open, r.assignment);
     let status = search_status(r.proven, r.hit_deadline);
     let stats = SolveStats {
@@ -295,7 +307,42 @@ fn run_capacitated(
         stages: r.stages,
         ..Default::default()
     };
-    finish(inst, solution, r.lower_bound, status, r.solver, stats, Vec::new())
+    finish(inst, solution, r.lower_bound, status, r.solver, stats, notes)
+}
+
+/// Allowed links up to which the pure-Rust `microlp` is asked for the LP
+/// bound; HiGHS takes any size. Measured: 37 ms for Aktobe's 978 links, about
+/// 25 s for the national plan's 27,577 (2 cores, shared), growing faster than
+/// linearly.
+const MICROLP_LP_MAX_LINKS: usize = 30_000;
+
+/// The LP relaxation's bound when the Lagrangian one leaves a gap and the
+/// backend can afford the model before the deadline; a note says when the
+/// model is too large for the pure-Rust solver.
+fn lp_bound_if_affordable(
+    inst: &Instance,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+    notes: &mut Vec<String>,
+) -> Option<f64> {
+    let links = inst.costs.n_links();
+    if opts.backend == Backend::Microlp && links > MICROLP_LP_MAX_LINKS {
+        notes.push(format!(
+            "LP bound skipped: {links} links are too many for the built-in LP solver (limit {MICROLP_LP_MAX_LINKS}); build with `--features highs` for it"
+        ));
+        return None;
+    }
+    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+    if left.is_some_and(|l| l < 0.5) {
+        return None;
+    }
+    match mip::lp_bound(inst, opts.backend, left) {
+        Ok(b) => b,
+        Err(e) => {
+            notes.push(format!("LP bound failed: {e}"));
+            None
+        }
+    }
 }
 
 fn run_multi_source(
@@ -312,7 +359,20 @@ fn run_multi_source(
         max_nodes: if opts.bnb_work == 0 { 0 } else { ms::MsOptions::default().max_nodes },
         ..Default::default()
     };
-    let r = ms::solve_multi_source(inst, &mopts);
+    let mut r = ms::solve_multi_source(inst, &mopts);
+    let mut notes = Vec::new();
+    let mut solver = String::from("ms-lagrangian+vns+bnb");
+    if !r.proven && !r.hit_deadline && r.missing_demand == 0.0 {
+        let t = Instant::now();
+        if let Some(lp) = lp_bound_if_affordable(inst, opts, deadline, &mut notes)
+            && r.lower_bound.is_none_or(|lb| lp > lb)
+        {
+            r.lower_bound = Some(lp.min(r.objective));
+            r.proven = lagrange::proves_optimal(lp, r.objective, cap::integral(inst));
+            solver.push_str(&format!("+lp({})", opts.backend.as_str()));
+        }
+        r.stages.push(("lp bound".into(), t.elapsed().as_secs_f64()));
+    }
     let status = search_status(r.proven, r.hit_deadline);
     let stats = SolveStats {
         vns_rounds: r.rounds,
@@ -322,7 +382,7 @@ fn run_multi_source(
         stages: r.stages,
         ..Default::default()
     };
-    finish(inst, r.solution, r.lower_bound, status, "ms-lagrangian+vns+bnb".into(), stats, Vec::new())
+    finish(inst, r.solution, r.lower_bound, status, solver, stats, notes)
 }
 
 fn run_mip(
@@ -486,6 +546,20 @@ mod tests {
                     prop_assert_eq!(out.status, Status::Optimal);
                     prop_assert!(close(out.objective(), opt), "mip {} vs optimum {}", out.objective(), opt);
                 }
+            }
+        }
+
+        /// The LP relaxation's bound never exceeds the enumerated optimum, and
+        /// it is at least the root Lagrangian bound's LP counterpart: finite
+        /// whenever the model is feasible.
+        #[test]
+        fn lp_bound_is_below_the_optimum(seed in 0u64..1_000_000) {
+            let inst = random_instance(seed, &shape(seed));
+            prop_assume!(inst.validate().is_ok());
+            if let Some((opt, _)) = brute_force(&inst) {
+                let lp = mip::lp_bound(&inst, Backend::best_available(), None).unwrap();
+                let lp = lp.expect("a feasible model has a feasible relaxation");
+                prop_assert!(lp <= opt + 1e-6 * opt.abs().max(1.0), "LP bound {} above optimum {}", lp, opt);
             }
         }
 

@@ -60,7 +60,7 @@ pub struct CapResult {
 pub const CHAIN_DEPTH: usize = 3;
 
 /// Cost data are whole numbers, so the optimum is too (bounds may be rounded up).
-fn integral(inst: &Instance) -> bool {
+pub(crate) fn integral(inst: &Instance) -> bool {
     inst.costs.all_integral()
         && inst.facilities.iter().all(|f| f.open_cost.fract() == 0.0)
         && inst.unserved_penalty.is_none_or(|p| inst.clients.iter().all(|c| (p * c.demand).fract() == 0.0))
@@ -330,6 +330,15 @@ mod tests {
                 heu.objective(),
                 mip.objective()
             );
+            // Whatever proved it (Lagrangian or LP relaxation), the bound is valid
+            // and "optimal" is only claimed when true.
+            let lb = heu.lower_bound.expect("a bound");
+            assert!(lb <= mip.objective() + 1e-6, "seed {seed}: bound {lb} above optimum {}", mip.objective());
+            if heu.status == Status::Optimal {
+                assert!(heu.objective() <= mip.objective() + 1e-6, "seed {seed}: claimed optimal, is not");
+            }
+            let lp = crate::solve::mip::lp_bound(&inst, Backend::Microlp, None).unwrap().expect("LP feasible");
+            assert!(lp <= mip.objective() + 1e-6, "seed {seed}: LP bound {lp} above optimum {}", mip.objective());
             if heu.objective() <= mip.objective() + 1e-6 {
                 same += 1;
             } else {
