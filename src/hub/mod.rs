@@ -111,15 +111,30 @@ const POLISH_MAX_LINKS: usize = 20_000;
 pub fn solve_model(model: &HubModel, sc: &Scenario) -> Result<crate::solve::SolveOutcome, PlanError> {
     let opts = solve_options(sc);
     let start = Instant::now();
-    let mut out = solve(&model.instance, &opts)?;
+    let out = solve(&model.instance, &opts)?;
+    let mut out = polish_assignment(model, sc, &opts, start, out);
+    // The polish's time counts, whether or not it improved the plan.
+    out.elapsed_s = start.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+/// The exact assignment polish of [`solve_model`]: the search's outcome,
+/// improved when the MIP over its open hubs finds a better assignment.
+fn polish_assignment(
+    model: &HubModel,
+    sc: &Scenario,
+    opts: &SolveOptions,
+    start: Instant,
+    mut out: crate::solve::SolveOutcome,
+) -> crate::solve::SolveOutcome {
     let inst = &model.instance;
     if out.status != Status::Feasible || opts.solver == SolverKind::Mip || inst.costs.n_links() > POLISH_MAX_LINKS {
-        return Ok(out);
+        return out;
     }
     let left = sc.solver.time_limit_s - start.elapsed().as_secs_f64();
     let limit = (left / 2.0).min(5.0);
     if limit < 0.1 {
-        return Ok(out);
+        return out;
     }
     let mut sub = inst.clone();
     let mut charged = 0.0;
@@ -135,11 +150,16 @@ pub fn solve_model(model: &HubModel, sc: &Scenario) -> Result<crate::solve::Solv
     sub.groups.clear();
     sub.min_open = None;
     sub.max_open = None;
-    let sub_opts = SolveOptions { solver: SolverKind::Mip, time_limit: Some(limit), ..opts };
-    let Ok(exact) = solve(&sub, &sub_opts) else { return Ok(out) };
-    if !matches!(exact.status, Status::Optimal | Status::Feasible | Status::TimeLimit) {
-        return Ok(out);
-    }
+    let sub_opts = SolveOptions { solver: SolverKind::Mip, time_limit: Some(limit), ..opts.clone() };
+    let exact = match solve(&sub, &sub_opts) {
+        Ok(e) if matches!(e.status, Status::Optimal | Status::Feasible | Status::TimeLimit) => e,
+        _ => {
+            out.notes.push(format!(
+                "exact assignment to the chosen hubs: no assignment found within {limit:.1} s; the search's stands"
+            ));
+            return out;
+        }
+    };
     let sol = Solution::single_source(out.solution.open.clone(), exact.solution.assignment.clone());
     let report = check(inst, &sol, None);
     if report.violations.is_empty()
@@ -157,9 +177,15 @@ pub fn solve_model(model: &HubModel, sc: &Scenario) -> Result<crate::solve::Solv
         if out.lower_bound.is_some_and(|lb| lb >= out.objective() - 1e-9 * out.objective().abs().max(1.0)) {
             out.status = Status::Optimal;
         }
+    } else {
+        let verdict = if exact.status == Status::Optimal {
+            "is already optimal for them"
+        } else {
+            "was not improved within the time given"
+        };
+        out.notes.push(format!("exact assignment to the chosen hubs: the search's assignment {verdict}"));
     }
-    out.elapsed_s = start.elapsed().as_secs_f64();
-    Ok(out)
+    out
 }
 
 /// Plans a scenario: reads its data, computes (or reuses) the distances,
