@@ -33,11 +33,21 @@ fn group_of(ctx: &CapContext, f: usize) -> Option<usize> {
 
 /// Whether `f` may be opened now (closed, allowed, group and count and budget room).
 pub fn can_open(ctx: &CapContext, s: &SsState, f: usize) -> bool {
+    can_open_but_for_budget(ctx, s, f) && s.spent + ctx.charge[f] <= ctx.budget * (1.0 + 1e-9) + 1e-9
+}
+
+/// [`can_open`] without the budget: every other rule allows opening `f`.
+fn can_open_but_for_budget(ctx: &CapContext, s: &SsState, f: usize) -> bool {
     !s.open[f]
         && !ctx.rules.forbidden[f]
         && s.open_count < ctx.rules.max_open
         && group_of(ctx, f).is_none_or(|g| s.group_open[g] < ctx.rules.group_max[g])
-        && s.spent + ctx.charge[f] <= ctx.budget * (1.0 + 1e-9) + 1e-9
+}
+
+/// Whether the budget is what blocks opening `f` and the served clients pay
+/// for something (so that unserving some can make room).
+fn budget_blocks_opening(ctx: &CapContext, s: &SsState, f: usize) -> bool {
+    ctx.budget.is_finite() && ctx.pays_for_clients && can_open_but_for_budget(ctx, s, f) && !can_open(ctx, s, f)
 }
 
 /// Whether `f` may be closed now (open, not fixed, group and count above minimum).
@@ -50,6 +60,11 @@ pub fn can_close(ctx: &CapContext, s: &SsState, f: usize) -> bool {
 
 /// Whether closing `r` and opening `i` together keeps every rule.
 pub fn can_swap(ctx: &CapContext, s: &SsState, i: usize, r: usize) -> bool {
+    can_swap_but_for_budget(ctx, s, i, r) && s.spent - ctx.charge[r] + ctx.charge[i] <= ctx.budget * (1.0 + 1e-9) + 1e-9
+}
+
+/// [`can_swap`] without the budget.
+fn can_swap_but_for_budget(ctx: &CapContext, s: &SsState, i: usize, r: usize) -> bool {
     if s.open[i] || ctx.rules.forbidden[i] || !s.open[r] || ctx.rules.fixed[r] {
         return false;
     }
@@ -62,7 +77,7 @@ pub fn can_swap(ctx: &CapContext, s: &SsState, i: usize, r: usize) -> bool {
             return false;
         }
     }
-    s.spent - ctx.charge[r] + ctx.charge[i] <= ctx.budget * (1.0 + 1e-9) + 1e-9
+    true
 }
 
 /// Greedy construction: group minimums and `min_open` (or `p`) by opening
@@ -116,6 +131,10 @@ fn shake(ctx: &CapContext, s: &mut SsState, rng: &mut Rng) -> bool {
         let b = rng.random_range(0..m);
         match kind {
             1 if can_open(ctx, s, a) => {
+                s.open_and_pull(ctx, a);
+                return true;
+            }
+            1 if budget_blocks_opening(ctx, s, a) && s.evict_for_budget(ctx, a, s.pull_charge(ctx, a)) => {
                 s.open_and_pull(ctx, a);
                 return true;
             }
@@ -186,6 +205,16 @@ pub fn facility_search(ctx: &CapContext, start: Scored, neighbours: &[Vec<u32>],
                         s.open_and_pull(ctx, i);
                         s.close(ctx, r);
                     }
+                    Some(i)
+                        if ctx.pays_for_clients && ctx.budget.is_finite() && can_swap_but_for_budget(ctx, &s, i, r) =>
+                    {
+                        // Over budget: give up the weakest links to pay for the swap.
+                        if !s.evict_for_budget(ctx, i, s.pull_charge(ctx, i) - ctx.charge[r]) {
+                            continue;
+                        }
+                        s.open_and_pull(ctx, i);
+                        s.close(ctx, r);
+                    }
                     None if can_close(ctx, &s, r) => s.close(ctx, r),
                     _ => continue,
                 }
@@ -203,11 +232,15 @@ pub fn facility_search(ctx: &CapContext, start: Scored, neighbours: &[Vec<u32>],
                 if evaluations >= max_evaluations {
                     break 'improve;
                 }
-                if !can_open(ctx, &best.state, i) || best.state.opening_value(ctx, i) <= ctx.eps {
+                let evict = budget_blocks_opening(ctx, &best.state, i);
+                if !(evict || can_open(ctx, &best.state, i)) || best.state.opening_value(ctx, i) <= ctx.eps {
                     continue;
                 }
                 let mut s = best.state.clone();
                 s.take_touched();
+                if evict && !s.evict_for_budget(ctx, i, s.pull_charge(ctx, i)) {
+                    continue;
+                }
                 s.open_and_pull(ctx, i);
                 evaluations += 1;
                 s.repair_around_changes(ctx);

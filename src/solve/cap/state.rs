@@ -640,6 +640,68 @@ impl SsState {
         total - ctx.open_cost[f]
     }
 
+    /// Makes budget room for a facility move that needs `need` more than is
+    /// left: unserves served clients, those that lose least per unit of
+    /// budget freed first, skipping clients `f` can serve (moving them to `f`
+    /// costs no budget, unserving them would). The compound move "open `f`,
+    /// give up weaker links to pay for it" is what a binding budget needs when
+    /// the budget also pays for each served client (hub planning: a room per
+    /// linked school), which plain open and swap moves cannot make. Returns
+    /// false, having changed nothing, when all evictable clients together do
+    /// not free enough.
+    pub fn evict_for_budget(&mut self, ctx: &CapContext, f: usize, need: f64) -> bool {
+        let over = self.spent + need - ctx.budget * (1.0 + 1e-9) - 1e-9;
+        if over <= 0.0 {
+            return true;
+        }
+        let (near, _) = ctx.facility_links.of(f);
+        let mut skip = vec![false; self.assign.len()];
+        for &v in near {
+            skip[v as usize] = true;
+        }
+        let mut cands: Vec<(f64, u32)> = (0..self.assign.len())
+            .filter(|&u| self.assign[u] != NONE && !skip[u] && ctx.client_charge[u] > 0.0)
+            .map(|u| ((ctx.unserved[u] - self.client_cost(ctx, u)) / ctx.client_charge[u], u as u32))
+            .collect();
+        if cands.iter().map(|c| ctx.client_charge[c.1 as usize]).sum::<f64>() < over {
+            return false;
+        }
+        cands.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut freed = 0.0;
+        for (_, u) in cands {
+            if freed >= over {
+                break;
+            }
+            freed += ctx.client_charge[u as usize];
+            self.set(ctx, u as usize, None);
+        }
+        true
+    }
+
+    /// The budget that `open_and_pull(f)` would use: `f`'s charge and those
+    /// of the unserved clients it would take (capacity honoured greedily).
+    pub fn pull_charge(&self, ctx: &CapContext, f: usize) -> f64 {
+        let (vs, cs) = ctx.facility_links.of(f);
+        let mut gains: Vec<(f64, usize)> = vs
+            .iter()
+            .zip(cs)
+            .map(|(&v, &c)| (self.client_cost(ctx, v as usize) - c, v as usize))
+            .filter(|g| g.0 > ctx.eps)
+            .collect();
+        gains.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let (mut load, mut count, mut total) = (0.0, 0u32, ctx.charge[f]);
+        for (_, v) in gains {
+            if count < ctx.max_clients[f] && within(load + ctx.demand[v], ctx.capacity[f]) {
+                load += ctx.demand[v];
+                count += 1;
+                if self.assign[v] == NONE {
+                    total += ctx.client_charge[v];
+                }
+            }
+        }
+        total
+    }
+
     /// After a facility move: assign the unserved by regret, then search
     /// again around every client the move touched and their facilities.
     pub fn repair_around_changes(&mut self, ctx: &CapContext) {
@@ -701,5 +763,49 @@ mod tests {
         assert_eq!(s.load, vec![6.0, 6.0, 6.0]);
         // Recomputed by hand: u at A 3, v at B 5, w at C 4.
         assert_eq!(s.objective(&ctx), 12.0);
+    }
+
+    /// A (fixed, free) serves clients 1..=3; B costs 5 of a budget of 9 and
+    /// each served client charges 2. With all three at A (spent 6), B does
+    /// not fit; evicting frees the least valuable per unit of budget first
+    /// and never a client B itself could serve.
+    #[test]
+    fn eviction_frees_the_weakest_links_not_those_the_new_facility_takes() {
+        let clients: Vec<Client> =
+            (1..=4).map(|i| Client { budget_cost: 2.0, ..Client::new(ExtId::Num(i), 1.0) }).collect();
+        let a = Facility { fixed_open: true, ..Facility::new(ExtId::Num(1), 0.0) };
+        let b = Facility::new(ExtId::Num(2), 5.0);
+        // Unserved costs 10 each; at A clients cost 1, 6, 3; client 4 only at B.
+        let triples = vec![(0, 0, 1.0), (1, 0, 6.0), (2, 0, 3.0), (2, 1, 0.5), (3, 1, 1.0)];
+        let mut inst = Instance::new(
+            "evict",
+            Model::Sscflp,
+            clients,
+            vec![a, b],
+            Costs::Sparse(SparseCosts::from_triples(4, 2, triples)),
+        );
+        inst.single_source = true;
+        inst.budget = Some(9.0);
+        inst.unserved_penalty = Some(10.0);
+        let ctx = CapContext::new(&inst);
+        assert!(ctx.pays_for_clients);
+        let mut s = SsState::new(&ctx, &[true, false]);
+        for u in 0..3 {
+            s.set(&ctx, u, Some(0));
+        }
+        assert_eq!(s.spent, 6.0);
+        // Opening B and pulling clients 3 (moves, no charge) and 4 (new, 2) needs 7.
+        assert_eq!(s.pull_charge(&ctx, 1), 7.0);
+        let before = s.clone();
+        assert!(!s.evict_for_budget(&ctx, 1, 100.0), "not enough to evict");
+        assert_eq!(s.assign, before.assign);
+        assert!(s.evict_for_budget(&ctx, 1, 7.0));
+        // Over by 4: clients 2 (loses 4 for 2 freed) then 1 (9 for 2) go; client 3
+        // (7 for 2) would come before 1, but B can take it, so it stays.
+        assert_eq!(s.assign, vec![NONE, NONE, 0, NONE]);
+        assert_eq!(s.spent, 2.0);
+        s.open_and_pull(&ctx, 1);
+        assert_eq!(s.assign, vec![NONE, NONE, 1, 1]);
+        assert_eq!(s.spent, 9.0);
     }
 }
