@@ -160,6 +160,9 @@ pub struct TransportSolver {
     /// Per source: the arcs that carry flow, and each arc's position in its list.
     carrying: Vec<Vec<u32>>,
     slot: Vec<u32>,
+    /// Flows at most this small (1e-12 of the total demand) are rounding
+    /// residues: kept, but not rerouted.
+    residue: f64,
     /// Per source: the cheapest move to each reachable source, valid unless `stale`.
     moves: Vec<Vec<Move>>,
     stale: Vec<bool>,
@@ -230,6 +233,7 @@ impl TransportSolver {
         self.load(p)?;
         let m = self.m;
         let tol = 1e-9 * p.demand.iter().sum::<f64>();
+        self.residue = 1e-12 * p.demand.iter().sum::<f64>();
         for i in 0..m {
             while self.spare[i] < 0.0 {
                 match self.search(i) {
@@ -327,6 +331,7 @@ impl TransportSolver {
         let must: f64 = (0..n).filter(|&k| !self.penalty[k].is_finite()).map(|k| p.demand[k]).sum();
         let supply: f64 = p.supply.iter().sum();
         let tol = 1e-9 * p.demand.iter().sum::<f64>();
+        self.residue = 1e-12 * p.demand.iter().sum::<f64>();
         if supply < must - tol {
             return Err(TransportError::ShortSupply { supply, demand: must, short: must - supply });
         }
@@ -526,7 +531,7 @@ impl TransportSolver {
                 self.unserved[self.arc_sink[via] as usize] += delta;
             } else {
                 let a = arc as usize;
-                if self.flow[a] == 0.0 {
+                if self.slot[a] == NONE {
                     self.slot[a] = self.carrying[v].len() as u32;
                     self.carrying[v].push(arc);
                     self.stale[v] = true;
@@ -534,8 +539,11 @@ impl TransportSolver {
                 self.flow[a] += delta;
             }
             self.flow[via] -= delta;
-            if self.flow[via] <= 0.0 {
-                self.flow[via] = 0.0;
+            // A rounding residue (two nearly equal amounts subtracted) is left
+            // where it is and no longer offered for rerouting: paths through it
+            // would shed ~1e-15 per augmentation, forever in effect.
+            if self.flow[via] <= self.residue {
+                self.flow[via] = self.flow[via].max(0.0);
                 let s = self.slot[via] as usize;
                 self.carrying[from].swap_remove(s);
                 if let Some(&moved) = self.carrying[from].get(s) {
@@ -632,6 +640,18 @@ mod tests {
             (0..n).map(|_| if r.random_bool(0.2) { f64::INFINITY } else { round(r.random_range(0.0..25.0)) }).collect()
         });
         Owned { supply, demand, arcs, unserved }
+    }
+
+    /// Found by `matches_the_lp` (a CI run that never finished): fractional
+    /// data where a subtraction leaves a flow of ~1e-15 on the cheapest path,
+    /// so every augmentation shed only that much. Now solved, and optimal.
+    #[test]
+    fn rounding_residues_do_not_stall_the_augmentations() {
+        let o = random_case(38218);
+        let s = solve_transport(&o.problem()).expect("feasible");
+        check_solution(&o, &s);
+        let lp = lp_optimum(&o).expect("the LP is feasible too");
+        assert!(close(s.cost, lp), "cost {} vs LP {}", s.cost, lp);
     }
 
     /// The LP optimum through microlp, or `None` when infeasible.
