@@ -64,8 +64,8 @@ pub struct CapContext<'a> {
     /// client must be served — more than any complete solution costs.
     pub unserved: Vec<f64>,
     pub must_serve: bool,
-    /// Whether serving clients may be given up to pay for an opening: partial
-    /// service allowed and some client charges the budget.
+    /// Whether serving clients may be given up to pay for an opening: a
+    /// budget, partial service allowed, and some client charges the budget.
     pub pays_for_clients: bool,
     pub rules: OpenRules,
     pub single_source: bool,
@@ -110,7 +110,9 @@ impl<'a> CapContext<'a> {
             budget: inst.budget.unwrap_or(f64::INFINITY),
             unserved,
             must_serve: inst.unserved_penalty.is_none(),
-            pays_for_clients: inst.unserved_penalty.is_some() && inst.clients.iter().any(|c| c.budget_cost > 0.0),
+            pays_for_clients: inst.budget.is_some()
+                && inst.unserved_penalty.is_some()
+                && inst.clients.iter().any(|c| c.budget_cost > 0.0),
             rules: OpenRules::from_instance(inst),
             single_source: inst.single_source,
             eps: 1e-9 * scale,

@@ -47,7 +47,7 @@ fn can_open_but_for_budget(ctx: &CapContext, s: &SsState, f: usize) -> bool {
 /// Whether the budget is what blocks opening `f` and the served clients pay
 /// for something (so that unserving some can make room).
 fn budget_blocks_opening(ctx: &CapContext, s: &SsState, f: usize) -> bool {
-    ctx.budget.is_finite() && ctx.pays_for_clients && can_open_but_for_budget(ctx, s, f) && !can_open(ctx, s, f)
+    ctx.pays_for_clients && can_open_but_for_budget(ctx, s, f) && !can_open(ctx, s, f)
 }
 
 /// Whether `f` may be closed now (open, not fixed, group and count above minimum).
@@ -205,9 +205,7 @@ pub fn facility_search(ctx: &CapContext, start: Scored, neighbours: &[Vec<u32>],
                         s.open_and_pull(ctx, i);
                         s.close(ctx, r);
                     }
-                    Some(i)
-                        if ctx.pays_for_clients && ctx.budget.is_finite() && can_swap_but_for_budget(ctx, &s, i, r) =>
-                    {
+                    Some(i) if ctx.pays_for_clients && can_swap_but_for_budget(ctx, &s, i, r) => {
                         // Over budget: give up the weakest links to pay for the swap.
                         if !s.evict_for_budget(ctx, i, s.pull_charge(ctx, i) - ctx.charge[r]) {
                             continue;

@@ -618,9 +618,10 @@ impl SsState {
         }
     }
 
-    /// The saving `open_and_pull(f)` would bring, minus `f`'s opening cost
-    /// (capacity honoured greedily, budget of newly served clients ignored).
-    pub fn opening_value(&self, ctx: &CapContext, f: usize) -> f64 {
+    /// The clients `open_and_pull(f)` would take, with their savings: those
+    /// `f` serves more cheaply, best saving first, while `f`'s capacity and
+    /// client limit allow (the budget of newly served clients ignored).
+    fn greedy_pull(&self, ctx: &CapContext, f: usize) -> Vec<(f64, usize)> {
         let (vs, cs) = ctx.facility_links.of(f);
         let mut gains: Vec<(f64, usize)> = vs
             .iter()
@@ -629,15 +630,22 @@ impl SsState {
             .filter(|g| g.0 > ctx.eps)
             .collect();
         gains.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let (mut load, mut count, mut total) = (0.0, 0u32, 0.0);
-        for (g, v) in gains {
-            if count < ctx.max_clients[f] && within(load + ctx.demand[v], ctx.capacity[f]) {
+        let (mut load, mut count) = (0.0, 0u32);
+        gains.retain(|&(_, v)| {
+            let take = count < ctx.max_clients[f] && within(load + ctx.demand[v], ctx.capacity[f]);
+            if take {
                 load += ctx.demand[v];
                 count += 1;
-                total += g;
             }
-        }
-        total - ctx.open_cost[f]
+            take
+        });
+        gains
+    }
+
+    /// The saving `open_and_pull(f)` would bring, minus `f`'s opening cost
+    /// (capacity honoured greedily, budget of newly served clients ignored).
+    pub fn opening_value(&self, ctx: &CapContext, f: usize) -> f64 {
+        self.greedy_pull(ctx, f).iter().map(|g| g.0).sum::<f64>() - ctx.open_cost[f]
     }
 
     /// Makes budget room for a facility move that needs `need` more than is
@@ -681,25 +689,8 @@ impl SsState {
     /// The budget that `open_and_pull(f)` would use: `f`'s charge and those
     /// of the unserved clients it would take (capacity honoured greedily).
     pub fn pull_charge(&self, ctx: &CapContext, f: usize) -> f64 {
-        let (vs, cs) = ctx.facility_links.of(f);
-        let mut gains: Vec<(f64, usize)> = vs
-            .iter()
-            .zip(cs)
-            .map(|(&v, &c)| (self.client_cost(ctx, v as usize) - c, v as usize))
-            .filter(|g| g.0 > ctx.eps)
-            .collect();
-        gains.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let (mut load, mut count, mut total) = (0.0, 0u32, ctx.charge[f]);
-        for (_, v) in gains {
-            if count < ctx.max_clients[f] && within(load + ctx.demand[v], ctx.capacity[f]) {
-                load += ctx.demand[v];
-                count += 1;
-                if self.assign[v] == NONE {
-                    total += ctx.client_charge[v];
-                }
-            }
-        }
-        total
+        let pulled = self.greedy_pull(ctx, f);
+        ctx.charge[f] + pulled.iter().filter(|g| self.assign[g.1] == NONE).map(|g| ctx.client_charge[g.1]).sum::<f64>()
     }
 
     /// After a facility move: assign the unserved by regret, then search
