@@ -278,30 +278,35 @@ pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> 
 /// solver tolerances can never lift it above the true LP optimum.
 pub fn lp_bound(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> Result<Option<f64>, MipError> {
     let Model { vars, objective, constraints, .. } = build(inst, true);
-    let value = |v: f64| Some(v - 1e-9 * v.abs().max(1.0));
     let problem = vars.minimise(objective.clone());
-    match backend {
-        Backend::Microlp => match run(problem.using(good_lp::microlp), constraints, time_limit) {
-            Ok(Some((sol, true))) => Ok(value(sol.eval(&objective))),
-            Ok(_) | Err(MipError::NoSolutionInTime) => Ok(None),
-            Err(e) => Err(e),
-        },
+    let solved = match backend {
+        Backend::Microlp => optimal_value(run(problem.using(good_lp::microlp), constraints, time_limit), &objective),
         Backend::Highs => {
             #[cfg(feature = "highs")]
             {
                 let model = problem.using(good_lp::highs).set_threads(1);
-                match run(model, constraints, time_limit) {
-                    Ok(Some((sol, true))) => Ok(value(sol.eval(&objective))),
-                    Ok(_) | Err(MipError::NoSolutionInTime) => Ok(None),
-                    Err(e) => Err(e),
-                }
+                optimal_value(run(model, constraints, time_limit), &objective)
             }
             #[cfg(not(feature = "highs"))]
             {
-                let _ = (problem, constraints, objective);
+                let _ = (problem, constraints);
                 Err(MipError::Unavailable("highs"))
             }
         }
+    };
+    Ok(solved?.map(|v| v - 1e-9 * v.abs().max(1.0)))
+}
+
+/// The objective of a relaxation [`run`] solved to optimality; `None` when it
+/// is infeasible or stopped without an optimal basis.
+fn optimal_value<S: good_lp::Solution>(
+    r: Result<Option<(S, bool)>, MipError>,
+    objective: &Expression,
+) -> Result<Option<f64>, MipError> {
+    match r {
+        Ok(Some((sol, true))) => Ok(Some(sol.eval(objective))),
+        Ok(_) | Err(MipError::NoSolutionInTime) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

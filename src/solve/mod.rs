@@ -289,15 +289,10 @@ fn run_capacitated(
     let mut r = cap::solve_single_source(inst, &copts);
     let mut notes = Vec::new();
     if !r.proven && !r.hit_deadline {
-        let t = Instant::now();
-        if let Some(lp) = lp_bound_if_affordable(inst, opts, deadline, &mut notes)
-            && r.lower_bound.is_none_or(|lb| lp > lb)
-        {
-            r.lower_bound = Some(lp.min(r.objective));
-            r.proven = lagrange::proves_optimal(lp, r.objective, cap::integral(inst));
-            r.solver.push_str(&format!("+lp({})", opts.backend.as_str()));
-        }
-        r.stages.push(("lp bound".into(), t.elapsed().as_secs_f64()));
+        let (kept, seconds) =
+            add_lp_bound(inst, opts, deadline, r.objective, (&mut r.lower_bound, &mut r.proven), &mut notes);
+        r.solver.push_str(&kept.unwrap_or_default());
+        r.stages.push(("lp bound".into(), seconds));
     }
     let solution = Solution::single_source(r.open, r.assignment);
     let status = search_status(r.proven, r.hit_deadline);
@@ -315,6 +310,30 @@ fn run_capacitated(
 /// 25 s for the national plan's 27,577 (2 cores, shared), growing faster than
 /// linearly.
 const MICROLP_LP_MAX_LINKS: usize = 30_000;
+
+/// Tightens a capacitated search's `(lower bound, proven)` with the LP
+/// relaxation's bound when that is higher, re-checking the proof against
+/// `objective`. Returns the solver-name suffix (`+lp(backend)`) when the LP
+/// bound was kept, and the seconds spent.
+fn add_lp_bound(
+    inst: &Instance,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+    objective: f64,
+    (lower_bound, proven): (&mut Option<f64>, &mut bool),
+    notes: &mut Vec<String>,
+) -> (Option<String>, f64) {
+    let t = Instant::now();
+    let mut kept = None;
+    if let Some(lp) = lp_bound_if_affordable(inst, opts, deadline, notes)
+        && lower_bound.is_none_or(|lb| lp > lb)
+    {
+        *lower_bound = Some(lp.min(objective));
+        *proven = lagrange::proves_optimal(lp, objective, cap::integral(inst));
+        kept = Some(format!("+lp({})", opts.backend.as_str()));
+    }
+    (kept, t.elapsed().as_secs_f64())
+}
 
 /// The LP relaxation's bound when the Lagrangian one leaves a gap and the
 /// backend can afford the model before the deadline; a note says when the
@@ -363,15 +382,10 @@ fn run_multi_source(
     let mut notes = Vec::new();
     let mut solver = String::from("ms-lagrangian+vns+bnb");
     if !r.proven && !r.hit_deadline && r.missing_demand == 0.0 {
-        let t = Instant::now();
-        if let Some(lp) = lp_bound_if_affordable(inst, opts, deadline, &mut notes)
-            && r.lower_bound.is_none_or(|lb| lp > lb)
-        {
-            r.lower_bound = Some(lp.min(r.objective));
-            r.proven = lagrange::proves_optimal(lp, r.objective, cap::integral(inst));
-            solver.push_str(&format!("+lp({})", opts.backend.as_str()));
-        }
-        r.stages.push(("lp bound".into(), t.elapsed().as_secs_f64()));
+        let (kept, seconds) =
+            add_lp_bound(inst, opts, deadline, r.objective, (&mut r.lower_bound, &mut r.proven), &mut notes);
+        solver.push_str(&kept.unwrap_or_default());
+        r.stages.push(("lp bound".into(), seconds));
     }
     let status = search_status(r.proven, r.hit_deadline);
     let stats = SolveStats {
