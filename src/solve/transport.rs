@@ -233,7 +233,6 @@ impl TransportSolver {
         self.load(p)?;
         let m = self.m;
         let tol = 1e-9 * p.demand.iter().sum::<f64>();
-        self.residue = 1e-12 * p.demand.iter().sum::<f64>();
         for i in 0..m {
             while self.spare[i] < 0.0 {
                 match self.search(i) {
