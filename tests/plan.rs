@@ -231,18 +231,10 @@ fn equipped_schools_cost_no_room_and_the_budget_goes_further() {
 
 #[test]
 fn the_aktobe_scenario_runs_without_roads_on_the_straight_line_fallback() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let toml = fs::read_to_string(repo.join("models/aktobe-2025.toml")).unwrap();
-    let datasets = repo.join("datasets");
-    let no_roads: String = toml
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("roads"))
-        .map(|l| l.replace("\"../datasets", &format!("\"{}", datasets.display())))
-        .collect::<Vec<_>>()
-        .join("\n");
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("aktobe-no-roads.toml");
-    fs::write(&scenario, no_roads).unwrap();
+    let scenario = aktobe_scenario_copy(dir.path(), "aktobe-no-roads.toml", |l| {
+        (!l.trim_start().starts_with("roads")).then(|| l.to_string())
+    });
     let out = dir.path().join("plan");
     let o = hubplan(&["plan", s(&scenario), "--out", s(&out)]);
     assert!(o.status.success(), "{}", text(&o));
@@ -261,19 +253,11 @@ fn the_aktobe_scenario_runs_without_roads_on_the_straight_line_fallback() {
 /// against the 4 bn scenario.
 #[test]
 fn a_binding_budget_gets_a_tight_bound_from_the_lp_relaxation() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let toml = fs::read_to_string(repo.join("models/aktobe-2025.toml")).unwrap();
-    let datasets = repo.join("datasets");
-    let tight: String = toml
-        .lines()
-        .map(|l| if l.starts_with("kzt = ") { "kzt = 4_000_000_000".to_string() } else { l.to_string() })
-        .map(|l| l.replace("\"../datasets", &format!("\"{}", datasets.display())))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(tight.contains("kzt = 4_000_000_000"));
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("aktobe-4bn.toml");
-    fs::write(&scenario, tight).unwrap();
+    let scenario = aktobe_scenario_copy(dir.path(), "aktobe-4bn.toml", |l| {
+        Some(if l.starts_with("kzt = ") { "kzt = 4_000_000_000".to_string() } else { l.to_string() })
+    });
+    assert!(fs::read_to_string(&scenario).unwrap().contains("kzt = 4_000_000_000"));
     let out = dir.path().join("plan");
     let cache = dir.path().join("cache");
     let o = hubplan(&["plan", s(&scenario), "--out", s(&out), "--cache-dir", s(&cache)]);
@@ -286,4 +270,22 @@ fn a_binding_budget_gets_a_tight_bound_from_the_lp_relaxation() {
     assert!(plan["solver"].as_str().unwrap().contains("+lp(microlp)"), "{}", plan["solver"]);
     let check = hubplan(&["check-plan", s(&scenario), s(&out), "--cache-dir", s(&cache)]);
     assert!(check.status.success(), "{}", text(&check));
+}
+
+/// `models/aktobe-2025.toml` written to `dir/name` with each line passed
+/// through `edit` (`None` drops it) and the dataset paths made absolute, so
+/// the copy runs from anywhere.
+fn aktobe_scenario_copy(dir: &Path, name: &str, edit: impl Fn(&str) -> Option<String>) -> std::path::PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let toml = fs::read_to_string(repo.join("models/aktobe-2025.toml")).unwrap();
+    let datasets = repo.join("datasets");
+    let text: String = toml
+        .lines()
+        .filter_map(edit)
+        .map(|l| l.replace("\"../datasets", &format!("\"{}", datasets.display())))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
 }
