@@ -1,7 +1,7 @@
 //! `hubplan dataset build`: the Aktobe and Kazakhstan datasets, rebuilt byte
 //! for byte from the raw files in `datasets/raw/` and a seed. This is the
 //! pipeline (raw files → districts, settlements, schools, proxy roads →
-//! files); the README it writes beside them is [`super::readme`].
+//! files); the README it writes beside them comes from `readme.rs`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -142,7 +142,7 @@ const MAX_NAME: usize = 96;
 
 /// A folder name from `raw`: letters, digits and `._=,+-` kept, anything
 /// else (path separators, spaces, quotes, non-ASCII) replaced by `_`; never
-/// hidden, never empty, at most [`MAX_NAME`] bytes.
+/// hidden, never empty, at most `MAX_NAME` (96) bytes.
 pub fn safe_name(raw: &str) -> String {
     let mut s: String =
         raw.chars().map(|c| if c.is_ascii_alphanumeric() || "._=,+-".contains(c) { c } else { '_' }).collect();

@@ -19,6 +19,9 @@
 //! at once and each solver gets `max(1, T / min(T, n))` threads. Both follow
 //! from `T` and `n` alone, so a sweep is reproducible for a seed and `T`
 //! (as far as each plan is: a plan stopped by its time limit is not).
+//!
+//! `grid.rs` makes the cases, `runner.rs` shares the inputs and runs them;
+//! `summary.csv` is written by [`crate::report::sweep_summary`].
 
 mod grid;
 mod runner;
