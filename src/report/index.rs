@@ -424,4 +424,23 @@ mod tests {
         assert!(!page.contains("<b>") && !page.contains("<script>"), "{page}");
         assert!(page.contains("&lt;b&gt;&amp;&quot;/plan.json"));
     }
+
+    #[test]
+    fn digits_are_grouped_as_in_the_plan_report() {
+        let mut r = row("x", "1", 1e9, 50.0);
+        if let Some(f) = r.figures.as_mut() {
+            f.small_school_students = 15_970;
+        }
+        let report = SweepReport {
+            rows: vec![r],
+            keys: vec!["budget.kzt".into()],
+            input_sets: vec![],
+            schools_reads: 1,
+            schools_s: 0.0,
+            threads: ThreadPlan::new(1, 1),
+            wall_s: 0.0,
+        };
+        let page = render(&report, "T", &|_| None);
+        assert!(page.contains("15,970") && !page.contains('\u{2009}'), "{page}");
+    }
 }
