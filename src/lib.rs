@@ -11,6 +11,7 @@
 //! (one [`problem::Instance`]) → [`solve`] (MIP, heuristics, bounds) →
 //! [`plan`] (solution and independent checker) → `report` (outputs).
 
+#![forbid(unsafe_code)]
 // Numeric kernels index several parallel arrays by the same position.
 #![allow(clippy::needless_range_loop)]
 
