@@ -33,7 +33,8 @@ pub const RAW_GEONAMES: &str = "kz-geonames-cities500/cities500_KZ.txt";
 pub const MAX_ROAD_EDGE_KM: f64 = 80.0;
 
 /// The datasets the build writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DatasetName {
     Aktobe,
     Kazakhstan,

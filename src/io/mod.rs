@@ -18,7 +18,8 @@ use crate::error::{ErrorCode, InputError, InputErrors, Location};
 use crate::problem::{Instance, Model, Rounding};
 
 /// Instance file formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// OR-Library p-median (`pmed1`…`pmed40`).

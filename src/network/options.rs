@@ -30,7 +30,8 @@ impl From<&SchoolRow> for SchoolPoint {
 }
 
 /// The metric shortest paths minimise; the other is measured along the chosen route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
     /// Shortest road distance.

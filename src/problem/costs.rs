@@ -6,7 +6,8 @@
 //! never appears in any output.
 
 /// Distance convention for planar (TSPLIB `EUC_2D`) instances.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Rounding {
     /// Unrounded Euclidean distance (Hansen & Mladenović; Resende & Werneck).

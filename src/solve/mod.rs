@@ -26,7 +26,8 @@ use crate::problem::Instance;
 pub use mip::Backend;
 
 /// Which method to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum SolverKind {
     /// Heuristic with bounds; on small instances the MIP closes what the bound leaves open.
