@@ -596,7 +596,7 @@ fn push_schools(
 ///
 /// # Errors
 ///
-/// The ids that match no school; no school is changed then.
+/// The ids that match no school.
 ///
 /// ```
 /// # use hubplan::dataset::schools::{mark_existing_hubs, School, StudentsFrom};
