@@ -8,8 +8,12 @@
 //!
 //! Data flows one way:
 //! [`io`] (read and validate) → [`network`] (road distances) → [`problem`]
-//! (one [`problem::Instance`]) → [`solve`] (MIP, heuristics, bounds) →
-//! [`plan`] (solution and independent checker) → `report` (outputs).
+//! (one [`problem::Instance`]) → [`solve`](mod@solve) (MIP, heuristics,
+//! bounds) → [`plan`](mod@plan) (solution and independent checker). [`hub`]
+//! runs that chain for a planning scenario and writes a plan directory;
+//! [`report`] renders plan directories (HTML report, comparison, sweep
+//! index) from their files alone; [`dataset`] builds the committed datasets
+//! from raw open data.
 //!
 //! ## In memory
 //!

@@ -9,6 +9,7 @@ use hubplan::hub::verify::{check_plan, read_plan};
 use hubplan::hub::write::write_plan_dir;
 use hubplan::hub::{LoadedScenario, PlanError, PlanOptions, plan};
 use hubplan::network::cache;
+use hubplan::report::format::{self, mkzt};
 use hubplan::report::html::write_report;
 
 use super::common::{Bar, shown};
@@ -169,12 +170,9 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn mkzt(v: f64) -> String {
-    format!("{:.1}", v / 1e6)
-}
-
+/// A distance for the terminal table: [`format::km`], or `-` without one.
 fn km(v: Option<f64>) -> String {
-    v.map(|k| format!("{k:.1}")).unwrap_or_else(|| "-".into())
+    v.map(format::km).unwrap_or_else(|| "-".into())
 }
 
 /// The terminal summary: a per-district table, totals, budget use and gap.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use hubplan::hub::LoadedScenario;
 use hubplan::hub::sweep::{SweepOptions, SweepReport, SweepRow, Vary, expand, run_sweep};
+use hubplan::report::format::mkzt;
 use hubplan::report::index::write_index;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -125,10 +126,6 @@ fn sweep_title(first: &LoadedScenario, n: usize) -> String {
 /// A message on one line (an infeasible plan's reasons are a list).
 fn one_line(s: &str) -> String {
     s.lines().map(|l| l.trim().trim_start_matches("- ")).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
-}
-
-fn mkzt(v: f64) -> String {
-    format!("{:.1}", v / 1e6)
 }
 
 /// The terminal summary: where the distances came from, one line per scenario, timings with `verbose`.

@@ -24,6 +24,7 @@ pub mod names;
 pub mod output;
 pub mod project;
 pub mod raw;
+mod readme;
 pub mod roads;
 pub mod schools;
 pub mod settlements;

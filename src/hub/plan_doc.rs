@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inputs::{InputPaths, School};
 use super::model::HubModel;
-use super::scenario::{ObjectiveKind, Scenario};
+use super::scenario::Scenario;
 use crate::io::schools::HubStatus;
 use crate::solve::SolveOutcome;
 
@@ -185,7 +185,7 @@ impl Decision {
 }
 
 /// Loads of the open hubs and the budget spent, for insertion and reasons.
-struct Usage {
+pub(super) struct Usage {
     count: Vec<u32>,
     students: Vec<f64>,
     district_open: BTreeMap<String, usize>,
@@ -193,7 +193,7 @@ struct Usage {
     spent: f64,
 }
 
-fn usage(model: &HubModel, schools: &[School], d: &Decision) -> Usage {
+pub(super) fn usage(model: &HubModel, schools: &[School], d: &Decision) -> Usage {
     let inst = &model.instance;
     let m = inst.n_facilities();
     let mut u =
@@ -220,7 +220,7 @@ fn usage(model: &HubModel, schools: &[School], d: &Decision) -> Usage {
 const EPS: f64 = 1e-6;
 
 /// What blocks linking client `c` to facility `f` (`None`: nothing does).
-fn blocker(
+pub(super) fn blocker(
     model: &HubModel,
     sc: &Scenario,
     schools: &[School],
@@ -253,31 +253,6 @@ fn blocker(
         return Some(Reason::Budget);
     }
     None
-}
-
-/// `max-coverage` only: links every unlinked small school that can be linked
-/// without breaking a rule (largest first, nearest open hub first, then the
-/// nearest hub that can open). The solver's plan is normally complete; this
-/// makes the `unlinked` list explainable whatever the solver's effort.
-pub fn complete_coverage(model: &HubModel, sc: &Scenario, schools: &[School], d: &mut Decision) -> usize {
-    if sc.objective.kind != ObjectiveKind::MaxCoverage {
-        return 0;
-    }
-    let inst = &model.instance;
-    let mut order: Vec<usize> = (0..inst.n_clients()).filter(|&c| d.assignment[c].is_none()).collect();
-    order.sort_by(|&a, &b| inst.clients[b].demand.total_cmp(&inst.clients[a].demand).then(a.cmp(&b)));
-    let mut added = 0;
-    for c in order {
-        let u = usage(model, schools, d);
-        let mut by_km = model.links[c].clone();
-        by_km.sort_by(|a, b| (!d.open[a.facility]).cmp(&!d.open[b.facility]).then(a.road_km.total_cmp(&b.road_km)));
-        if let Some(l) = by_km.iter().find(|l| blocker(model, sc, schools, d, &u, c, l.facility).is_none()) {
-            d.open[l.facility] = true;
-            d.assignment[c] = Some(l.facility);
-            added += 1;
-        }
-    }
-    added
 }
 
 /// Why client `c` (unlinked) could not be linked, with a sentence.

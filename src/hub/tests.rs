@@ -5,10 +5,10 @@
 use proptest::prelude::*;
 
 use super::inputs::School;
-use super::plan_doc::{Assembly, Decision, PlanDoc, Reason, assemble, complete_coverage};
+use super::plan_doc::{Assembly, PlanDoc, Reason, assemble};
 use super::scenario::{Data, ObjectiveKind, Scenario, SolverChoice};
 use super::verify::violations;
-use super::{build_model, solve_options};
+use super::{PlanError, build_model, solve_options, solve_plan};
 use crate::io::schools::HubStatus;
 use crate::network::progress::Silent;
 use crate::network::{DistanceTable, SchoolIdx, SchoolPoint, distance_table};
@@ -89,12 +89,10 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
     sc.solver.kind = solver;
     let t = table(&sc, schools);
     let model = build_model(&sc, schools, &t).ok()?;
-    let out = super::solve_model(&model, &sc).unwrap();
-    if out.status == Status::Infeasible {
-        return None;
-    }
-    let mut d = Decision::from_outcome(&model, &out);
-    complete_coverage(&model, &sc, schools, &mut d);
+    let solved = match solve_plan(&model, &sc, schools) {
+        Err(PlanError::Infeasible(_)) => return None,
+        r => r.unwrap(),
+    };
     let a = Assembly {
         sc: &sc,
         schools,
@@ -110,7 +108,7 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
         approx: true,
         sources: Vec::new(),
     };
-    let doc = assemble(&a, &d, &out, Vec::new());
+    let doc = assemble(&a, &solved.decision, &solved.outcome, Vec::new());
     let tc = table(check_sc, schools);
     let v = violations(check_sc, &doc, schools, &|s, h| {
         tc.get(SchoolIdx(s as u32), SchoolIdx(h as u32)).map(|l| l.road_km)
@@ -422,11 +420,12 @@ proptest! {
         mopts.solver = SolverKind::Mip;
         let mut hsc = sc.clone();
         hsc.solver.kind = SolverChoice::Heuristic;
-        let h = super::solve_model(&model, &hsc).unwrap();
+        let h = solve_plan(&model, &hsc, &schools);
         let m = solve(&model.instance, &mopts).unwrap();
-        prop_assert_eq!(h.status == Status::Infeasible, m.status == Status::Infeasible, "heuristic {:?} vs MIP {:?}", h.status, m.status);
+        let h_infeasible = matches!(h, Err(PlanError::Infeasible(_)));
+        prop_assert_eq!(h_infeasible, m.status == Status::Infeasible, "heuristic {:?} vs MIP {:?}", h.as_ref().map(|h| h.outcome.status), m.status);
         if m.status == Status::Optimal {
-            let (a, b) = (h.objective(), m.objective());
+            let (a, b) = (h.unwrap().outcome.objective(), m.objective());
             prop_assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "heuristic {} vs MIP optimum {} ({:?})", a, b, sc.objective.kind);
             let p = plan_with(&sc, &schools, SolverChoice::Heuristic, &sc).unwrap();
             prop_assert!(p.violations.is_empty(), "{:?}", p.violations);
@@ -438,33 +437,30 @@ proptest! {
 /// where the optimum opens {1,2,3,4}; reaching it needs a facility swap
 /// followed by exchanging served and unserved schools at a full hub, a
 /// compound move the local search does not make. `solver.kind = "auto"`
-/// settles it with the MIP. Kept as a known gap of the heuristic.
+/// settles it with the MIP. A known gap of the heuristic: it must not grow.
 #[test]
-#[ignore = "known weakness: heuristic ends 0.56% above the MIP optimum on this region"]
-fn heuristic_meets_the_mip_optimum_on_region_187535() {
-    assert_heuristic_meets_mip(187535);
+fn heuristic_stays_within_its_known_gap_on_region_187535() {
+    assert_heuristic_within_mip(187535, 0.0057);
 }
 
 /// The other regions where the scan found the heuristic above the optimum,
 /// all max-coverage under a binding budget with small-school capacities:
 /// reaching the optimum needs a hub swap whose greedy re-linking looks worse
-/// than its exact one.
+/// than its exact one. Known gaps, asserted so that they cannot grow.
 #[test]
-#[ignore = "known weakness: heuristic ends 0.34% above the MIP optimum on this region"]
-fn heuristic_meets_the_mip_optimum_on_region_3904080() {
-    assert_heuristic_meets_mip(3904080);
+fn heuristic_stays_within_its_known_gap_on_region_3904080() {
+    assert_heuristic_within_mip(3904080, 0.0034);
+}
+
+/// Three hubs differ from the optimum's.
+#[test]
+fn heuristic_stays_within_its_known_gap_on_region_8821779() {
+    assert_heuristic_within_mip(8821779, 0.0195);
 }
 
 #[test]
-#[ignore = "known weakness: heuristic ends 1.9% above the MIP optimum on this region (three hubs differ)"]
-fn heuristic_meets_the_mip_optimum_on_region_8821779() {
-    assert_heuristic_meets_mip(8821779);
-}
-
-#[test]
-#[ignore = "known weakness: heuristic ends 1.2% above the MIP optimum on this region"]
-fn heuristic_meets_the_mip_optimum_on_region_20890335() {
-    assert_heuristic_meets_mip(20890335);
+fn heuristic_stays_within_its_known_gap_on_region_20890335() {
+    assert_heuristic_within_mip(20890335, 0.012);
 }
 
 /// Found by the property test in CI: reaching the optimum needs a third hub
@@ -476,6 +472,12 @@ fn heuristic_meets_the_mip_optimum_on_region_316950() {
 }
 
 fn assert_heuristic_meets_mip(seed: u64) {
+    assert_heuristic_within_mip(seed, 1e-6);
+}
+
+/// The heuristic's plan on random region `seed` is at most `max_gap`
+/// (relative) above the MIP optimum.
+fn assert_heuristic_within_mip(seed: u64, max_gap: f64) {
     let (schools, sc) = random_region(seed);
     let model = build_model(&sc, &schools, &table(&sc, &schools)).unwrap();
     let mut mopts = solve_options(&sc);
@@ -484,11 +486,15 @@ fn assert_heuristic_meets_mip(seed: u64) {
     assert_eq!(m.status, Status::Optimal);
     let mut hsc = sc.clone();
     hsc.solver.kind = SolverChoice::Heuristic;
-    let h = super::solve_model(&model, &hsc).unwrap();
+    let h = solve_plan(&model, &hsc, &schools).unwrap().outcome;
+    let gap = (h.objective() - m.objective()) / m.objective().abs().max(1.0);
+    eprintln!("region {seed}: heuristic {} vs MIP optimum {}: gap {:.4}%", h.objective(), m.objective(), 100.0 * gap);
     assert!(
-        (h.objective() - m.objective()).abs() <= 1e-6 * m.objective(),
-        "heuristic {} vs MIP optimum {}",
+        (-1e-6..=max_gap).contains(&gap),
+        "heuristic {} vs MIP optimum {}: gap {:.4}%, allowed 0 to {:.4}%",
         h.objective(),
-        m.objective()
+        m.objective(),
+        100.0 * gap,
+        100.0 * max_gap
     );
 }

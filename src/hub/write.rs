@@ -16,6 +16,7 @@ use super::PlanRun;
 use super::inputs::School;
 use super::plan_doc::PlanDoc;
 use crate::fsutil::{replace_dir, temp_sibling};
+use crate::report::format::decimal;
 
 /// Why a plan directory was not written.
 #[derive(Debug, thiserror::Error)]
@@ -85,9 +86,9 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8
     w.into_inner().expect("in-memory CSV")
 }
 
+/// A number of the plan's CSV files: to a metre, a tenge-thousandth, a second.
 fn num(v: f64) -> String {
-    let r = (v * 1000.0).round() / 1000.0;
-    if r == r.trunc() && r.abs() < 1e15 { format!("{}", r as i64) } else { format!("{r}") }
+    decimal(v, 3)
 }
 
 pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {

@@ -4,7 +4,7 @@
 //! plus a few one-way lines; and schools scattered near its vertices.
 //!
 //! The same seed gives the same network, so the Rust benches and the scipy
-//! peer script (fed by `examples/network_export.rs`) measure the same graph.
+//! peer script (fed by `examples/network_bench.rs --export`) measure the same graph.
 
 use std::fmt::Write as _;
 

@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::format::{decimal, opt_decimal};
 use crate::hub::PlanDoc;
 use crate::hub::plan_doc::{HubRow, LinkRow, Reason, Totals, UnlinkedRow};
 
@@ -338,15 +339,11 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
 
 /// A number for people and spreadsheets: integers plain, others to at most 6 decimals.
 fn num(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
-        return format!("{}", v as i64);
-    }
-    let s = format!("{v:.6}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    decimal(v, 6)
 }
 
 fn opt(v: Option<f64>) -> String {
-    v.map(num).unwrap_or_default()
+    opt_decimal(v, 6)
 }
 
 fn signed(v: Option<f64>) -> String {

@@ -10,22 +10,15 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use super::format::{km_or_dash, kzt, share, thousands};
 use super::plan::{PlanDir, load};
 use super::svg::{self, COLOR_EXISTING, COLOR_NEW, REASONS, n1, reason_color, reason_label};
-use super::{ReportError, escape, kzt, thousands};
+use super::{ReportError, escape};
 use crate::fsutil::write_atomic;
 use crate::hub::plan_doc::Reason;
 
 /// The file name of the report inside a plan directory.
 pub const REPORT_FILE: &str = "report.html";
-
-fn opt_km(v: Option<f64>) -> String {
-    v.map_or("–".to_string(), |k| format!("{k:.1}"))
-}
-
-fn pct(part: f64, whole: f64) -> String {
-    if whole > 0.0 { format!("{:.1}%", 100.0 * part / whole) } else { "–".to_string() }
-}
 
 /// Page style: screen, and A4 portrait print.
 const CSS: &str = "\
@@ -161,7 +154,7 @@ fn render(p: &PlanDir) -> String {
         &if existing == 0 {
             "none in this plan".to_string()
         } else {
-            format!("serve {} of the linked students", pct(existing_students(p) as f64, t.linked_students as f64))
+            format!("serve {} of the linked students", share(existing_students(p) as f64, t.linked_students as f64))
         },
     );
     kpi(
@@ -169,7 +162,7 @@ fn render(p: &PlanDir) -> String {
         "ok",
         "Small schools linked",
         &format!("{} / {}", thousands(t.linked_small_schools as f64), thousands(t.small_schools as f64)),
-        &format!("coverage {}", pct(t.linked_small_schools as f64, t.small_schools as f64)),
+        &format!("coverage {}", share(t.linked_small_schools as f64, t.small_schools as f64)),
     );
     kpi(
         &mut h,
@@ -178,12 +171,12 @@ fn render(p: &PlanDir) -> String {
         &thousands(t.linked_students as f64),
         &format!(
             "{} of {} in small schools",
-            pct(t.linked_students as f64, t.small_school_students as f64),
+            share(t.linked_students as f64, t.small_school_students as f64),
             thousands(t.small_school_students as f64)
         ),
     );
     let budget_text = match t.budget_kzt {
-        Some(b) => format!("{} of the KZT {} budget", pct(t.cost_kzt, b), kzt(b)),
+        Some(b) => format!("{} of the KZT {} budget", share(t.cost_kzt, b), kzt(b)),
         None => "no budget limit".to_string(),
     };
     kpi(
@@ -197,8 +190,8 @@ fn render(p: &PlanDir) -> String {
         &mut h,
         "",
         "Mean link, km",
-        &opt_km(t.mean_km),
-        &format!("longest {} km · {} links", opt_km(t.max_km), thousands(doc.links.len() as f64)),
+        &km_or_dash(t.mean_km),
+        &format!("longest {} km · {} links", km_or_dash(t.max_km), thousands(doc.links.len() as f64)),
     );
     h.push_str("</section>");
 
@@ -256,8 +249,8 @@ fn render(p: &PlanDir) -> String {
         r#"<div><h2>Link distances</h2>{}<p class="caption">{} links · mean {} km · longest {} km · {} student-km one way</p></div></section>"#,
         svg::histogram(&km, Some(sc.links.max_road_km)),
         thousands(km.len() as f64),
-        opt_km(t.mean_km),
-        opt_km(t.max_km),
+        km_or_dash(t.mean_km),
+        km_or_dash(t.max_km),
         thousands(t.student_km)
     );
 
@@ -294,10 +287,10 @@ fn districts_table(h: &mut String, p: &PlanDir) {
             d.new_hubs,
             d.linked_small_schools,
             d.small_schools,
-            pct(d.linked_small_schools as f64, d.small_schools as f64),
+            share(d.linked_small_schools as f64, d.small_schools as f64),
             thousands(d.linked_students as f64),
-            opt_km(d.mean_km),
-            opt_km(d.max_km),
+            km_or_dash(d.mean_km),
+            km_or_dash(d.max_km),
             thousands(d.cost_kzt / 1e6)
         );
     }
@@ -308,10 +301,10 @@ fn districts_table(h: &mut String, p: &PlanDir) {
         t.new_hubs,
         thousands(t.linked_small_schools as f64),
         thousands(t.small_schools as f64),
-        pct(t.linked_small_schools as f64, t.small_schools as f64),
+        share(t.linked_small_schools as f64, t.small_schools as f64),
         thousands(t.linked_students as f64),
-        opt_km(t.mean_km),
-        opt_km(t.max_km),
+        km_or_dash(t.mean_km),
+        km_or_dash(t.max_km),
         thousands(t.cost_kzt / 1e6)
     );
     if quiet > 0 {

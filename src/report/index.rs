@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
+use super::format::{count, km_or_dash, mkzt};
 use crate::hub::sweep::{SweepReport, SweepRow};
 
 /// Writes `dir/index.html` for a sweep whose plan directories are in `dir`:
@@ -89,23 +90,6 @@ fn plural(n: usize) -> &'static str {
 /// Escapes text for HTML and SVG (element content and quoted attributes).
 fn esc(s: &str) -> String {
     super::escape(s)
-}
-
-/// Groups digits by thousands: 1234567 → "1 234 567" (thin spaces).
-fn grouped(v: u64) -> String {
-    let s = v.to_string();
-    let mut o = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            o.push('\u{2009}');
-        }
-        o.push(c);
-    }
-    o
-}
-
-fn mkzt(v: f64) -> String {
-    format!("{:.1}", v / 1e6)
 }
 
 /// Indices of the rows on the cost–coverage frontier: no other plan costs
@@ -302,10 +286,6 @@ fn chart(rows: &[SweepRow], frontier: &[bool]) -> String {
     s
 }
 
-fn km(v: Option<f64>) -> String {
-    v.map(|k| format!("{k:.1}")).unwrap_or_else(|| "–".into())
-}
-
 /// The summary table.
 fn table(report: &SweepReport, frontier: &[bool], href: &dyn Fn(&SweepRow) -> Option<String>) -> String {
     let mut s = String::from("<table>\n<thead><tr><th>#</th><th class=\"l\">scenario</th>");
@@ -347,11 +327,11 @@ fn table(report: &SweepReport, frontier: &[bool], href: &dyn Fn(&SweepRow) -> Op
                     f.budget_kzt.map(mkzt).unwrap_or_else(|| "none".into()),
                     f.linked_small_schools,
                     f.small_schools,
-                    grouped(f.linked_students),
-                    grouped(f.small_school_students),
+                    count(f.linked_students),
+                    count(f.small_school_students),
                     f.coverage_pct,
-                    km(f.mean_link_km),
-                    km(f.max_link_km),
+                    km_or_dash(f.mean_link_km),
+                    km_or_dash(f.max_link_km),
                     f.gap.map(|g| format!("{:.2}%", 100.0 * g)).unwrap_or_else(|| "–".into())
                 );
             }
@@ -443,5 +423,24 @@ mod tests {
         let page = render(&report, "T <script>", &|r| Some(format!("{}/plan.json", r.name)));
         assert!(!page.contains("<b>") && !page.contains("<script>"), "{page}");
         assert!(page.contains("&lt;b&gt;&amp;&quot;/plan.json"));
+    }
+
+    #[test]
+    fn digits_are_grouped_as_in_the_plan_report() {
+        let mut r = row("x", "1", 1e9, 50.0);
+        if let Some(f) = r.figures.as_mut() {
+            f.small_school_students = 15_970;
+        }
+        let report = SweepReport {
+            rows: vec![r],
+            keys: vec!["budget.kzt".into()],
+            input_sets: vec![],
+            schools_reads: 1,
+            schools_s: 0.0,
+            threads: ThreadPlan::new(1, 1),
+            wall_s: 0.0,
+        };
+        let page = render(&report, "T", &|_| None);
+        assert!(page.contains("15,970") && !page.contains('\u{2009}'), "{page}");
     }
 }

@@ -1,6 +1,7 @@
 //! Human outputs: the self-contained HTML report of a plan directory with its
-//! SVG map and charts ([`html`]), the comparison of two plans ([`compare`])
-//! and the index page of a sweep ([`index`]).
+//! SVG map and charts ([`html`]), the comparison of two plans ([`compare`]),
+//! the index page and `summary.csv` of a sweep ([`index`],
+//! [`sweep_summary`]), and the number formats they all share ([`format`]).
 //!
 //! Everything here reads the plan directory (`plan.json` as the
 //! [`crate::hub::plan_doc::PlanDoc`] it is, the points of `plan.geojson` and the
@@ -8,10 +9,12 @@
 //! report can be rebuilt from a plan directory alone ([`plan::load`]).
 
 pub mod compare;
+pub mod format;
 pub mod html;
 pub mod index;
 pub mod plan;
 pub mod svg;
+pub mod sweep_summary;
 
 use std::path::PathBuf;
 
@@ -61,35 +64,6 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A whole number with comma thousands separators: `1234567` → `1,234,567`.
-pub fn thousands(value: f64) -> String {
-    if !value.is_finite() {
-        return "—".to_string();
-    }
-    let neg = value < 0.0;
-    let digits = format!("{:.0}", value.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if neg && digits != "0" { format!("−{out}") } else { out }
-}
-
-/// Tenge in a planner's unit: `5313000000` → `5.31 bn`, `250000000` → `250 m`.
-pub fn kzt(value: f64) -> String {
-    let a = value.abs();
-    if a >= 1e9 {
-        format!("{:.2} bn", value / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.0} m", value / 1e6)
-    } else {
-        thousands(value)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,14 +74,5 @@ mod tests {
             escape(r#"<a href="x">O'Neil & co</a>"#),
             "&lt;a href=&quot;x&quot;&gt;O&#39;Neil &amp; co&lt;/a&gt;"
         );
-    }
-
-    #[test]
-    fn formats_numbers() {
-        assert_eq!(thousands(1234567.4), "1,234,567");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(thousands(-1000.0), "−1,000");
-        assert_eq!(kzt(5_313_000_000.0), "5.31 bn");
-        assert_eq!(kzt(250_000_000.0), "250 m");
     }
 }

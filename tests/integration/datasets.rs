@@ -5,18 +5,16 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::common::repo;
 use hubplan::dataset::build::{BuildOptions, DEFAULT_SEED, DatasetName, build};
 use hubplan::dataset::generate::{GenerateOptions, generate_region, write_region};
 use hubplan::dataset::schools::{DIGITAL_ROOM_MIN_STUDENTS, HUB_MIN_STUDENTS, SMALL_MAX_STUDENTS};
 use hubplan::io::schools::{HubStatus, SchoolKind, SchoolsUse, read_schools};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 const FILES: [&str; 4] = ["schools.csv", "districts.geojson", "roads.geojson", "README.md"];
 
 #[test]
+#[ignore = "slow: run by .ci/run's slow step"]
 fn build_reproduces_the_committed_datasets_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
     let built = build(&BuildOptions::new(repo().join("datasets/raw"), tmp.path(), DEFAULT_SEED)).unwrap();

@@ -5,28 +5,13 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use crate::common::{fixture, hubplan_cached, s, text};
 use hubplan::hub::verify::read_plan;
 
-fn hubplan(args: &[&str], cache: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hubplan"))
-        .args(args)
-        .env("HUBPLAN_CACHE_DIR", cache)
-        .output()
-        .expect("runs hubplan")
-}
-
 fn scenario() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hub/scenario.toml")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    fixture("hub/scenario.toml")
 }
 
 const BUDGETS: [&str; 2] = ["5e8", "1.5e9"];
@@ -46,7 +31,7 @@ fn sweep_2x2(out: &Path, cache: &Path, extra: &[&str]) -> Output {
         "-v",
     ];
     args.extend_from_slice(extra);
-    hubplan(&args, cache)
+    hubplan_cached(&args, cache)
 }
 
 fn summary(out: &Path) -> Vec<BTreeMap<String, String>> {
@@ -161,7 +146,7 @@ fn sweep_plans_equal_separate_plans_and_repeat_exactly() {
     }
     // The shared table (computed at 150 km) gives the plan a separate run at 60 km gives.
     let single = tmp.path().join("single");
-    let o = hubplan(
+    let o = hubplan_cached(
         &["plan", s(&scenario()), "--set", "budget.kzt=1.5e9", "--set", "links.max_road_km=60", "--out", s(&single)],
         &cache,
     );
@@ -180,7 +165,7 @@ fn an_unknown_vary_key_fails_before_any_work() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sweep");
     let cache = tmp.path().join("cache");
-    let o = hubplan(
+    let o = hubplan_cached(
         &["sweep", s(&scenario()), "--vary", "budget.kzt=1e9,2e9", "--vary", "links.max_km=50,80", "--out", s(&out)],
         &cache,
     );
@@ -191,7 +176,7 @@ fn an_unknown_vary_key_fails_before_any_work() {
     assert!(!t.contains("panicked"), "{t}");
     assert!(!out.exists() && !cache.exists(), "nothing computed or written");
     // A bad value is caught up front too, naming the key.
-    let o = hubplan(&["sweep", s(&scenario()), "--vary", "budget.kzt=1e9,-5", "--out", s(&out)], &cache);
+    let o = hubplan_cached(&["sweep", s(&scenario()), "--vary", "budget.kzt=1e9,-5", "--out", s(&out)], &cache);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("budget.kzt") && text(&o).contains("scenario.toml"), "{}", text(&o));
     assert!(!out.exists() && !cache.exists());
@@ -206,13 +191,13 @@ fn an_existing_output_is_kept_unless_forced() {
     fs::write(out.join("mine.txt"), "keep me").unwrap();
     let sc = scenario();
     let args = ["sweep", s(&sc), "--vary", "budget.kzt=1e9,1.5e9", "--out", s(&out)];
-    let o = hubplan(&args, &cache);
+    let o = hubplan_cached(&args, &cache);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("--force"), "{}", text(&o));
     assert_eq!(fs::read_to_string(out.join("mine.txt")).unwrap(), "keep me");
     let mut forced = args.to_vec();
     forced.push("--force");
-    let o = hubplan(&forced, &cache);
+    let o = hubplan_cached(&forced, &cache);
     assert!(o.status.success(), "{}", text(&o));
     assert!(!out.join("mine.txt").exists());
     assert_eq!(summary(&out).len(), 2);
@@ -225,7 +210,7 @@ fn a_case_that_cannot_be_planned_is_a_failed_row_and_a_non_zero_exit() {
     let out = tmp.path().join("sweep");
     let cache = tmp.path().join("cache");
     // At 1 km no small school is near a hub candidate.
-    let o = hubplan(&["sweep", s(&scenario()), "--vary", "links.max_road_km=1,100", "--out", s(&out)], &cache);
+    let o = hubplan_cached(&["sweep", s(&scenario()), "--vary", "links.max_road_km=1,100", "--out", s(&out)], &cache);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("links.max_road_km=1"), "{}", text(&o));
     let rows = summary(&out);

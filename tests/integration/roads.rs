@@ -1,13 +1,8 @@
 //! `hubplan distances` through the real binary, in a temporary folder.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/roads");
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(FIXTURES).join(name)
-}
+use crate::common::{command, fixture, write};
+use std::path::Path;
+use std::process::Output;
 
 struct Run {
     code: i32,
@@ -16,7 +11,7 @@ struct Run {
 }
 
 fn hubplan(dir: &Path, args: &[&str]) -> Run {
-    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_hubplan"))
+    let Output { status, stdout, stderr } = command()
         .current_dir(dir)
         .env("HUBPLAN_CACHE_DIR", dir.join("cache"))
         .args(args)
@@ -52,9 +47,9 @@ fn line<'a>(text: &'a str, prefix: &str) -> &'a str {
 #[test]
 fn osm_pbf_and_the_same_roads_as_geojson_give_the_same_table() {
     let dir = tempfile::tempdir().unwrap();
-    let schools = fixture("schools.csv");
-    let pbf = distances(dir.path(), &schools, Some(&fixture("pyrosm-test.osm.pbf")), "pbf.csv", &["--no-cache"]);
-    let geo = distances(dir.path(), &schools, Some(&fixture("pyrosm-test.geojson")), "geo.csv", &["--no-cache"]);
+    let schools = fixture("roads/schools.csv");
+    let pbf = distances(dir.path(), &schools, Some(&fixture("roads/pyrosm-test.osm.pbf")), "pbf.csv", &["--no-cache"]);
+    let geo = distances(dir.path(), &schools, Some(&fixture("roads/pyrosm-test.geojson")), "geo.csv", &["--no-cache"]);
     assert_eq!(pbf.code, 0, "{}", pbf.stderr);
     assert_eq!(geo.code, 0, "{}", geo.stderr);
     let roads = line(&pbf.stdout, "roads");
@@ -90,8 +85,8 @@ fn osm_pbf_and_the_same_roads_as_geojson_give_the_same_table() {
 #[test]
 fn the_table_does_not_depend_on_the_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    let schools = fixture("schools.csv");
-    let roads = fixture("pyrosm-test.geojson");
+    let schools = fixture("roads/schools.csv");
+    let roads = fixture("roads/pyrosm-test.geojson");
     for (t, out) in [("1", "one.csv"), ("2", "two.csv")] {
         let r = distances(
             dir.path(),
@@ -112,7 +107,7 @@ fn the_table_does_not_depend_on_the_thread_count() {
 #[test]
 fn without_roads_the_fallback_is_labelled_approximate() {
     let dir = tempfile::tempdir().unwrap();
-    let r = distances(dir.path(), &fixture("schools.csv"), None, "links.csv", &["--detour-factor", "1.4"]);
+    let r = distances(dir.path(), &fixture("roads/schools.csv"), None, "links.csv", &["--detour-factor", "1.4"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(line(&r.stdout, "distances").contains("APPROXIMATE: no road layer, straight line × 1.4"), "{}", r.stdout);
     assert!(r.stderr.contains("every distance in links.csv is approximate"), "{}", r.stderr);
@@ -127,8 +122,8 @@ fn without_roads_the_fallback_is_labelled_approximate() {
 fn the_cache_is_used_until_an_input_changes() {
     let dir = tempfile::tempdir().unwrap();
     let roads = dir.path().join("roads.geojson");
-    std::fs::copy(fixture("pyrosm-test.geojson"), &roads).unwrap();
-    let schools = fixture("schools.csv");
+    std::fs::copy(fixture("roads/pyrosm-test.geojson"), &roads).unwrap();
+    let schools = fixture("roads/schools.csv");
     let first = distances(dir.path(), &schools, Some(&roads), "a.csv", &[]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(!first.stdout.contains("from cache"), "{}", first.stdout);
@@ -172,16 +167,10 @@ fn one_way_roads_are_respected() {
     assert!(read(dir.path(), "l.unlinked.csv").lines().count() == 1);
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
 #[test]
 fn bad_road_files_get_clear_messages_naming_the_feature() {
     let dir = tempfile::tempdir().unwrap();
-    let schools = fixture("schools.csv");
+    let schools = fixture("roads/schools.csv");
     // A Polygon and an empty geometry next to a good line: warnings, and the run goes on.
     let mixed = write(
         dir.path(),
@@ -228,8 +217,8 @@ fn bad_road_files_get_clear_messages_naming_the_feature() {
 #[test]
 fn truncated_and_non_pbf_files_are_refused_without_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let schools = fixture("schools.csv");
-    let bytes = std::fs::read(fixture("pyrosm-test.osm.pbf")).unwrap();
+    let schools = fixture("roads/schools.csv");
+    let bytes = std::fs::read(fixture("roads/pyrosm-test.osm.pbf")).unwrap();
     let cut = dir.path().join("cut.osm.pbf");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
     let r = distances(dir.path(), &schools, Some(&cut), "c.csv", &["--no-cache"]);
@@ -258,7 +247,7 @@ fn truncated_and_non_pbf_files_are_refused_without_a_panic() {
 #[test]
 fn bad_schools_and_options_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let roads = fixture("pyrosm-test.geojson");
+    let roads = fixture("roads/pyrosm-test.geojson");
     let schools = write(dir.path(), "s.csv", "id,lat,lon,hub\na,60.52,26.93,candidate\nb,,,no\nc,60.53,x,no\n");
     let r = distances(dir.path(), &schools, Some(&roads), "o.csv", &[]);
     assert_eq!(r.code, 1);
@@ -273,7 +262,7 @@ fn bad_schools_and_options_are_reported() {
 
     let r = distances(
         dir.path(),
-        &fixture("schools.csv"),
+        &fixture("roads/schools.csv"),
         Some(&roads),
         "o.csv",
         &["--max-minutes=-3", "--detour-factor", "0.9"],

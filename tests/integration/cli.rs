@@ -1,38 +1,18 @@
 //! Integration tests: the real `hubplan` binary over fixture files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
-fn hubplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hubplan")).args(args).output().expect("runs hubplan")
-}
-
-fn repo(p: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p).to_string_lossy().into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{hubplan, repo_path, stderr, stdout, write};
 
 fn json(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "hubplan failed: {}{}", stdout(o), stderr(o));
     serde_json::from_slice(&o.stdout).expect("stdout is one JSON object")
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
 #[test]
 fn solve_pmed1_reaches_and_proves_the_known_optimum() {
-    let out = json(&hubplan(&["solve", &repo("datasets/orlib-pmed/pmed1.txt"), "--json", "--seed", "3"]));
+    let out = json(&hubplan(&["solve", &repo_path("datasets/orlib-pmed/pmed1.txt"), "--json", "--seed", "3"]));
     assert_eq!(out["objective"], 5819.0);
     assert_eq!(out["status"], "optimal");
     assert_eq!(out["open"].as_array().unwrap().len(), 5);
@@ -46,14 +26,14 @@ fn solve_pmed1_reaches_and_proves_the_known_optimum() {
 
 #[test]
 fn uflp_reading_of_a_cap_file_reaches_uncapopt() {
-    let out = json(&hubplan(&["solve", &repo("datasets/orlib-cap/cap71.txt"), "--model", "uflp", "--json"]));
+    let out = json(&hubplan(&["solve", &repo_path("datasets/orlib-cap/cap71.txt"), "--model", "uflp", "--json"]));
     assert!((out["objective"].as_f64().unwrap() - 932615.75).abs() < 1e-3);
     assert_eq!(out["status"], "optimal");
 }
 
 #[test]
 fn tsplib_rounding_conventions_change_the_objective() {
-    let f = repo("tests/fixtures/tiny.tsp");
+    let f = repo_path("tests/fixtures/tiny.tsp");
     // Two clusters, one median each: four spokes of length 1.4.
     let none = json(&hubplan(&["solve", &f, "--p", "2", "--rounding", "none", "--json"]));
     let nint = json(&hubplan(&["solve", &f, "--p", "2", "--json"]));
@@ -68,7 +48,7 @@ fn tsplib_rounding_conventions_change_the_objective() {
 
 #[test]
 fn json_instance_with_sparse_links() {
-    let out = json(&hubplan(&["solve", &repo("tests/fixtures/tiny-instance.json"), "--json"]));
+    let out = json(&hubplan(&["solve", &repo_path("tests/fixtures/tiny-instance.json"), "--json"]));
     // north serves a,b (1+2), south serves c,d (1+2): 10 + 12 + 6.
     assert_eq!(out["objective"], 28.0);
     assert_eq!(out["open"], serde_json::json!(["north", "south"]));
@@ -79,7 +59,7 @@ fn json_instance_with_sparse_links() {
 fn check_accepts_solver_output_and_rejects_tampering() {
     let dir = tempfile::tempdir().unwrap();
     let sol = dir.path().join("sol.json");
-    let inst = repo("datasets/orlib-pmed/pmed4.txt");
+    let inst = repo_path("datasets/orlib-pmed/pmed4.txt");
     let o = hubplan(&["solve", &inst, "--output", sol.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let ok = hubplan(&["check", &inst, sol.to_str().unwrap()]);
@@ -154,7 +134,7 @@ fn malformed_files_get_a_clear_error_and_no_panic() {
 
 #[test]
 fn infeasible_models_exit_4_with_reasons() {
-    let o = hubplan(&["solve", &repo("tests/fixtures/tiny.tsp"), "--p", "9"]);
+    let o = hubplan(&["solve", &repo_path("tests/fixtures/tiny.tsp"), "--p", "9"]);
     assert_eq!(o.status.code(), Some(4));
     assert!(stdout(&o).contains("p = 9 facilities must open, but only 6"), "{}", stdout(&o));
 }
@@ -163,7 +143,7 @@ fn infeasible_models_exit_4_with_reasons() {
 fn bench_runs_a_suite_against_known_values() {
     let dir = tempfile::tempdir().unwrap();
     for f in ["pmed1.txt", "pmed4.txt"] {
-        std::fs::copy(repo(&format!("datasets/orlib-pmed/{f}")), dir.path().join(f)).unwrap();
+        std::fs::copy(repo_path(&format!("datasets/orlib-pmed/{f}")), dir.path().join(f)).unwrap();
     }
     write(dir.path(), "pmedopt.txt", "Data file   Optimal solution value\npmed1 5819\npmed4 3034\n");
     let csv = dir.path().join("out.csv");
@@ -187,7 +167,7 @@ fn same_seed_gives_the_same_answer() {
     let run = |threads: &str| {
         let mut v = json(&hubplan(&[
             "solve",
-            &repo("datasets/orlib-pmed/pmed12.txt"),
+            &repo_path("datasets/orlib-pmed/pmed12.txt"),
             "--json",
             "--seed",
             "11",

@@ -4,28 +4,12 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
+use crate::common::{fixture, hubplan_in, s, text};
 use hubplan::hub::plan_doc::{PLAN_SCHEMA, Reason};
 use hubplan::hub::verify::read_plan;
 use hubplan::report::compare::{Comparison, compare};
-
-fn hubplan(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hubplan")).args(args).current_dir(cwd).output().expect("runs hubplan")
-}
-
-fn plans() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// The totals the fixtures change (see tests/fixtures/plans/README.md).
 const CHANGED_TOTALS: &[&str] = &[
@@ -41,8 +25,8 @@ const CHANGED_TOTALS: &[&str] = &[
 ];
 
 fn comparison() -> Comparison {
-    let a = read_plan(&plans().join("a")).expect("fixture a is a valid plan");
-    let b = read_plan(&plans().join("b")).expect("fixture b is a valid plan");
+    let a = read_plan(&fixture("plans").join("a")).expect("fixture a is a valid plan");
+    let b = read_plan(&fixture("plans").join("b")).expect("fixture b is a valid plan");
     assert_eq!((a.schema.as_str(), b.schema.as_str()), (PLAN_SCHEMA, PLAN_SCHEMA));
     compare(&a, &b)
 }
@@ -103,7 +87,7 @@ fn the_library_reports_exactly_the_known_differences() {
 
 #[test]
 fn a_plan_compared_with_itself_has_no_differences() {
-    let a = read_plan(&plans().join("a")).unwrap();
+    let a = read_plan(&fixture("plans").join("a")).unwrap();
     let c = compare(&a, &a);
     assert!(c.same_plan() && c.parameters.is_empty(), "{c:?}");
     let md = hubplan::report::compare::markdown(&c, "a", "a");
@@ -133,8 +117,8 @@ fn csv_changes(path: &Path) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
 #[test]
 fn the_cli_prints_markdown_and_writes_markdown_and_csv() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b) = (plans().join("a"), plans().join("b"));
-    let o = hubplan(&["compare", s(&a), s(&b)], tmp.path());
+    let (a, b) = (fixture("plans").join("a"), fixture("plans").join("b"));
+    let o = hubplan_in(&["compare", s(&a), s(&b)], tmp.path());
     assert!(o.status.success(), "{}", text(&o));
     let stdout = String::from_utf8_lossy(&o.stdout).to_string();
     let md = fs::read_to_string(tmp.path().join("compare.md")).expect("compare.md in the working folder");
@@ -173,15 +157,15 @@ fn the_cli_prints_markdown_and_writes_markdown_and_csv() {
 #[test]
 fn the_cli_never_overwrites_without_force() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b) = (plans().join("a"), plans().join("b"));
+    let (a, b) = (fixture("plans").join("a"), fixture("plans").join("b"));
     let prefix = tmp.path().join("ab");
     fs::write(tmp.path().join("ab.csv"), "mine").unwrap();
-    let o = hubplan(&["compare", s(&a), s(&b), "--out", s(&prefix), "-q"], tmp.path());
+    let o = hubplan_in(&["compare", s(&a), s(&b), "--out", s(&prefix), "-q"], tmp.path());
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("ab.csv") && text(&o).contains("--force"), "{}", text(&o));
     assert_eq!(fs::read_to_string(tmp.path().join("ab.csv")).unwrap(), "mine");
     assert!(!tmp.path().join("ab.md").exists(), "nothing is written when one file is in the way");
-    let o = hubplan(&["compare", s(&a), s(&b), "--out", s(&prefix), "-q", "--force"], tmp.path());
+    let o = hubplan_in(&["compare", s(&a), s(&b), "--out", s(&prefix), "-q", "--force"], tmp.path());
     assert!(o.status.success(), "{}", text(&o));
     assert!(o.stdout.is_empty(), "-q prints nothing on stdout");
     assert!(fs::read_to_string(tmp.path().join("ab.csv")).unwrap().starts_with("change,"));
@@ -197,9 +181,9 @@ fn the_cli_never_overwrites_without_force() {
 #[test]
 fn a_broken_plan_is_named_with_its_file_and_field() {
     let tmp = tempfile::tempdir().unwrap();
-    let a = plans().join("a");
+    let a = fixture("plans").join("a");
     // No plan.json at all.
-    let o = hubplan(&["compare", s(&a), s(tmp.path())], tmp.path());
+    let o = hubplan_in(&["compare", s(&a), s(tmp.path())], tmp.path());
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("plan.json"), "{}", text(&o));
     // A field of the wrong type.
@@ -209,7 +193,7 @@ fn a_broken_plan_is_named_with_its_file_and_field() {
     let broken = plan.replace("\"unlinked_small_schools\": 2,", "\"unlinked_small_schools\": \"two\",");
     assert_ne!(plan, broken);
     fs::write(bad.join("plan.json"), broken).unwrap();
-    let o = hubplan(&["compare", s(&a), s(&bad)], tmp.path());
+    let o = hubplan_in(&["compare", s(&a), s(&bad)], tmp.path());
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let t = text(&o);
     assert!(t.contains("bad/plan.json") && t.contains("field `totals.unlinked_small_schools`"), "{t}");

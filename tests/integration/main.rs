@@ -1,0 +1,17 @@
+//! The integration tests, one binary: the real `hubplan` binary and the
+//! library's public API over the fixtures and the committed datasets.
+//!
+//! Tests that take more than about 30 seconds are `#[ignore]`d with the
+//! reason "slow: run by .ci/run's slow step"; run them with
+//! `cargo test --release -- --ignored`.
+
+mod common;
+
+mod cli;
+mod compare;
+mod datasets;
+mod plan;
+mod report;
+mod roads;
+mod snapshots;
+mod sweep;
