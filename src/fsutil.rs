@@ -6,6 +6,11 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
+///
+/// # Errors
+///
+/// The folder cannot be created or the file cannot be written or renamed;
+/// the temporary file is then removed and `path` is untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = parent_dir(path);
     fs::create_dir_all(&dir)?;
@@ -39,6 +44,11 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
 ///
 /// The old `target` (if any) is moved aside first and removed only after the
 /// new one is in place, so a failure leaves `target` exactly as it was.
+///
+/// # Errors
+///
+/// A rename fails (`target` is then restored), or the old copy moved aside
+/// cannot be removed (the new `target` is then already in place).
 pub fn replace_dir(staged: &Path, target: &Path) -> io::Result<()> {
     if target.exists() {
         let aside = temp_sibling(&target.with_extension("old"));

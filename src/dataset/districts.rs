@@ -20,6 +20,7 @@ pub enum DistrictKind {
 }
 
 impl DistrictKind {
+    /// The value of the `kind` property in `districts.geojson`.
     pub fn as_str(self) -> &'static str {
         match self {
             DistrictKind::Raion => "raion",
@@ -49,15 +50,23 @@ pub struct District {
     /// English name; ` city` is appended for a city administration; a name
     /// used twice in the country gets its region in brackets.
     pub name: String,
+    /// 9-digit KATO code of the unit; districts are sorted by it.
     pub kato: String,
+    /// OCHA P-code of the unit (`KZ…`).
     pub pcode: String,
+    /// English name from the boundaries file.
     pub name_en: String,
+    /// Russian name.
     pub name_ru: String,
+    /// Kazakh name.
     pub name_kk: String,
+    /// OCHA P-code of the region (oblast) it lies in.
     pub region_pcode: String,
     /// Region name without the ` (city)` suffix.
     pub region: String,
+    /// Raion, city administration or city district.
     pub kind: DistrictKind,
+    /// Boundary polygons, `[lon, lat]` WGS84 degrees.
     pub geometry: MultiPolygon<f64>,
 }
 
@@ -132,6 +141,7 @@ pub enum Located {
 }
 
 impl Located {
+    /// The district a point is assigned to (inside or near); `None` when outside.
     pub fn district(self) -> Option<usize> {
         match self {
             Located::Inside(d) | Located::Near(d, _) => Some(d),
@@ -147,6 +157,7 @@ pub struct DistrictIndex<'a> {
 }
 
 impl<'a> DistrictIndex<'a> {
+    /// Indexes the districts' bounding boxes.
     pub fn new(districts: &'a [District]) -> Self {
         let envs = districts
             .iter()

@@ -49,8 +49,11 @@ use crate::rng::task_rng;
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateOptions {
+    /// Number of schools; at least 10.
     pub schools: usize,
+    /// Number of districts, 1 to `schools / 4`.
     pub districts: usize,
+    /// Random seed; the same options give byte-identical files.
     pub seed: u64,
 }
 
@@ -65,23 +68,39 @@ const OUTLINE_VERTICES: usize = 256;
 
 /// A generated region.
 pub struct Region {
+    /// The options it was generated with.
     pub options: GenerateOptions,
+    /// The districts, partitioning the region's outline.
     pub districts: Vec<District>,
+    /// The invented settlements, one school or more each.
     pub settlements: Vec<Settlement>,
+    /// The schools, in output order.
     pub schools: Vec<School>,
+    /// How student numbers were calibrated.
     pub calibration: Calibration,
+    /// The proxy road network between settlements.
     pub roads: Vec<Road>,
+    /// Counts and lengths of the road network.
     pub road_stats: RoadStats,
+    /// Nominal radius of the outline, km: a disc of `schools` × [`KM2_PER_SCHOOL`],
+    /// at most [`MAX_RADIUS_KM`].
     pub radius_km: f64,
 }
 
 /// Why generation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GenerateError {
+    /// Fewer than 10 schools asked for (the number asked).
     #[error("--schools must be at least 10, found {0}")]
     TooFewSchools(usize),
+    /// A number of districts outside 1…`schools / 4`.
     #[error("--districts must be between 1 and schools / 4 ({max}), found {found}")]
-    Districts { found: usize, max: usize },
+    Districts {
+        /// Districts asked for.
+        found: usize,
+        /// The most allowed for this many schools.
+        max: usize,
+    },
 }
 
 /// Aktobe's shares, scaled to `schools`.
@@ -195,6 +214,10 @@ fn to_lonlat(mp: &MultiPolygon<f64>, proj: &Lcc, ox: f64, oy: f64) -> MultiPolyg
 }
 
 /// Generates a region (see the module docs).
+///
+/// # Errors
+///
+/// Fewer than 10 schools, or a number of districts outside 1…`schools / 4`.
 pub fn generate_region(opts: &GenerateOptions) -> Result<Region, GenerateError> {
     let n = opts.schools;
     if n < 10 {
@@ -421,6 +444,10 @@ pub fn generate_region(opts: &GenerateOptions) -> Result<Region, GenerateError> 
 
 /// Writes `schools.csv`, `districts.geojson`, `roads.geojson` and `README.md` into `dir`.
 /// Returns (path, bytes) of each file.
+///
+/// # Errors
+///
+/// A file cannot be written (each is written atomically).
 pub fn write_region(region: &Region, dir: &Path) -> std::io::Result<Vec<(PathBuf, u64)>> {
     let o = &region.options;
     let mut files = Vec::new();

@@ -79,9 +79,13 @@ pub fn schools_csv(schools: &[School], districts: &[District]) -> Vec<u8> {
 /// Per-district counts written into `districts.geojson`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DistrictCounts {
+    /// Schools in the district.
     pub schools: usize,
+    /// Small schools among them.
     pub small_schools: usize,
+    /// Hub candidates among them.
     pub candidates: usize,
+    /// Name of the district's administrative centre.
     pub centre: String,
 }
 

@@ -14,14 +14,20 @@ use crate::error::{ErrorCode, InputErrors, Location, Problems};
 /// OpenStreetMap `place=*` classes, largest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Place {
+    /// `place=city`.
     City,
+    /// `place=town`.
     Town,
+    /// `place=village`.
     Village,
+    /// `place=hamlet`.
     Hamlet,
+    /// `place=isolated_dwelling`: a farmstead or a few houses.
     IsolatedDwelling,
 }
 
 impl Place {
+    /// The class for an OSM tag value; `None` for other values (`suburb`, `locality`).
     pub fn parse(s: &str) -> Option<Place> {
         Some(match s {
             "city" => Place::City,
@@ -48,16 +54,23 @@ impl Place {
 /// One OpenStreetMap settlement point (HOT export CSV).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OsmPlace {
+    /// OpenStreetMap node id.
     pub osm_id: u64,
+    /// The `place` class.
     pub place: Place,
-    /// `name`, `name:ru`, `name:kk`, `name:en` (empty when untagged).
+    /// `name` (empty when untagged).
     pub name: String,
+    /// `name:ru` (empty when untagged).
     pub name_ru: String,
+    /// `name:kk` (empty when untagged).
     pub name_kk: String,
+    /// `name:en` (empty when untagged).
     pub name_en: String,
     /// The `population` tag when present and positive.
     pub population: Option<u32>,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
 }
 
@@ -87,11 +100,17 @@ pub struct KatoEntry {
 /// Settlement types read from a KATO name prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KatoKind {
+    /// `г.` (город): a city or town.
     City,
+    /// `с.` (село): a village.
     Village,
+    /// `п.` or `пос.` (посёлок): a settlement.
     Settlement,
+    /// `ст.` (станция): a railway station.
     Station,
+    /// `рзд` (разъезд): a railway siding.
     Siding,
+    /// Any other prefix, or none (districts, regions).
     Other,
 }
 
@@ -149,17 +168,26 @@ impl KatoEntry {
 /// One GeoNames `cities500` row (only the fields used).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeoName {
+    /// GeoNames id.
     pub geonameid: u64,
+    /// Name in local script (often Russian or Kazakh).
     pub name: String,
+    /// The name in plain ASCII.
     pub asciiname: String,
+    /// Other names and spellings, any language.
     pub alternatenames: Vec<String>,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// GeoNames feature code: `PPLA` seat of a region, `PPLA2` seat of a district, `PPL` other, ….
     pub feature_code: String,
+    /// Inhabitants; `None` when 0 or missing.
     pub population: Option<u32>,
 }
 
 impl GeoName {
+    /// The name, the ASCII name and every alternate name, in that order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.name.as_str())
             .chain(std::iter::once(self.asciiname.as_str()))
@@ -170,25 +198,38 @@ impl GeoName {
 /// One second-level boundary polygon (geokz / OCHA COD-AB).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Boundary {
+    /// `KATO`: 9-digit KATO code of the unit.
     pub kato: String,
+    /// `ADM2_PCODE`: OCHA P-code of the unit.
     pub pcode: String,
+    /// `ADM2_EN`: English name.
     pub name_en: String,
+    /// `ADM2_RU`: Russian name (empty when missing).
     pub name_ru: String,
+    /// `ADM2_KK`: Kazakh name (empty when missing).
     pub name_kk: String,
+    /// `ADM1_PCODE`: OCHA P-code of the region.
     pub region_pcode: String,
+    /// `ADM1_EN`: English name of the region.
     pub region_en: String,
+    /// The polygons, `[lon, lat]` WGS84 degrees.
     pub geometry: MultiPolygon<f64>,
 }
 
 /// One regional (first-level) administrative centre.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionCentre {
+    /// `KATO`: 9-digit KATO code of the centre.
     pub kato: String,
+    /// `NAME_EN`: English name.
     pub name_en: String,
+    /// `ADM1_PCODE`: OCHA P-code of its region.
     pub region_pcode: String,
     /// `TYPE_CNT1`: 1 capital, 2 city of republican significance, 3 regional centre, 4 other.
     pub kind: u8,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
 }
 
@@ -251,12 +292,21 @@ fn parse_coord(s: &str, field: &str, at: Location, min: f64, max: f64, problems:
 /// Required columns: `osm_id, place, name, name_ru, name_kk, name_en,
 /// population_osm, lon, lat`. The `adm*` columns of the file are not used:
 /// districts are assigned again by point-in-polygon.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse_osm_places`] rejects it.
 pub fn read_osm_places(path: &Path) -> Result<Vec<OsmPlace>, InputErrors> {
     let bytes = read_bytes(path, "OpenStreetMap places file")?;
     parse_osm_places(&bytes, Problems::new(path))
 }
 
 /// Parses OpenStreetMap settlements CSV bytes; `problems` names the file.
+///
+/// # Errors
+///
+/// Every problem found, each with its row and field: a missing column, an
+/// unreadable row, a malformed id, place class or coordinate.
 pub fn parse_osm_places(bytes: &[u8], mut problems: Problems) -> Result<Vec<OsmPlace>, InputErrors> {
     let mut reader = csv::ReaderBuilder::new().from_reader(strip_bom(bytes));
     let headers = match reader.headers() {
@@ -342,12 +392,21 @@ pub fn parse_osm_places(bytes: &[u8], mut problems: Problems) -> Result<Vec<OsmP
 }
 
 /// Reads the KATO classifier as published (`id;parent_id;code;name`, `;`-separated, UTF-8 with BOM).
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse_kato`] rejects it.
 pub fn read_kato(path: &Path) -> Result<Vec<KatoEntry>, InputErrors> {
     let bytes = read_bytes(path, "KATO classifier")?;
     parse_kato(&bytes, Problems::new(path))
 }
 
 /// Parses KATO classifier bytes; `problems` names the file.
+///
+/// # Errors
+///
+/// Every problem found, each with its row and field: an unreadable row, a
+/// code that is not 9 digits, an empty name.
 pub fn parse_kato(bytes: &[u8], mut problems: Problems) -> Result<Vec<KatoEntry>, InputErrors> {
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').flexible(true).from_reader(strip_bom(bytes));
     let headers = match reader.headers() {
@@ -392,12 +451,21 @@ pub fn parse_kato(bytes: &[u8], mut problems: Problems) -> Result<Vec<KatoEntry>
 }
 
 /// Reads GeoNames `cities500` rows (tab-separated, 19 columns, no header).
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse_geonames`] rejects it.
 pub fn read_geonames(path: &Path) -> Result<Vec<GeoName>, InputErrors> {
     let bytes = read_bytes(path, "GeoNames file")?;
     parse_geonames(&bytes, Problems::new(path))
 }
 
 /// Parses GeoNames bytes; `problems` names the file. Rows are numbered as lines.
+///
+/// # Errors
+///
+/// Not UTF-8, or every malformed row with its line: too few columns, a
+/// malformed id or coordinate.
 pub fn parse_geonames(bytes: &[u8], mut problems: Problems) -> Result<Vec<GeoName>, InputErrors> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -516,6 +584,11 @@ fn rings_valid(mp: &MultiPolygon<f64>) -> bool {
 /// Reads the second-level boundaries (`kaz_adm2_2024.geojson`): Polygon or
 /// MultiPolygon features with `KATO, ADM2_PCODE, ADM2_EN, ADM2_RU, ADM2_KK,
 /// ADM1_PCODE, ADM1_EN`.
+///
+/// # Errors
+///
+/// The file cannot be read or is not a FeatureCollection, or every feature
+/// with a missing property or unusable geometry.
 pub fn read_boundaries(path: &Path) -> Result<Vec<Boundary>, InputErrors> {
     let (fc, mut problems) = read_feature_collection(path, "boundaries file")?;
     let mut out = Vec::new();
@@ -586,6 +659,11 @@ pub fn read_boundaries(path: &Path) -> Result<Vec<Boundary>, InputErrors> {
 
 /// Reads the regional centres (`kaz_adm1_centers_2022.geojson`): Point
 /// features with `KATO, NAME_EN, ADM1_PCODE, TYPE_CNT1`.
+///
+/// # Errors
+///
+/// The file cannot be read or is not a FeatureCollection, or every feature
+/// with a missing property or a geometry that is not a point.
 pub fn read_region_centres(path: &Path) -> Result<Vec<RegionCentre>, InputErrors> {
     let (fc, mut problems) = read_feature_collection(path, "regional centres file")?;
     let mut out = Vec::new();

@@ -42,14 +42,20 @@ use crate::rng::task_rng;
 /// OSM `highway` classes used by proxy roads, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RoadClass {
+    /// Between neighbouring regional centres.
     Trunk,
+    /// From a district centre to its regional centre.
     Primary,
+    /// Between neighbouring district centres.
     Secondary,
+    /// Other spanning-tree edges.
     Tertiary,
+    /// Every other edge.
     Unclassified,
 }
 
 impl RoadClass {
+    /// Every class, best first.
     pub const ALL: [RoadClass; 5] =
         [RoadClass::Trunk, RoadClass::Primary, RoadClass::Secondary, RoadClass::Tertiary, RoadClass::Unclassified];
 
@@ -93,9 +99,13 @@ impl RoadClass {
 pub struct RoadNode {
     /// Stable id (settlement id); edges are written in id order.
     pub id: u64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Seat of a district: joined to its regional centre by a primary road.
     pub district_centre: bool,
+    /// Seat of a region: joined to neighbouring regional centres by trunk roads.
     pub regional_centre: bool,
     /// Region group: district centres link to the regional centre of the same group.
     pub group: usize,
@@ -106,34 +116,49 @@ pub struct RoadNode {
 pub struct RoadOptions {
     /// RNG edges longer than this are dropped unless in the spanning tree.
     pub max_edge_km: f64,
+    /// Random seed of the curvature factors.
     pub seed: u64,
 }
 
 /// One proxy road: a polyline between two settlements.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Road {
+    /// Node id of one end (the smaller id).
     pub from: u64,
+    /// Node id of the other end.
     pub to: u64,
+    /// OSM `highway` class.
     pub class: RoadClass,
     /// (lon, lat) vertices, ends exactly at the two settlements.
     pub coords: Vec<(f64, f64)>,
+    /// Curvature factor: road length / straight length, ≥ 1.
     pub detour: f64,
-    /// Great-circle length of the polyline.
+    /// Great-circle length of the polyline, km.
     pub length_km: f64,
 }
 
 /// Counts for the README.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoadStats {
+    /// Settlements the network joins.
     pub nodes: usize,
+    /// Roads kept.
     pub edges: usize,
+    /// Connected components (1 unless the settlements are split).
     pub components: usize,
+    /// Edges of the Delaunay triangulation.
     pub delaunay_edges: usize,
+    /// Edges of the relative neighbourhood graph.
     pub rng_edges: usize,
+    /// Edges of the minimum spanning tree (always kept).
     pub mst_edges: usize,
+    /// RNG edges dropped for being longer than `max_edge_km`.
     pub dropped_long: usize,
+    /// RNG edges dropped because their midpoint lies outside the area.
     pub dropped_outside: usize,
+    /// Per class: number of roads and their length, km.
     pub by_class: BTreeMap<RoadClass, (usize, f64)>,
+    /// Length of all roads, km.
     pub total_km: f64,
 }
 

@@ -49,15 +49,21 @@ use crate::rng::task_rng;
 /// Published totals a build is calibrated to, and the modelling constants.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Targets {
+    /// Schools in the area (published total).
     pub schools: usize,
+    /// Share of them that are rural, 0..1.
     pub rural_share: f64,
+    /// Small schools in the area (published total).
     pub small_schools: usize,
+    /// Mean students of a small school (published).
     pub mean_small_students: f64,
     /// A rural school below this many students is small (the scenario's `small_schools.max_students`).
     pub small_max_students: u32,
     /// A small school above this many students gets a digital room.
     pub digital_room_min_students: u32,
+    /// Pupils per inhabitant of a settlement ([`PUPILS_PER_INHABITANT`]).
     pub pupils_per_inhabitant: f64,
+    /// Pupils per school in a rural settlement with several ([`PUPILS_PER_RURAL_SCHOOL`]).
     pub pupils_per_rural_school: f64,
     /// A rural school with at least this many students is a hub candidate (the scenario's `hubs.min_students`).
     pub hub_min_students: u32,
@@ -100,11 +106,14 @@ const DEFAULT_URBAN_POPULATION: f64 = 5000.0;
 /// Where a school's student number comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StudentsFrom {
+    /// Pupils per inhabitant × the settlement's population.
     Population,
+    /// Drawn from the calibrated log-normal (no population figure).
     Distribution,
 }
 
 impl StudentsFrom {
+    /// The value of the `students_from` column.
     pub fn as_str(self) -> &'static str {
         match self {
             StudentsFrom::Population => "population",
@@ -116,47 +125,79 @@ impl StudentsFrom {
 /// One placed school.
 #[derive(Debug, Clone, PartialEq)]
 pub struct School {
+    /// `{prefix}{settlement id}-{n}`, n counting the settlement's schools from 1.
     pub id: String,
+    /// `{settlement} school` or `{settlement} school {n}`.
     pub name: String,
+    /// Index into the district list.
     pub district: usize,
+    /// Longitude, WGS84 degrees (the settlement's point for its first school).
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Estimated students.
     pub students: u32,
+    /// Rural and below `small_max_students`: may be linked to a hub.
     pub small: bool,
+    /// Hub status: candidate by the rules above, existing when marked.
     pub hub: HubStatus,
+    /// In a rural settlement.
     pub rural: bool,
+    /// Id of its settlement.
     pub settlement_id: u64,
+    /// Name of its settlement (empty if unnamed).
     pub settlement: String,
+    /// OSM place class of its settlement.
     pub place: Place,
+    /// Its settlement is the district's administrative centre.
     pub district_centre: bool,
+    /// Where its student number comes from.
     pub students_from: StudentsFrom,
 }
 
 /// Target against built numbers, and the fitted distribution.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calibration {
+    /// What was aimed at.
     pub targets: Targets,
+    /// Fitted log-normal location μ (of ln students).
     pub mu: f64,
+    /// Fitted log-normal scale σ.
     pub sigma: f64,
     /// Selection noise: settlements keep schools by `ln(pupils) + tau·ε`.
     pub tau: f64,
+    /// Schools built.
     pub schools: usize,
+    /// Urban schools built.
     pub urban: usize,
+    /// Rural schools built.
     pub rural: usize,
+    /// Small schools built.
     pub small: usize,
+    /// Mean students of a small school built; 0 when there are none.
     pub mean_small: f64,
+    /// Students in all small schools.
     pub small_students: u64,
+    /// Small schools that get a digital room.
     pub digital_rooms: usize,
+    /// Small schools that get a universal room.
     pub universal_rooms: usize,
+    /// Hub candidates.
     pub candidates: usize,
+    /// Candidates added because their district had small schools but none.
     pub candidate_fallbacks: usize,
+    /// Rural settlements considered.
     pub rural_settlements: usize,
+    /// Rural settlements left without a school by the selection.
     pub rural_settlements_without_school: usize,
+    /// Schools whose students come from a population figure.
     pub students_from_population: usize,
+    /// Schools whose students were drawn from the distribution.
     pub students_from_distribution: usize,
 }
 
 impl Calibration {
+    /// Rural schools / all schools built; 0 when there are none.
     pub fn rural_share(&self) -> f64 {
         if self.schools == 0 { 0.0 } else { self.rural as f64 / self.schools as f64 }
     }
@@ -552,6 +593,10 @@ fn push_schools(
 /// Marks the schools with the given ids as existing hubs (for the simulated
 /// 2022–2024 hubs). Returns the ids that match no school, if any, and then
 /// changes nothing.
+///
+/// # Errors
+///
+/// The ids that match no school.
 ///
 /// ```
 /// # use hubplan::dataset::schools::{mark_existing_hubs, School, StudentsFrom};

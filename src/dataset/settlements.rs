@@ -50,10 +50,13 @@ pub const REGION_CENTRE_MATCH_KM: f64 = 10.0;
 /// Where a settlement's population figure comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PopulationSource {
+    /// The OSM `population` tag.
     Osm,
+    /// A GeoNames place of the same name within [`GEONAMES_MATCH_KM`].
     GeoNames,
     /// Drawn by the region generator.
     Synthetic,
+    /// No figure.
     Unknown,
 }
 
@@ -64,35 +67,54 @@ pub struct Settlement {
     pub id: u64,
     /// Display name (OSM `name`, else `name:ru`, `name:kk`, `name:en`); empty if unnamed.
     pub name: String,
+    /// OSM place class.
     pub place: Place,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Inhabitants; `None` when no source gives a figure.
     pub population: Option<u32>,
+    /// Where `population` comes from.
     pub population_source: PopulationSource,
+    /// A city, a KATO city (`г.`), or a town named as a city of its region.
     pub urban: bool,
     /// Index into the district list the settlements were built with.
     pub district: usize,
     /// The matched KATO code, if any.
     pub kato: Option<String>,
+    /// The district's administrative centre.
     pub district_centre: bool,
+    /// The region's administrative centre.
     pub regional_centre: bool,
 }
 
 /// What [`assemble`] found, for the README.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SettlementReport {
+    /// OSM place points read.
     pub osm_points: usize,
+    /// Points farther than [`DISTRICT_TOLERANCE_KM`] from every district (dropped).
     pub osm_outside: usize,
+    /// Points outside every polygon but within the tolerance (kept, nearest district).
     pub osm_near_border: usize,
     /// Included settlements by place class.
     pub included: BTreeMap<&'static str, usize>,
+    /// KATO entries that are main settlements (not sub-settlements such as winter camps).
     pub kato_main: usize,
+    /// KATO settlements matched to an OSM point by name.
     pub kato_matched: usize,
+    /// Of those, matched within the region rather than the district.
     pub kato_matched_in_region: usize,
+    /// Included settlements with an OSM population.
     pub population_osm: usize,
+    /// Included settlements with a GeoNames population.
     pub population_geonames: usize,
+    /// District centres found as a GeoNames district seat.
     pub centres_from_geonames: usize,
+    /// District centres taken as the district's most populous settlement.
     pub centres_by_population: usize,
+    /// Regional centres matched to a settlement.
     pub regional_centres: usize,
 }
 

@@ -14,6 +14,11 @@ use super::tokens::Tokens;
 use crate::error::{ErrorCode, InputError, Location};
 use crate::problem::{Client, Costs, DenseCosts, Facility, Instance, Model};
 
+/// Reads a Holmberg file as a single-source CFLP instance.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse`] rejects it.
 pub fn read(path: &Path) -> Result<Instance, InputError> {
     let bytes = std::fs::read(path).map_err(|e| {
         InputError::new(path, Location::File, ErrorCode::Unreadable, format!("cannot read the file: {e}"))
@@ -23,6 +28,13 @@ pub fn read(path: &Path) -> Result<Instance, InputError> {
     parse(path, &text)
 }
 
+/// Parses the text of a Holmberg file already in memory; `path` only names it
+/// in errors. Facilities and customers get the ids 1…m and 1…n.
+///
+/// # Errors
+///
+/// The first malformed, missing or negative number, with its line; data after
+/// the costs is ignored (see the module note).
 pub fn parse(path: &Path, text: &str) -> Result<Instance, InputError> {
     let mut t = Tokens::new(path, text);
     let m: usize = t.parse("the number of facilities m")?;

@@ -32,48 +32,73 @@ use crate::problem::{Client, Costs, DenseCosts, ExtId, Facility, Group, Instance
 /// The schema tag written into and accepted from instance files.
 pub const SCHEMA: &str = "hubplan-instance/1";
 
+/// An instance file exactly as written, ids not yet resolved: what
+/// [`to_raw`] produces and [`resolve`] validates. Unknown keys are rejected.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawInstance {
+    /// Must be [`SCHEMA`] when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// `None`: the file stem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `None`: inferred from the other fields: capacities make it CFLP
+    /// (multi-source), SSCFLP or, with `p` and no opening costs, CPMP; without
+    /// capacities, `p` and no opening costs make it p-median, otherwise UFLP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<Model>,
+    /// Candidate facilities, in index order.
     pub facilities: Vec<RawFacility>,
+    /// Clients, in index order (the row order of dense costs).
     pub clients: Vec<RawClient>,
+    /// Service costs; a pair without a cost may not be linked.
     pub costs: RawCosts,
+    /// Number of facilities to open (p-median models).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p: Option<usize>,
+    /// With capacities: each client is served by one facility only; default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_source: Option<bool>,
+    /// Limit on what opening facilities and serving clients charge to the budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<f64>,
+    /// Fewest facilities open in total, already open ones included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_open: Option<usize>,
+    /// Most facilities open in total, already open ones included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open: Option<usize>,
+    /// Groups of facilities with their own open counts (districts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<RawGroup>,
+    /// Cost per unit of demand left unserved; `None`: every client must be served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unserved_penalty: Option<f64>,
 }
 
+/// A candidate facility as written in the file.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFacility {
+    /// Unique among facilities; referred to by sparse costs and groups.
     pub id: ExtId,
+    /// Objective cost of opening it; default 0.
     #[serde(default)]
     pub open_cost: f64,
+    /// Units of demand it can serve; `None`: unlimited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<f64>,
+    /// Most clients it can serve; `None`: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_clients: Option<u32>,
+    /// Charge to the budget when opened; `None`: `open_cost`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_cost: Option<f64>,
+    /// Already open: stays open and costs nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fixed_open: bool,
+    /// May never be opened.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forbidden: bool,
 }
@@ -82,12 +107,16 @@ fn one() -> f64 {
     1.0
 }
 
+/// A client as written in the file.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawClient {
+    /// Unique among clients; referred to by sparse costs.
     pub id: ExtId,
+    /// Units of demand; default 1.
     #[serde(default = "one")]
     pub demand: f64,
+    /// Charge to the budget when served; default 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub budget_cost: f64,
 }
@@ -96,30 +125,47 @@ fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
 
+/// Service costs: the cost of serving all of a client's demand from a facility.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RawCosts {
+    /// `dense[client][facility]`, rows in client order; `null`: link not allowed.
     Dense(Vec<Vec<Option<f64>>>),
+    /// `[client_id, facility_id, cost]` triples; pairs not listed are not allowed.
     Sparse(Vec<(ExtId, ExtId, f64)>),
 }
 
+/// A group of facilities (a district) with its own limits on how many are open.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
+    /// Names the group in messages.
     pub id: ExtId,
+    /// Ids of its member facilities.
     pub facilities: Vec<ExtId>,
+    /// Fewest members open; default 0.
     #[serde(default)]
     pub min_open: usize,
+    /// Most members open; `None`: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open: Option<usize>,
 }
 
 /// Reads an instance JSON file.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse`] rejects it.
 pub fn read(path: &Path) -> Result<Instance, InputErrors> {
     let text = read_text(path)?;
     parse(path, &text)
 }
 
+/// Parses instance JSON already in memory; `path` only names it in errors.
+///
+/// # Errors
+///
+/// Invalid JSON or unknown keys (with the line), or whatever [`resolve`] reports.
 pub fn parse(path: &Path, text: &str) -> Result<Instance, InputErrors> {
     let raw: RawInstance = serde_json::from_str(text).map_err(|e| {
         let loc = if e.line() > 0 { Location::Line(e.line()) } else { Location::File };
@@ -130,6 +176,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Instance, InputErrors> {
 }
 
 /// Turns the raw document into a validated instance with dense indices.
+///
+/// # Errors
+///
+/// Every problem found, each with its key: a wrong schema tag, duplicate or
+/// unknown ids, a dense matrix of the wrong shape, negative sparse costs; then
+/// whatever [`Instance::validate`] rejects (bad demands, capacities, counts).
 pub fn resolve(path: &Path, raw: RawInstance) -> Result<Instance, InputErrors> {
     let mut problems = Problems::new(path);
     if let Some(s) = &raw.schema

@@ -9,6 +9,10 @@ use crate::error::{ErrorCode, InputError, Location};
 
 /// Reads `name value` lines into a map; lines whose second token is not a
 /// number (headers) are skipped, other malformed lines are errors.
+///
+/// # Errors
+///
+/// The file cannot be read, or a line has fewer than two tokens.
 pub fn read(path: &Path) -> Result<BTreeMap<String, f64>, InputError> {
     let text = read_text(path)?;
     let mut out = BTreeMap::new();

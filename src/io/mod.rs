@@ -9,7 +9,7 @@ pub mod orlib_pmed;
 pub mod orlib_pmedcap;
 pub mod schools;
 pub mod solution_json;
-pub mod tokens;
+pub(crate) mod tokens;
 pub mod tsplib;
 
 use std::path::Path;
@@ -37,6 +37,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The name used on the command line and in solution files (`orlib-pmed`, `json`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::OrlibPmed => "orlib-pmed",
@@ -87,7 +88,9 @@ pub struct ReadOptions {
     pub format: Option<Format>,
     /// `None`: the format's default (JSON: inferred from its fields).
     pub model: Option<Model>,
+    /// Number of facilities to open for p-median models; overrides the file's own `p`.
     pub p: Option<usize>,
+    /// How Euclidean distances become costs (TSPLIB only).
     pub rounding: Rounding,
     /// Capacity for OR-Library files that write the word `capacity`.
     pub capacity: Option<f64>,
@@ -100,6 +103,12 @@ impl Default for ReadOptions {
 }
 
 /// Reads an instance and interprets it under the requested model.
+///
+/// # Errors
+///
+/// Every problem found in the file (unreadable, wrong format, bad values,
+/// unknown ids), or the format cannot be told from the file name, or the
+/// instance does not fit the requested model (say p-median without `p`).
 pub fn read_instance(path: &Path, opts: &ReadOptions) -> Result<Instance, InputErrors> {
     let format = match opts.format.or_else(|| Format::detect(path)) {
         Some(f) => f,

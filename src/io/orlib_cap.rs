@@ -16,11 +16,22 @@ use crate::problem::{Client, Costs, DenseCosts, Facility, Instance, Model};
 
 /// Reads an OR-Library capacitated warehouse file as a CFLP instance.
 /// `capacity` replaces the literal word `capacity` where the file has it.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse`] rejects it.
 pub fn read(path: &Path, capacity: Option<f64>) -> Result<Instance, InputError> {
     let text = read_text(path)?;
     parse(path, &text, capacity)
 }
 
+/// Parses the text of a capacitated warehouse file already in memory; `path`
+/// only names it in errors. Warehouses and customers get the ids 1…m and 1…n.
+///
+/// # Errors
+///
+/// The first malformed, missing or negative number with its line, the word
+/// `capacity` when `capacity` is `None`, or data left after the customers.
 pub fn parse(path: &Path, text: &str, capacity: Option<f64>) -> Result<Instance, InputError> {
     let mut t = Tokens::new(path, text);
     let m: usize = t.parse("the number of warehouses m")?;

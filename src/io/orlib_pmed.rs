@@ -17,11 +17,23 @@ use crate::error::{ErrorCode, InputError};
 use crate::problem::{Client, Costs, DenseCosts, Facility, Instance, Model};
 
 /// Reads an OR-Library p-median file.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse`] rejects it.
 pub fn read(path: &Path) -> Result<Instance, InputError> {
     let text = read_text(path)?;
     parse(path, &text)
 }
 
+/// Parses the text of a p-median file already in memory (`path` only names it
+/// in errors) and computes all-pairs shortest paths; vertices keep their ids
+/// 1…n and pairs with no path cost `f64::INFINITY`.
+///
+/// # Errors
+///
+/// The first malformed, missing or negative number with its line, `p`
+/// outside 1…n, a vertex outside 1…n, or data left after the `m` edges.
 pub fn parse(path: &Path, text: &str) -> Result<Instance, InputError> {
     let mut t = Tokens::new(path, text);
     let n: usize = t.parse("the number of vertices n")?;

@@ -14,12 +14,23 @@ use super::tokens::{Tokens, read_text};
 use crate::error::{ErrorCode, InputError};
 use crate::problem::{Client, Costs, Facility, Instance, Model, PlanarCosts, Rounding};
 
-/// The instance and the optimal value the file records.
+/// Reads a `pmedcap` file: the instance and the optimal value the file records.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse`] rejects it.
 pub fn read(path: &Path) -> Result<(Instance, f64), InputError> {
     let text = read_text(path)?;
     parse(path, &text)
 }
 
+/// Parses the text of a `pmedcap` file already in memory (`path` only names it
+/// in errors): the instance and the recorded optimal value.
+///
+/// # Errors
+///
+/// The first malformed, missing or negative number with its line, `p`
+/// outside 1…n, points not numbered 1…n in order, or data left after them.
 pub fn parse(path: &Path, text: &str) -> Result<(Instance, f64), InputError> {
     let mut t = Tokens::new(path, text);
     let _k: u64 = t.parse("the problem number")?;

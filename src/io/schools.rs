@@ -23,6 +23,7 @@ pub enum HubStatus {
 }
 
 impl HubStatus {
+    /// The value as written in the `hub` column.
     pub fn as_str(self) -> &'static str {
         match self {
             HubStatus::Existing => "existing",
@@ -36,7 +37,9 @@ impl HubStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SchoolKind {
+    /// Few students: may be linked to a hub for shared lessons.
     Small,
+    /// Large enough to run its own lessons; never linked.
     Regular,
 }
 
@@ -45,15 +48,25 @@ pub enum SchoolKind {
 pub struct SchoolRow {
     /// 1-based data row (the header is row 0).
     pub row: usize,
+    /// Unique school id.
     pub id: String,
+    /// Display name; `None` when the column is absent or empty.
     pub name: Option<String>,
+    /// District (raion) name; `None` when absent or empty.
     pub district: Option<String>,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Enrolled students; `None` when absent or empty.
     pub students: Option<u32>,
+    /// `None`: decided by the scenario from the number of students.
     pub kind: Option<SchoolKind>,
+    /// `None`: decided by the scenario from the number of students.
     pub hub: Option<HubStatus>,
+    /// Cost of equipping it as a hub, KZT; `None`: the scenario's default.
     pub hub_cost_kzt: Option<f64>,
+    /// Most small schools it can serve as a hub; `None`: no limit of its own.
     pub capacity_small_schools: Option<u32>,
 }
 
@@ -93,6 +106,10 @@ pub const KNOWN_COLUMNS: &[&str] =
     &["id", "name", "district", "lat", "lon", "students", "kind", "hub", "hub_cost_kzt", "capacity_small_schools"];
 
 /// Reads and validates a schools CSV file, reporting every problem found.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse_schools`] rejects it.
 pub fn read_schools(path: &Path, usage: SchoolsUse) -> Result<Vec<SchoolRow>, InputErrors> {
     let mut problems = Problems::new(path);
     let text = match std::fs::read(path) {
@@ -106,6 +123,12 @@ pub fn read_schools(path: &Path, usage: SchoolsUse) -> Result<Vec<SchoolRow>, In
 }
 
 /// Parses schools CSV bytes; `problems` names the file in messages.
+///
+/// # Errors
+///
+/// Every problem found, each with its row and column: a missing required
+/// column or value, a malformed number, coordinates out of range, a duplicate
+/// id, an unknown `kind` or `hub` value, or a header without rows.
 pub fn parse_schools(bytes: &[u8], usage: SchoolsUse, mut problems: Problems) -> Result<Vec<SchoolRow>, InputErrors> {
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);

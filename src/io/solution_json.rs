@@ -19,55 +19,88 @@ use crate::plan::{Flow, Solution};
 use crate::problem::{ExtId, Instance};
 use crate::solve::{SolveOutcome, SolveStats};
 
+/// The schema tag written into and accepted from solution files.
 pub const SCHEMA: &str = "hubplan-solution/1";
 
 /// The instance a solution belongs to, so `check` can re-read it the same way.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct InstanceEcho {
+    /// The instance's name.
     pub name: String,
+    /// The instance file as given on the command line; `None` when not read from a file.
     pub file: Option<String>,
+    /// The options it was read with.
     pub read: ReadOptions,
+    /// The model solved ([`Model::as_str`](crate::problem::Model::as_str)).
     pub model: String,
+    /// Number of clients, to catch a different file under the same name.
     pub clients: usize,
+    /// Number of candidate facilities.
     pub facilities: usize,
+    /// Facilities to open, for p-median models.
     pub p: Option<usize>,
 }
 
+/// The objective split into its parts, in the instance's cost units.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Terms {
+    /// Sum of the opening costs of open facilities (already open ones cost nothing).
     pub opening_cost: f64,
+    /// Sum of the service costs of the links used (weighted by share when split).
     pub service_cost: f64,
+    /// Penalty for unserved demand; 0 when every client is served.
     pub unserved_cost: f64,
 }
 
+/// A solution as written to and read from JSON, with facilities and clients
+/// named by their input ids.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SolutionDoc {
+    /// [`SCHEMA`].
     pub schema: String,
+    /// Objective value of the solution, in the instance's cost units.
     pub objective: f64,
+    /// Proven lower bound on the optimum; `None` when none was computed.
     pub lower_bound: Option<f64>,
+    /// Relative gap `(objective − lower_bound) / |objective|` (0.01 = 1%);
+    /// `None` without a lower bound.
     pub gap: Option<f64>,
+    /// `optimal`, `feasible`, `infeasible` or `time_limit`.
     pub status: String,
+    /// Ids of the open facilities.
     pub open: Vec<ExtId>,
+    /// For each client in input order: its facility, `null` when unserved.
     pub assignment: Vec<Option<ExtId>>,
+    /// Multi-source models: `[client, facility, share]` with share in (0, 1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flows: Option<Vec<(ExtId, ExtId, f64)>>,
+    /// Ids of clients left unserved (with an unserved penalty, or when infeasible).
     #[serde(default)]
     pub unserved: Vec<ExtId>,
+    /// Plain-language reasons when the model is infeasible.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
     /// With status `infeasible`: proven (presolve, MIP) or merely not found by the search.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub infeasibility_proven: Option<bool>,
+    /// The objective's parts; `None` in documents written by hand.
     #[serde(default)]
     pub terms: Option<Terms>,
+    /// Wall-clock solve time, seconds.
     pub elapsed_s: f64,
+    /// What ran, e.g. `vns+lagrangian` or `mip(microlp)`.
     pub solver: String,
+    /// Random seed of the run; the same seed and thread count give the same solution.
     pub seed: u64,
+    /// Worker threads used.
     pub threads: usize,
+    /// The instance it belongs to, so `check` can re-read it the same way.
     #[serde(default)]
     pub instance: Option<InstanceEcho>,
+    /// Solver counters.
     #[serde(default)]
     pub stats: Option<SolveStats>,
+    /// Notes on choices the solver made (for `--solver auto`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
@@ -108,6 +141,10 @@ impl SolutionDoc {
     }
 
     /// Reads a solution document (no instance needed yet).
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read or is not a solution document.
     pub fn read(path: &Path) -> Result<SolutionDoc, InputErrors> {
         let text = read_text(path)?;
         serde_json::from_str(&text).map_err(|e| {
@@ -117,6 +154,11 @@ impl SolutionDoc {
     }
 
     /// Resolves ids against `inst` into a [`Solution`], reporting unknown ids.
+    ///
+    /// # Errors
+    ///
+    /// Every unknown client or facility id with its key, and an assignment
+    /// whose length is not the number of clients.
     pub fn to_solution(&self, path: &Path, inst: &Instance) -> Result<Solution, InputErrors> {
         let mut problems = Problems::new(path);
         let fac: HashMap<&ExtId, usize> = inst.facilities.iter().enumerate().map(|(i, f)| (&f.id, i)).collect();

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use crate::error::{ErrorCode, InputError, Location};
 
+/// Tokens of a text in order, remembering the line of the last one for errors.
 pub struct Tokens<'a> {
     file: &'a Path,
     lines: std::str::Lines<'a>,
@@ -14,13 +15,9 @@ pub struct Tokens<'a> {
 }
 
 impl<'a> Tokens<'a> {
+    /// Tokens of `text`; `file` names it in errors.
     pub fn new(file: &'a Path, text: &'a str) -> Self {
         Tokens { file, lines: text.lines(), current: "".split_whitespace(), line: 0 }
-    }
-
-    /// The 1-based line of the token returned last.
-    pub fn line(&self) -> usize {
-        self.line
     }
 
     /// The next token with its line, or `None` at the end of the text.

@@ -10,11 +10,23 @@ use crate::error::{ErrorCode, InputError, Location};
 use crate::problem::{Client, Costs, Facility, Instance, Model, PlanarCosts, Rounding};
 
 /// Reads a TSPLIB `EUC_2D` file; `p` is required later by the p-median model.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse`] rejects it.
 pub fn read(path: &Path, rounding: Rounding) -> Result<Instance, InputError> {
     let text = read_text(path)?;
     parse(path, &text, rounding)
 }
 
+/// Parses the text of a TSPLIB file already in memory; `path` only names it
+/// in errors. Nodes keep their TSPLIB numbers as ids.
+///
+/// # Errors
+///
+/// An edge weight type other than `EUC_2D`, a missing `DIMENSION` or
+/// coordinate section, a malformed, out-of-range or repeated node line, or
+/// fewer nodes than `DIMENSION`.
 pub fn parse(path: &Path, text: &str, rounding: Rounding) -> Result<Instance, InputError> {
     let err = |line: usize, code, msg: String| InputError::new(path, Location::Line(line), code, msg);
     let mut name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();

@@ -56,6 +56,10 @@ pub fn default_dir() -> PathBuf {
 }
 
 /// Hashes the inputs of a table. Reads the whole road file (streamed).
+///
+/// # Errors
+///
+/// The road file cannot be read.
 pub fn key_for(
     schools: &[SchoolPoint],
     roads: Option<(&Path, RoadFormat)>,
@@ -107,7 +111,9 @@ pub fn entry_path(dir: &Path, key: CacheKey) -> PathBuf {
 /// A cached table with the warnings met when its roads were read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CachedTable {
+    /// The table as computed.
     pub table: DistanceTable,
+    /// Warnings from reading the road file, replayed on a cache hit.
     pub road_warnings: Vec<String>,
 }
 
@@ -118,6 +124,10 @@ pub fn load(dir: &Path, key: CacheKey, opts: &DistanceOptions) -> Option<CachedT
 }
 
 /// Stores an entry atomically and prunes the folder to [`KEEP_ENTRIES`].
+///
+/// # Errors
+///
+/// The folder cannot be created or the entry cannot be written.
 pub fn store(dir: &Path, key: CacheKey, entry: &CachedTable) -> io::Result<PathBuf> {
     let path = entry_path(dir, key);
     crate::fsutil::write_atomic(&path, &encode(key, entry))?;

@@ -32,6 +32,7 @@ pub struct GenOptions {
     pub oneway_share: f64,
     /// South-west corner `[lon, lat]`.
     pub origin: [f64; 2],
+    /// Random seed; the same seed gives the same network.
     pub seed: u64,
 }
 
@@ -53,12 +54,16 @@ impl GenOptions {
 /// One generated road line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenLine {
+    /// Vertices `[lon, lat]`, in driving order when one-way.
     pub coords: Vec<[f64; 2]>,
+    /// OSM `highway` class (`trunk`, `tertiary`, `unclassified`, `track`).
     pub highway: &'static str,
+    /// Driven only from the first vertex towards the last.
     pub oneway: bool,
 }
 
 impl GenLine {
+    /// Speed (the class's default, km/h) and direction, as a reader would assign them.
     pub fn attrs(&self) -> RoadAttrs {
         RoadAttrs {
             speed_kmh: default_speed_kmh(self.highway).unwrap_or(40.0),
@@ -70,6 +75,7 @@ impl GenLine {
 /// A generated network: its lines and its grid vertices.
 #[derive(Debug, Clone)]
 pub struct GenNetwork {
+    /// The road lines.
     pub lines: Vec<GenLine>,
     /// Grid vertices, row-major.
     pub vertices: Vec<[f64; 2]>,

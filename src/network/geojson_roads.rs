@@ -30,6 +30,10 @@ use super::speeds::{CLASS_WHEN_MISSING, Classified, RoadAttrs, WayTags, classify
 use crate::error::{ErrorCode, InputError, InputErrors, Location, Problems};
 
 /// Reads a GeoJSON road layer from a file.
+///
+/// # Errors
+///
+/// The file cannot be read, or [`parse_geojson`] rejects it.
 pub fn read_geojson(path: &Path) -> Result<RoadsRead, InputErrors> {
     match std::fs::read(path) {
         Ok(bytes) => parse_geojson(&bytes, path),
@@ -245,7 +249,14 @@ fn parse_feature(raw: &RawValue) -> Outcome {
     }
 }
 
-/// Parses GeoJSON bytes; `file` names the source in messages.
+/// Parses GeoJSON bytes; `file` names the source in messages. Features that
+/// are not driving roads are skipped with a warning.
+///
+/// # Errors
+///
+/// Not UTF-8 or not a GeoJSON FeatureCollection, every malformed feature
+/// (bad geometry, coordinates out of range) with its index, or no driving road
+/// at all (the warnings are then included).
 pub fn parse_geojson(bytes: &[u8], file: &Path) -> Result<RoadsRead, InputErrors> {
     let mut problems = Problems::new(file);
     let text = match std::str::from_utf8(bytes) {

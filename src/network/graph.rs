@@ -24,7 +24,9 @@ pub const NODE_TOLERANCE_DEG: f64 = 1e-7;
 /// A straight piece of road between two nodes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Segment {
+    /// First node (a [`NodeIdx`] value).
     pub a: u32,
+    /// Second node (a [`NodeIdx`] value).
     pub b: u32,
     /// Geodesic length, km.
     pub km: f64,
@@ -44,11 +46,13 @@ pub(crate) struct Arc {
 /// What a road layer holds, for the report printed after reading it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoadSummary {
+    /// Road nodes after merging coincident vertices.
     pub nodes: usize,
     /// Road segments (an undirected piece of road counts once).
     pub edges: usize,
     /// Directed arcs (a two-way segment counts twice).
     pub arcs: usize,
+    /// Length of all segments, km (a two-way segment counts once).
     pub total_km: f64,
     /// Weakly connected components.
     pub components: usize,
@@ -165,6 +169,7 @@ const CELL_TOLERANCES: f64 = 64.0;
 const NONE: u32 = u32::MAX;
 
 impl GraphBuilder {
+    /// An empty builder.
     pub fn new() -> Self {
         Self::default()
     }

@@ -69,7 +69,12 @@ pub enum NetworkError {
     NoHubs,
     /// The worker pool could not start.
     #[error("cannot start {threads} worker threads: {message}")]
-    Threads { threads: usize, message: String },
+    Threads {
+        /// Worker threads asked for.
+        threads: usize,
+        /// The thread pool's error.
+        message: String,
+    },
 }
 
 /// Runs `f` on a pool of `threads` workers (0: the global pool, one per core).
@@ -89,6 +94,11 @@ fn with_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> Result
 /// roads, by the labelled straight-line fallback.
 ///
 /// Deterministic: the same inputs give the same table for any thread count.
+///
+/// # Errors
+///
+/// Invalid options, no school that can be a hub, or a worker pool that
+/// cannot start.
 pub fn distance_table(
     schools: &[SchoolPoint],
     roads: Option<&RoadGraph>,
@@ -140,6 +150,7 @@ fn self_links(hubs: &[u32]) -> impl Iterator<Item = Link> + '_ {
 /// snapping serves tables with different options).
 #[derive(Debug, Clone)]
 pub struct SnappedSchools<'g> {
+    /// The graph the schools were snapped to.
     pub graph: &'g RoadGraph,
     /// By school index; `None` only when the graph has no segments.
     pub nearest: Vec<Option<snap::Snap>>,
@@ -164,6 +175,15 @@ pub fn snap_schools<'g>(
 }
 
 /// The road table for schools already snapped with [`snap_schools`].
+///
+/// # Errors
+///
+/// Invalid options, no school that can be a hub, or a worker pool that
+/// cannot start.
+///
+/// # Panics
+///
+/// When `snapped` was made for a different number of schools.
 pub fn distance_table_snapped(
     schools: &[SchoolPoint],
     snapped: &SnappedSchools<'_>,
@@ -224,6 +244,7 @@ fn road_table(
 /// The outcome of [`distance_table_cached`].
 #[derive(Debug, Clone)]
 pub struct TableRun {
+    /// The distance table.
     pub table: DistanceTable,
     /// True when the table came from the cache (the road file was not parsed).
     pub from_cache: bool,
@@ -238,14 +259,24 @@ pub struct TableRun {
 /// Facts about reading a road file.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReadInfo {
+    /// The format the file was read as.
     pub format: RoadFormat,
+    /// Wall-clock time spent reading and building the graph, seconds.
     pub seconds: f64,
+    /// Peak resident memory of the process after reading (Linux only), bytes.
     pub peak_memory_bytes: Option<u64>,
 }
 
 /// Like [`distance_table`], reading the road file itself, and going through
 /// the on-disk cache in `cache_dir` (see [`cache`]) when one is given: a hit
 /// skips reading the roads entirely; a miss computes and stores the table.
+/// A cache entry that cannot be written is skipped silently (`cache_file` is
+/// then `None`).
+///
+/// # Errors
+///
+/// Invalid options, an unreadable or malformed road file, no school that can
+/// be a hub, or a worker pool that cannot start.
 pub fn distance_table_cached(
     schools: &[SchoolPoint],
     roads: Option<&Path>,

@@ -5,14 +5,18 @@ use crate::io::schools::{HubStatus, SchoolRow};
 /// A school as the distance code sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchoolPoint {
+    /// School id, as in the schools file.
     pub id: String,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
     /// `Existing` and `Candidate` schools are hubs (sources of the searches).
     pub hub: HubStatus,
 }
 
 impl SchoolPoint {
+    /// True for `existing` and `candidate` schools.
     pub fn is_hub(&self) -> bool {
         matches!(self.hub, HubStatus::Existing | HubStatus::Candidate)
     }
@@ -41,6 +45,7 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// The name used on the command line and in files (`km`, `minutes`).
     pub fn as_str(self) -> &'static str {
         match self {
             Metric::Km => "km",
@@ -87,6 +92,12 @@ impl Default for DistanceOptions {
 
 impl DistanceOptions {
     /// Every option problem, as sentences naming the option.
+    ///
+    /// # Errors
+    ///
+    /// All problems in one message, joined by `; `: no link radius, a radius
+    /// or speed that is not positive, a negative snap limit, a detour factor
+    /// below 1.
     pub fn validate(&self) -> Result<(), String> {
         let mut bad = Vec::new();
         let positive = |name: &str, v: f64, bad: &mut Vec<String>| {

@@ -40,6 +40,11 @@ struct WayPass {
 }
 
 /// Reads the driving roads of an OSM PBF extract.
+///
+/// # Errors
+///
+/// The file cannot be read, is not a PBF file, is damaged or cut short, or
+/// holds no driving road (the warnings are then included).
 pub fn read_osm_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadsRead, InputErrors> {
     let fail =
         |code: ErrorCode, msg: String| -> InputErrors { InputError::new(path, Location::File, code, msg).into() };

@@ -12,6 +12,7 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// A label for progress bars (`reading roads`).
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::ReadRoads => "reading roads",

@@ -18,6 +18,7 @@ pub enum RoadFormat {
 }
 
 impl RoadFormat {
+    /// The name used on the command line and in files (`geojson`, `osm-pbf`).
     pub fn as_str(self) -> &'static str {
         match self {
             RoadFormat::GeoJson => "geojson",
@@ -27,6 +28,10 @@ impl RoadFormat {
 
     /// The format from the file name (`*.pbf` → OSM PBF; `*.geojson`, `*.json`
     /// → GeoJSON), else from the first bytes (`{` → GeoJSON, otherwise PBF).
+    ///
+    /// # Errors
+    ///
+    /// The name does not tell and the file cannot be opened or read.
     pub fn detect(path: &Path) -> Result<RoadFormat, InputError> {
         let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
         if name.ends_with(".pbf") {
@@ -48,15 +53,21 @@ impl RoadFormat {
 /// A road layer read into a graph, with the warnings met on the way.
 #[derive(Debug, Clone)]
 pub struct RoadsRead {
+    /// The driving roads as a graph.
     pub graph: RoadGraph,
     /// Skipped features, unreadable tags and the like; reading went on.
     pub warnings: Vec<InputError>,
+    /// The format the file was read as.
     pub format: RoadFormat,
     /// Peak resident memory of the process after reading (Linux only), bytes.
     pub peak_memory_bytes: Option<u64>,
 }
 
 /// Reads a GeoJSON or OSM PBF road file (format from the name or content).
+///
+/// # Errors
+///
+/// The file cannot be read or the reader of its format rejects it.
 pub fn read_roads(path: &Path, progress: &dyn Progress) -> Result<RoadsRead, InputErrors> {
     match RoadFormat::detect(path)? {
         RoadFormat::GeoJson => {

@@ -77,9 +77,11 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// Travel from the first vertex towards the last is allowed.
     pub fn forward(self) -> bool {
         matches!(self, Direction::Both | Direction::Forward)
     }
+    /// Travel from the last vertex towards the first is allowed.
     pub fn backward(self) -> bool {
         matches!(self, Direction::Both | Direction::Backward)
     }
@@ -177,13 +179,22 @@ pub fn parse_maxspeed(s: &str) -> MaxSpeed {
 /// whether and how it is driven.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WayTags<'a> {
+    /// Road class (`primary`, `track`, …); ways without it are not roads.
     pub highway: Option<&'a str>,
+    /// Posted speed limit (`60`, `40 mph`, `RU:rural`).
     pub maxspeed: Option<&'a str>,
+    /// One-way restriction (`yes`, `-1`, `no`).
     pub oneway: Option<&'a str>,
+    /// `roundabout` or `circular` imply one-way.
     pub junction: Option<&'a str>,
+    /// General access: `no` or `private` exclude the way unless
+    /// `motor_vehicle` or `motorcar` allows it.
     pub access: Option<&'a str>,
+    /// Access for motor vehicles: `no` or `private` exclude the way.
     pub motor_vehicle: Option<&'a str>,
+    /// Access for cars: `no` or `private` exclude the way.
     pub motorcar: Option<&'a str>,
+    /// `yes` marks an area (a square), not a road.
     pub area: Option<&'a str>,
 }
 
@@ -207,7 +218,9 @@ impl<'a> WayTags<'a> {
 /// How a driving road is travelled.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RoadAttrs {
+    /// Driving speed, km/h.
     pub speed_kmh: f64,
+    /// Allowed travel relative to the way's vertex order.
     pub direction: Direction,
 }
 
@@ -216,7 +229,12 @@ pub struct RoadAttrs {
 pub enum Classified {
     /// A driving road; `notes` lists tag values that were not understood and
     /// replaced by defaults.
-    Road { attrs: RoadAttrs, notes: Vec<String> },
+    Road {
+        /// Speed and direction.
+        attrs: RoadAttrs,
+        /// Tag values not understood and replaced by defaults.
+        notes: Vec<String>,
+    },
     /// Not a road for cars; the reason names the tag.
     NotDriving(String),
 }

@@ -14,7 +14,9 @@ pub struct SchoolIdx(pub u32);
 /// One allowed link: `school` can be served from `hub`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Link {
+    /// The school served.
     pub school: SchoolIdx,
+    /// The hub serving it.
     pub hub: SchoolIdx,
     /// Distance from the hub to the school, km (access legs included).
     pub road_km: f64,
@@ -30,12 +32,23 @@ pub struct Link {
 pub enum UnlinkedReason {
     /// The nearest road is farther than the snap limit (`road_km` is infinite
     /// when there is no road at all).
-    FarFromRoad { road_km: f64 },
+    FarFromRoad {
+        /// Distance to the nearest road, km.
+        road_km: f64,
+    },
     /// On a road, but no hub can reach that road at any distance (a separate
     /// component, or cut off by one-way roads).
-    CutOff { snap_km: f64 },
+    CutOff {
+        /// Distance from the school to its road, km.
+        snap_km: f64,
+    },
     /// Reachable, but the nearest hub is beyond the link radius.
-    NoHubInRange { nearest_km: f64, nearest_minutes: f64 },
+    NoHubInRange {
+        /// Road distance from the nearest hub, km.
+        nearest_km: f64,
+        /// Driving time from that hub, minutes.
+        nearest_minutes: f64,
+    },
 }
 
 impl UnlinkedReason {
@@ -78,7 +91,9 @@ impl UnlinkedReason {
 /// A school left without links, with the reason.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Unlinked {
+    /// The school without links.
     pub school: SchoolIdx,
+    /// Why it has none.
     #[serde(flatten)]
     pub reason: UnlinkedReason,
 }
@@ -90,10 +105,16 @@ pub enum Method {
     /// Shortest paths on the road graph.
     Road,
     /// No road layer: geodesic distance × `detour_factor`, driven at `speed_kmh`.
-    Approx { detour_factor: f64, speed_kmh: f64 },
+    Approx {
+        /// Road km per straight-line km.
+        detour_factor: f64,
+        /// Assumed driving speed, km/h.
+        speed_kmh: f64,
+    },
 }
 
 impl Method {
+    /// True for the straight-line fallback.
     pub fn is_approx(&self) -> bool {
         matches!(self, Method::Approx { .. })
     }
@@ -104,7 +125,9 @@ impl Method {
 pub struct SnapStats {
     /// Schools within the snap limit of a road.
     pub snapped: usize,
+    /// Mean distance from a snapped school to its road, km; 0 when none snapped.
     pub mean_access_km: f64,
+    /// Largest distance from a snapped school to its road, km.
     pub max_access_km: f64,
 }
 
@@ -124,11 +147,13 @@ pub struct DistanceTable {
     pub(crate) offsets: Vec<u32>,
     /// Schools without any link except to themselves, in index order.
     pub unlinked: Vec<Unlinked>,
+    /// Road shortest paths or the straight-line fallback.
     pub method: Method,
     /// The options the table was computed with.
     pub options: DistanceOptions,
     /// The road layer, when there was one.
     pub road: Option<RoadSummary>,
+    /// How far schools are from their roads; `None` without roads.
     pub snap: Option<SnapStats>,
 }
 
@@ -181,6 +206,10 @@ impl DistanceTable {
     /// 1/100). Whether the numbers are road distances or the approximate
     /// fallback is said by [`DistanceTable::method`], not in the CSV, so the
     /// columns stay the same for every method.
+    ///
+    /// # Errors
+    ///
+    /// Writing to `w` fails.
     pub fn write_csv<W: Write>(&self, w: W) -> io::Result<()> {
         let mut w = io::BufWriter::new(w);
         writeln!(w, "school_id,hub_id,road_km,minutes")?;
@@ -198,6 +227,10 @@ impl DistanceTable {
     }
 
     /// Writes `school_id,reason,distance_km,explanation` for unlinked schools.
+    ///
+    /// # Errors
+    ///
+    /// Writing to `w` fails.
     pub fn write_unlinked_csv<W: Write>(&self, w: W) -> io::Result<()> {
         let mut w = io::BufWriter::new(w);
         writeln!(w, "school_id,reason,distance_km,explanation")?;

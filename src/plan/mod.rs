@@ -8,7 +8,9 @@ pub use check::{Evaluation, Violation, check};
 /// A share of a client's demand served by a facility (multi-source models).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Flow {
+    /// Client index into [`Instance::clients`](crate::problem::Instance::clients).
     pub client: usize,
+    /// Facility index into [`Instance::facilities`](crate::problem::Instance::facilities).
     pub facility: usize,
     /// Fraction of the client's demand, in (0, 1].
     pub share: f64,

@@ -19,6 +19,7 @@ pub enum Rounding {
 }
 
 impl Rounding {
+    /// The name used on the command line and in files (`none`, `nint`, `floor`).
     pub fn as_str(self) -> &'static str {
         match self {
             Rounding::None => "none",
@@ -27,6 +28,7 @@ impl Rounding {
         }
     }
 
+    /// Rounds a distance by this convention.
     #[inline]
     pub fn apply(self, d: f64) -> f64 {
         match self {
@@ -46,11 +48,16 @@ pub struct DenseCosts {
 
 impl DenseCosts {
     /// `values[c * n_facilities + f]`; `f64::INFINITY` marks a link that is not allowed.
+    ///
+    /// # Panics
+    ///
+    /// When `values.len()` is not `n_clients * n_facilities`.
     pub fn new(n_clients: usize, n_facilities: usize, values: Vec<f64>) -> Self {
         assert_eq!(values.len(), n_clients * n_facilities, "dense cost matrix has the wrong size");
         DenseCosts { n_facilities, values }
     }
 
+    /// The costs of `client` from every facility, in facility order.
     #[inline]
     pub fn row(&self, client: usize) -> &[f64] {
         &self.values[client * self.n_facilities..(client + 1) * self.n_facilities]
@@ -121,6 +128,7 @@ impl SparseCosts {
         (&self.col_client[a..b], &self.col_cost[a..b])
     }
 
+    /// Number of allowed (client, facility) links after merging repeats.
     pub fn n_links(&self) -> usize {
         self.cost.len()
     }
@@ -129,12 +137,16 @@ impl SparseCosts {
 /// Points in the plane; the cost is the (rounded) Euclidean distance, computed when asked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanarCosts {
+    /// Client points `[x, y]`, in the file's units.
     pub clients: Vec<[f64; 2]>,
+    /// Facility points `[x, y]`, in the same units.
     pub facilities: Vec<[f64; 2]>,
+    /// How distances are rounded.
     pub rounding: Rounding,
 }
 
 impl PlanarCosts {
+    /// The rounded Euclidean distance from `client` to `facility`; every link is allowed.
     #[inline]
     pub fn distance(&self, client: usize, facility: usize) -> f64 {
         let a = self.clients[client];
@@ -147,12 +159,16 @@ impl PlanarCosts {
 /// The cost of serving each client (all of its demand) from each allowed facility.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Costs {
+    /// A full matrix; suits small and mid-sized instances.
     Dense(DenseCosts),
+    /// Only the allowed links; suits instances where each client has few candidates.
     Sparse(SparseCosts),
+    /// Computed from coordinates when asked; suits large TSPLIB point sets.
     Planar(PlanarCosts),
 }
 
 impl Costs {
+    /// Number of candidate facilities (columns).
     pub fn n_facilities(&self) -> usize {
         match self {
             Costs::Dense(d) => d.n_facilities,
@@ -161,6 +177,7 @@ impl Costs {
         }
     }
 
+    /// Number of clients (rows).
     pub fn n_clients(&self) -> usize {
         match self {
             Costs::Dense(d) => d.values.len().checked_div(d.n_facilities).unwrap_or(0),

@@ -24,12 +24,19 @@ use rand::Rng as _;
 use super::{Client, Costs, ExtId, Facility, Group, Instance, Model, SparseCosts};
 use crate::rng::task_rng;
 
+/// The parameters of one member of the family (see the module note for how
+/// each is used).
 #[derive(Debug, Clone)]
 pub struct InstanceFamily {
+    /// Number of clients (demand points).
     pub clients: usize,
+    /// Number of candidate facilities.
     pub facilities: usize,
+    /// Number of groups (districts); at least one is used.
     pub groups: usize,
+    /// Random seed; the same parameters give the same instance.
     pub seed: u64,
+    /// Each client served by one facility only.
     pub single_source: bool,
     /// Capacity relative to a fair share of demand (1.0 = just enough).
     pub tightness: f64,
@@ -37,6 +44,7 @@ pub struct InstanceFamily {
     pub open_share: f64,
     /// Budget relative to the expected opening cost (`None`: no budget).
     pub budget_share: Option<f64>,
+    /// Links reach every facility within this distance, km (and at least the 3 nearest).
     pub radius_km: f64,
     /// Cost per unit of demand left unserved (`None`: all must be served).
     pub unserved_penalty: Option<f64>,

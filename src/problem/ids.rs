@@ -7,7 +7,9 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum ExtId {
+    /// A number, written back as a JSON number.
     Num(u64),
+    /// Any other id, written back as a JSON string.
     Text(String),
 }
 
