@@ -336,9 +336,10 @@ fn serde_problem(message: &str) -> (ErrorCode, String) {
 /// first: each bad value (or the array element holding it) is cut out and
 /// the rest is read again.
 ///
-/// Returns the value read from what was left, or `None` when nothing could
-/// be read (a required key is missing). With problems pushed, a returned
-/// value has defaults where the bad values were.
+/// Returns the value read from what was left, or `None` when the document
+/// could not be read on (the root itself is bad, or a required key of it is
+/// missing). With problems pushed, a returned value has defaults (or fewer
+/// array elements) where the bad values were.
 pub fn deserialize_all<T, V>(problems: &mut Problems, mut doc: V, line_of: &dyn Fn(&str) -> Option<usize>) -> Option<T>
 where
     T: serde::de::DeserializeOwned,
@@ -354,18 +355,19 @@ where
         };
         let path: Vec<Segment> = err.path().iter().cloned().collect();
         let (code, message) = serde_problem(&err.inner().to_string());
-        let mut key = cuts.original(&path);
-        if code == ErrorCode::MissingField
-            && let Some(field) = message.split('`').nth(1)
-        {
-            key = if key.is_empty() { field.to_string() } else { format!("{key}.{field}") };
-            // A key cut out for a bad value is not missing as well.
-            if !cut_keys.contains(&key) {
-                problems.push(location_of(&key, line_of), code, message);
+        let key = cuts.original(&path);
+        // A missing key is reported at its own path; its parent is cut out to read on.
+        let missing = if code == ErrorCode::MissingField { message.split('`').nth(1) } else { None };
+        match missing {
+            Some(field) => {
+                let full = if key.is_empty() { field.to_string() } else { format!("{key}.{field}") };
+                // A key cut out for a bad value is not missing as well.
+                if !cut_keys.contains(&full) {
+                    problems.push(location_of(&full, line_of), code, message.clone());
+                }
             }
-            return None;
+            None => problems.push(location_of(&key, line_of), code, message),
         }
-        problems.push(location_of(&key, line_of), code, message);
         // Cut the deepest array element on the path, else the value itself.
         let at = path.iter().rposition(|s| matches!(s, Segment::Seq { .. })).or(path.len().checked_sub(1))?;
         let mut node = &mut doc;

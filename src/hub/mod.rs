@@ -52,9 +52,6 @@ pub enum PlanError {
     Infeasible(Vec<String>),
     #[error(transparent)]
     Solve(#[from] SolveError),
-    /// A plan directory whose plan.json cannot be read (names the file and field).
-    #[error("{0}")]
-    PlanFile(String),
 }
 
 /// Options of a planning run that are not part of the scenario.

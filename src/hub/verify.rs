@@ -13,25 +13,54 @@ use std::path::Path;
 
 use super::PlanError;
 use super::inputs::{School, read_inputs};
-use super::plan_doc::{PlanDoc, Reason};
+use super::plan_doc::{PLAN_SCHEMA, PlanDoc, Reason};
 use super::scenario::{LoadedScenario, ObjectiveKind, Scenario};
+use crate::error::{ErrorCode, InputErrors, Location, Problems, deserialize_all};
 use crate::io::schools::HubStatus;
 use crate::network::SchoolIdx;
 use crate::network::progress::Progress;
 
 const TOL_KM: f64 = 1e-3;
 
-/// Reads `DIR/plan.json`.
-pub fn read_plan(dir: &Path) -> Result<PlanDoc, PlanError> {
+/// Reads `DIR/plan.json`: every value that does not fit the schema
+/// `hubplan-plan/1` is reported at once, with its key path (`hubs[3].lat`)
+/// and code.
+pub fn read_plan(dir: &Path) -> Result<PlanDoc, InputErrors> {
     let p = dir.join("plan.json");
-    let text =
-        std::fs::read_to_string(&p).map_err(|e| PlanError::PlanFile(format!("cannot read {}: {e}", p.display())))?;
-    let mut de = serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        let at = if field == "." { String::new() } else { format!(" field `{field}`:") };
-        PlanError::PlanFile(format!("{}: not a hubplan plan:{at} {}", p.display(), e.inner()))
-    })
+    let mut problems = Problems::new(&p);
+    let text = match std::fs::read_to_string(&p) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Location::File, ErrorCode::Unreadable, format!("cannot read the plan: {e}"));
+            return problems.fail();
+        }
+    };
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            let at = if e.line() > 0 { Location::Line(e.line()) } else { Location::File };
+            let code = if e.is_eof() { ErrorCode::Truncated } else { ErrorCode::WrongFormat };
+            let what = e.to_string();
+            let what = what.split(" at line ").next().unwrap_or_default();
+            problems.push(at, code, format!("not valid JSON: {what}"));
+            return problems.fail();
+        }
+    };
+    if let Some(schema) = value.get("schema").and_then(|s| s.as_str())
+        && schema != PLAN_SCHEMA
+    {
+        problems.push(
+            Location::Key("schema".into()),
+            ErrorCode::WrongFormat,
+            format!("is `{schema}`; this hubplan reads `{PLAN_SCHEMA}`"),
+        );
+        return problems.fail();
+    }
+    let doc = deserialize_all(&mut problems, value, &|_| None);
+    match doc {
+        Some(doc) if problems.is_empty() => Ok(doc),
+        _ => problems.fail(),
+    }
 }
 
 /// Every rule the plan breaks, as sentences (empty: the plan is valid).
@@ -224,4 +253,62 @@ pub fn violations(
         mismatch("student_km", t.student_km, student_km);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of a good plan.json with `edit` applied, read back.
+    fn read_edited(edit: impl FnOnce(&mut serde_json::Value)) -> Result<PlanDoc, InputErrors> {
+        let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans/a/plan.json");
+        let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(good).unwrap()).unwrap();
+        edit(&mut doc);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plan.json"), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+        read_plan(dir.path())
+    }
+
+    #[test]
+    fn a_good_plan_reads() {
+        assert!(read_edited(|_| {}).is_ok());
+    }
+
+    #[test]
+    fn every_bad_value_of_a_plan_is_named_by_its_key_path() {
+        let e = read_edited(|d| {
+            d["hubs"][0]["lat"] = "north".into();
+            d["hubs"][1]["lat"] = "south".into();
+            d["links"][2]["students"] = (-4).into();
+            d["unlinked"][0]["reason"] = "too-far".into();
+            d["totals"].as_object_mut().unwrap().remove("cost_kzt");
+        })
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("5 problems"), "{text}");
+        for want in [
+            "plan.json: key `hubs[0].lat`: invalid type: string \"north\", expected a number [E-VALUE]",
+            "plan.json: key `hubs[1].lat`: invalid type: string \"south\", expected a number [E-VALUE]",
+            "plan.json: key `links[2].students`: invalid value: integer `-4`, expected a whole number ≥ 0 [E-RANGE]",
+            "plan.json: key `unlinked[0].reason`: unknown variant `too-far`",
+            "plan.json: key `totals.cost_kzt`: missing field `cost_kzt` [E-MISSING]",
+        ] {
+            assert!(text.contains(want), "{want} not in {text}");
+        }
+    }
+
+    #[test]
+    fn a_plan_of_another_schema_or_not_json_is_named() {
+        let e = read_edited(|d| d["schema"] = "hubplan-plan/9".into()).unwrap_err().to_string();
+        assert!(
+            e.ends_with("key `schema`: is `hubplan-plan/9`; this hubplan reads `hubplan-plan/1` [E-FORMAT]"),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plan.json"), "{\n  \"schema\": \n").unwrap();
+        let e = read_plan(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("plan.json: line 3: not valid JSON") && e.ends_with("[E-TRUNCATED]"), "{e}");
+        let e = read_plan(&dir.path().join("nowhere")).unwrap_err().to_string();
+        assert!(e.contains("cannot read the plan") && e.ends_with("[E-READ]"), "{e}");
+    }
 }
