@@ -419,4 +419,62 @@ mod tests {
         assert!(text.starts_with("25 problems"));
         assert!(text.contains("and 5 more"));
     }
+
+    /// `(variant, code)` of every `Type::Variant … => "CODE"` arm in `source`.
+    fn code_arms(source: &str, ty: &str) -> Vec<(String, String)> {
+        source
+            .lines()
+            .filter_map(|l| {
+                let (lhs, rhs) = l.trim().split_once("=>")?;
+                let variant = lhs.trim().strip_prefix(&format!("{ty}::"))?;
+                let variant = variant.split([' ', '{', '(']).next()?.to_string();
+                let code = rhs.trim().trim_end_matches(',').strip_prefix('"')?.strip_suffix('"')?.to_string();
+                Some((variant, code))
+            })
+            .collect()
+    }
+
+    fn sources(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                sources(&p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push((p.clone(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+
+    #[test]
+    fn every_code_is_emitted_and_in_the_readme_and_the_readme_lists_no_other() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(&root.join("src"), &mut files);
+        let registries =
+            [("ErrorCode", root.join("src/error.rs")), ("PlanViolation", root.join("src/hub/violation.rs"))];
+        let mut codes = Vec::new();
+        for (ty, registry) in &registries {
+            let arms = code_arms(&std::fs::read_to_string(registry).unwrap(), ty);
+            assert!(arms.len() > 5, "no codes found for {ty}");
+            for (variant, code) in arms {
+                // Produced: named outside the file that defines it.
+                let used = format!("{ty}::{variant}");
+                let producers: Vec<_> =
+                    files.iter().filter(|(p, text)| p != registry && text.contains(&used)).map(|(p, _)| p).collect();
+                assert!(!producers.is_empty(), "{code} ({used}) is emitted nowhere");
+                codes.push(code);
+            }
+        }
+        let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(all, codes.iter().filter(|c| c.starts_with("E-")).map(String::as_str).collect::<Vec<_>>());
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let documented: Vec<String> = readme
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .filter(|c| c.starts_with("E-") || c.starts_with("V-"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(documented, codes, "the README's code tables and the codes emitted differ");
+    }
 }

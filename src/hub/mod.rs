@@ -19,6 +19,7 @@ pub mod sweep;
 #[cfg(test)]
 mod tests;
 pub mod verify;
+pub mod violation;
 pub mod write;
 
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ pub use inputs::{Inputs, School};
 pub use model::{HubModel, build_model};
 pub use plan_doc::{Decision, PlanDoc, Reason};
 pub use scenario::{LoadedScenario, ObjectiveKind, Scenario, ScenarioError};
+pub use violation::PlanViolation;
 
 use crate::error::InputErrors;
 use crate::network::NetworkError;
