@@ -47,8 +47,11 @@ pub enum PlanError {
     #[error(transparent)]
     Network(#[from] NetworkError),
     /// The scenario cannot be planned as written (names the district or rule).
-    #[error("the scenario cannot be planned: {0}")]
-    Model(String),
+    #[error("the scenario cannot be planned: {}", model::join(.0))]
+    Model(Vec<model::ModelProblem>),
+    /// Linking small schools after the solver broke a rule of the model: a bug.
+    #[error("internal error: completing coverage broke a rule: {0:?}")]
+    CoverageBroke(Vec<crate::plan::check::Violation>),
     /// No plan meets every rule; the reasons say why.
     #[error("no plan meets every rule:\n  - {}", .0.join("\n  - "))]
     Infeasible(Vec<String>),
@@ -223,10 +226,7 @@ pub fn plan_with_inputs(loaded: LoadedScenario, inputs: Inputs, mut times: Stage
         let sol = Solution::single_source(open, decision.assignment.clone());
         let report = check(&model.instance, &sol, None);
         if !report.violations.is_empty() {
-            return Err(PlanError::Model(format!(
-                "internal error: completing coverage broke a rule: {:?}",
-                report.violations
-            )));
+            return Err(PlanError::CoverageBroke(report.violations));
         }
         out.evaluation = report.evaluation;
         out.solution = sol;
