@@ -317,7 +317,7 @@ pub fn run_check(a: CheckPlanArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!("INVALID    {}: {} violation(s)", shown(&a.dir), v.len());
         for x in &v {
-            println!("  - {x}");
+            println!("  - {x} [{}]", x.code());
         }
         Ok(ExitCode::from(exit::VIOLATION))
     }

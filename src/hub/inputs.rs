@@ -8,7 +8,7 @@ use geo::{Contains, MultiPolygon, Point};
 
 use super::PlanError;
 use super::scenario::LoadedScenario;
-use crate::error::{ErrorCode, InputError, InputErrors, Location};
+use crate::error::{ErrorCode, InputError, InputErrors, Location, Problems};
 use crate::io::schools::{HubStatus, SchoolKind, SchoolsUse, read_schools};
 use crate::network::progress::Progress;
 use crate::network::{DistanceOptions, DistanceTable, Metric, SchoolPoint, distance_table_cached};
@@ -279,47 +279,109 @@ pub fn distance_options(loaded: &LoadedScenario) -> DistanceOptions {
 }
 
 /// Reads district boundaries: a GeoJSON FeatureCollection of Polygon or
-/// MultiPolygon features, each with a `name` property.
-pub fn read_districts(path: &Path) -> Result<Vec<DistrictShape>, PlanError> {
-    let fail = |loc: Location, code: ErrorCode, msg: String| -> PlanError {
-        PlanError::Input(InputErrors(vec![InputError::new(path, loc, code, msg)]))
+/// MultiPolygon features, each with a `name` property. Every bad feature is
+/// reported at once.
+pub fn read_districts(path: &Path) -> Result<Vec<DistrictShape>, InputErrors> {
+    let mut problems = Problems::new(path);
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Location::File, ErrorCode::Unreadable, format!("cannot read the districts file: {e}"));
+            return problems.fail();
+        }
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fail(Location::File, ErrorCode::Unreadable, format!("cannot read the districts file: {e}")))?;
-    let gj: geojson::GeoJson =
-        text.parse().map_err(|e| fail(Location::File, ErrorCode::WrongFormat, format!("not valid GeoJSON: {e}")))?;
-    let geojson::GeoJson::FeatureCollection(fc) = gj else {
-        return Err(fail(Location::File, ErrorCode::WrongFormat, "expected a GeoJSON FeatureCollection".into()));
+    let fc = match text.parse::<geojson::GeoJson>() {
+        Ok(geojson::GeoJson::FeatureCollection(fc)) => fc,
+        Ok(_) => {
+            problems.push(Location::File, ErrorCode::WrongFormat, "expected a GeoJSON FeatureCollection");
+            return problems.fail();
+        }
+        Err(e) => {
+            problems.push(Location::File, ErrorCode::WrongFormat, format!("not valid GeoJSON: {e}"));
+            return problems.fail();
+        }
     };
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for (i, f) in fc.features.iter().enumerate() {
-        let loc = Location::Feature(i);
-        let name = f.property("name").and_then(|v| v.as_str()).map(str::to_string).ok_or_else(|| {
-            fail(loc.clone(), ErrorCode::MissingField, "district feature has no `name` text property".into())
-        })?;
-        let geom = f
-            .geometry
-            .as_ref()
-            .ok_or_else(|| fail(loc.clone(), ErrorCode::MissingField, format!("district `{name}` has no geometry")))?;
-        let g: geo::Geometry<f64> = geom.clone().try_into().map_err(|e| {
-            fail(loc.clone(), ErrorCode::WrongFormat, format!("district `{name}`: unreadable geometry: {e}"))
-        })?;
-        let shape = match g {
-            geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
-            geo::Geometry::MultiPolygon(mp) => mp,
+        let at = Location::Feature(i);
+        let name = match f.property("name") {
+            Some(serde_json::Value::String(n)) => n.clone(),
+            Some(v) if !v.is_null() => {
+                problems.push_field(
+                    at,
+                    "name",
+                    ErrorCode::BadValue,
+                    format!("expected the district's name as text, found {v}"),
+                );
+                continue;
+            }
             _ => {
-                return Err(fail(
-                    loc,
-                    ErrorCode::WrongFormat,
-                    format!("district `{name}`: expected a Polygon or MultiPolygon"),
-                ));
+                problems.push_field(at, "name", ErrorCode::MissingField, "a district needs its name");
+                continue;
+            }
+        };
+        let Some(geom) = f.geometry.as_ref() else {
+            problems.push_field(at, "geometry", ErrorCode::MissingField, format!("district `{name}` has no geometry"));
+            continue;
+        };
+        let shape = match geo::Geometry::<f64>::try_from(geom.clone()) {
+            Ok(geo::Geometry::Polygon(p)) => MultiPolygon(vec![p]),
+            Ok(geo::Geometry::MultiPolygon(mp)) => mp,
+            Ok(_) => {
+                let kind = geom.value.type_name();
+                let message = format!("district `{name}` is a {kind}; expected a Polygon or MultiPolygon");
+                problems.push_field(at, "geometry", ErrorCode::BadGeometry, message);
+                continue;
+            }
+            Err(e) => {
+                let message = format!("district `{name}`: unreadable geometry: {e}");
+                problems.push_field(at, "geometry", ErrorCode::BadGeometry, message);
+                continue;
             }
         };
         if !seen.insert(name.clone()) {
-            return Err(fail(loc, ErrorCode::DuplicateId, format!("district `{name}` appears twice")));
+            problems.push_field(at, "name", ErrorCode::DuplicateId, format!("district `{name}` appears twice"));
+            continue;
         }
         out.push(DistrictShape { name, shape });
     }
-    Ok(out)
+    problems.finish(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_district_feature_is_reported_with_its_field_and_code() {
+        let square = r#"{"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#;
+        let features = [
+            format!(r#"{{"type": "Feature", "properties": {{"name": "A"}}, "geometry": {square}}}"#),
+            format!(r#"{{"type": "Feature", "properties": {{}}, "geometry": {square}}}"#),
+            format!(r#"{{"type": "Feature", "properties": {{"name": 7}}, "geometry": {square}}}"#),
+            r#"{"type": "Feature", "properties": {"name": "B"}, "geometry": null}"#.to_string(),
+            r#"{"type": "Feature", "properties": {"name": "C"}, "geometry": {"type": "Point", "coordinates": [0, 0]}}"#
+                .to_string(),
+            format!(r#"{{"type": "Feature", "properties": {{"name": "A"}}, "geometry": {square}}}"#),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.geojson");
+        std::fs::write(&p, format!(r#"{{"type": "FeatureCollection", "features": [{}]}}"#, features.join(",")))
+            .unwrap();
+        let text = read_districts(&p).unwrap_err().to_string();
+        assert!(text.starts_with("5 problems"), "{text}");
+        for want in [
+            "d.geojson: feature 1: field `name`: a district needs its name [E-MISSING]",
+            "d.geojson: feature 2: field `name`: expected the district's name as text, found 7 [E-VALUE]",
+            "d.geojson: feature 3: field `geometry`: district `B` has no geometry [E-MISSING]",
+            "d.geojson: feature 4: field `geometry`: district `C` is a Point; expected a Polygon or MultiPolygon [E-GEOMETRY]",
+            "d.geojson: feature 5: field `name`: district `A` appears twice [E-DUPLICATE]",
+        ] {
+            assert!(text.contains(want), "{want} not in {text}");
+        }
+        std::fs::write(&p, r#"{"type": "Point", "coordinates": [0, 0]}"#).unwrap();
+        let text = read_districts(&p).unwrap_err().to_string();
+        assert!(text.ends_with("d.geojson: expected a GeoJSON FeatureCollection [E-FORMAT]"), "{text}");
+    }
 }

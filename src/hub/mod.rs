@@ -20,6 +20,7 @@ pub mod sweep;
 #[cfg(test)]
 mod tests;
 pub mod verify;
+pub mod violation;
 pub mod write;
 
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ pub use model::{HubModel, build_model};
 pub use plan_doc::{Decision, PlanDoc, Reason};
 pub use post_solve::{Solved, solve_plan};
 pub use scenario::{LoadedScenario, ObjectiveKind, Scenario, ScenarioError};
+pub use violation::PlanViolation;
 
 use crate::error::InputErrors;
 use crate::network::NetworkError;
@@ -46,16 +48,16 @@ pub enum PlanError {
     #[error(transparent)]
     Network(#[from] NetworkError),
     /// The scenario cannot be planned as written (names the district or rule).
-    #[error("the scenario cannot be planned: {0}")]
-    Model(String),
+    #[error("the scenario cannot be planned: {}", model::join(.0))]
+    Model(Vec<model::ModelProblem>),
+    /// Linking small schools after the solver broke a rule of the model: a bug.
+    #[error("internal error: completing coverage broke a rule: {0:?}")]
+    CoverageBroke(Vec<crate::plan::check::Violation>),
     /// No plan meets every rule; the reasons say why.
     #[error("no plan meets every rule:\n  - {}", .0.join("\n  - "))]
     Infeasible(Vec<String>),
     #[error(transparent)]
     Solve(#[from] SolveError),
-    /// A plan directory whose plan.json cannot be read (names the file and field).
-    #[error("{0}")]
-    PlanFile(String),
 }
 
 /// Options of a planning run that are not part of the scenario.

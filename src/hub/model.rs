@@ -24,6 +24,7 @@
 //! reported as unlinked (`no-hub-in-reach`).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use super::PlanError;
 use super::inputs::School;
@@ -31,6 +32,44 @@ use super::scenario::{ObjectiveKind, Scenario};
 use crate::io::schools::HubStatus;
 use crate::network::{DistanceTable, SchoolIdx};
 use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, Model, SparseCosts};
+
+/// Why a scenario cannot be planned as written, found before solving.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelProblem {
+    /// No small school has a hub candidate within reach.
+    NothingLinkable { small_schools: usize, max_km: f64, within_district: bool },
+    /// A district has fewer hub candidates than `hubs.min_per_district`.
+    TooFewCandidates { district: String, candidates: usize, schools: usize, min_students: u32, min: usize },
+    /// `hubs.min_per_district` needs more new hubs than `hubs.max_new` allows.
+    TooFewNewHubs { needed: usize, min: usize, max_new: usize },
+}
+
+impl fmt::Display for ModelProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        match self {
+            ModelProblem::NothingLinkable { small_schools, max_km, within_district } => write!(
+                f,
+                "no small school can be linked: {small_schools} small schools, none within {max_km} km of a hub candidate{}",
+                if *within_district { " in its district" } else { "" }
+            ),
+            ModelProblem::TooFewCandidates { district, candidates, schools, min_students, min } => write!(
+                f,
+                "district `{district}` has {candidates} hub candidate{} ({schools} school{}; a school is a candidate with `hub` = candidate or existing, or with at least {min_students} students and no `hub` value) but `hubs.min_per_district` = {min}",
+                plural(*candidates),
+                plural(*schools),
+            ),
+            ModelProblem::TooFewNewHubs { needed, min, max_new } => {
+                write!(f, "the districts need {needed} new hubs to have {min} each, but `hubs.max_new` = {max_new}")
+            }
+        }
+    }
+}
+
+/// The problems as one sentence list, `; `-separated.
+pub(crate) fn join(problems: &[ModelProblem]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
 
 /// One allowed link of a client.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -105,12 +144,11 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
         }
     }
     if client_school.is_empty() {
-        return Err(PlanError::Model(format!(
-            "no small school can be linked: {} small schools, none within {} km of a hub candidate{}",
-            unreachable.len(),
-            sc.links.max_road_km,
-            if sc.links.within_district { " in its district" } else { "" }
-        )));
+        return Err(PlanError::Model(vec![ModelProblem::NothingLinkable {
+            small_schools: unreachable.len(),
+            max_km: sc.links.max_road_km,
+            within_district: sc.links.within_district,
+        }]));
     }
 
     let kind = sc.objective.kind;
@@ -212,14 +250,13 @@ fn check_districts(sc: &Scenario, schools: &[School], facility_school: &[usize])
     for (d, fs) in districts_with_facilities(schools, facility_school) {
         if fs.len() < min {
             let n = schools.iter().filter(|s| s.district == d).count();
-            bad.push(format!(
-                "district `{d}` has {} hub candidate{} ({} school{}; a school is a candidate with `hub` = candidate or existing, or with at least {} students and no `hub` value) but `hubs.min_per_district` = {min}",
-                fs.len(),
-                if fs.len() == 1 { "" } else { "s" },
-                n,
-                if n == 1 { "" } else { "s" },
-                sc.hubs.min_students,
-            ));
+            bad.push(ModelProblem::TooFewCandidates {
+                district: d.to_string(),
+                candidates: fs.len(),
+                schools: n,
+                min_students: sc.hubs.min_students,
+                min,
+            });
         }
     }
     if let Some(k) = sc.hubs.max_new {
@@ -235,8 +272,8 @@ fn check_districts(sc: &Scenario, schools: &[School], facility_school: &[usize])
             .map(|d| min.saturating_sub(existing_by.get(d).copied().unwrap_or(0)))
             .sum();
         if needed > k {
-            bad.push(format!("the districts need {needed} new hubs to have {min} each, but `hubs.max_new` = {k}"));
+            bad.push(ModelProblem::TooFewNewHubs { needed, min, max_new: k });
         }
     }
-    if bad.is_empty() { Ok(()) } else { Err(PlanError::Model(bad.join("; "))) }
+    if bad.is_empty() { Ok(()) } else { Err(PlanError::Model(bad)) }
 }

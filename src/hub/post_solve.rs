@@ -55,10 +55,7 @@ pub fn solve_plan(model: &HubModel, sc: &Scenario, schools: &[School]) -> Result
         let sol = Solution::single_source(open, decision.assignment.clone());
         let report = check(&model.instance, &sol, None);
         if !report.violations.is_empty() {
-            return Err(PlanError::Model(format!(
-                "internal error: completing coverage broke a rule: {:?}",
-                report.violations
-            )));
+            return Err(PlanError::CoverageBroke(report.violations));
         }
         out.evaluation = report.evaluation;
         out.solution = sol;

@@ -8,16 +8,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// Why a scenario cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
-}
+use crate::error::{ErrorCode, InputErrors, Location, Problems, deserialize_all};
 
-fn invalid(file: &Path, message: impl Into<String>) -> ScenarioError {
-    ScenarioError::Invalid { file: file.display().to_string(), message: message.into() }
-}
+/// Why a scenario cannot be used: every problem of the file at once, each
+/// with its key path (`hubs.max_new`), line and code.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ScenarioError(pub InputErrors);
 
 /// A scenario with every default filled in; paths are as written in the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,20 +264,55 @@ impl LoadedScenario {
     }
 
     /// Reads a scenario file and applies `key=value` overrides (dotted keys, TOML values).
+    ///
+    /// Reports every problem at once: unknown keys (with the nearest known
+    /// one), values of the wrong type, a missing `data.schools`, values out of
+    /// range and keys that contradict each other.
     pub fn load_with(path: &Path, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| invalid(path, format!("cannot read the scenario: {e}")))?;
-        let mut value: toml::Table = toml::from_str(&text)
-            .map_err(|e| invalid(path, format!("not valid TOML: {}", one_line(&e.to_string()))))?;
-        check_keys(&value, "", &text).map_err(|m| invalid(path, m))?;
+        let mut problems = Problems::new(path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(Location::File, ErrorCode::Unreadable, format!("cannot read the scenario: {e}"));
+                return problems.fail().map_err(ScenarioError);
+            }
+        };
+        let mut value: toml::Table = match toml::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                let at = e.span().map_or(Location::File, |s| Location::Line(text[..s.start].matches('\n').count() + 1));
+                problems.push(at, ErrorCode::WrongFormat, format!("not valid TOML: {}", one_line(e.message())));
+                return problems.fail().map_err(ScenarioError);
+            }
+        };
+        check_keys(&mut value, "", &text, &mut problems);
         for (k, v) in overrides {
-            set_key(&mut value, k, v).map_err(|m| invalid(path, m))?;
+            set_key(&mut value, k, v, &mut problems);
         }
-        let scenario: Scenario = toml::Value::Table(value)
-            .try_into()
-            .map_err(|e: toml::de::Error| invalid(path, one_line(&e.to_string())))?;
-        scenario.validate().map_err(|m| invalid(path, m))?;
-        Ok(LoadedScenario { scenario, file: path.to_path_buf() })
+        // Keys set on the command line are not on a line of the file.
+        let line_of = |key: &str| {
+            if overrides.iter().any(|(k, _)| k == key) { None } else { key_line(&text, key) }
+        };
+        let has_schools = value.get("data").and_then(|d| d.as_table()).is_some_and(|d| d.contains_key("schools"));
+        if !has_schools {
+            problems.push(
+                Location::Key("data.schools".into()),
+                ErrorCode::MissingField,
+                "the schools file is required: add `schools = \"FILE.csv\"` under `[data]`",
+            );
+            // Read on with a stand-in, to report the other problems too.
+            if let Some(data) = value.entry("data").or_insert_with(|| toml::Table::new().into()).as_table_mut() {
+                data.insert("schools".into(), "?".into());
+            }
+        }
+        let scenario: Option<Scenario> = deserialize_all(&mut problems, toml::Value::Table(value), &line_of);
+        if let Some(sc) = &scenario {
+            sc.check_values(&mut problems, &line_of);
+        }
+        match scenario {
+            Some(scenario) if problems.is_empty() => Ok(LoadedScenario { scenario, file: path.to_path_buf() }),
+            _ => problems.fail().map_err(ScenarioError),
+        }
     }
 
     /// A path from the scenario, resolved against the scenario file's folder.
@@ -299,29 +331,52 @@ fn one_line(s: &str) -> String {
     s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
-/// Rejects unknown keys, naming the nearest known one and the line.
-fn check_keys(table: &toml::Table, prefix: &str, text: &str) -> Result<(), String> {
-    for (k, v) in table {
+/// Reports and removes unknown keys, naming the nearest known one and the line.
+fn check_keys(table: &mut toml::Table, prefix: &str, text: &str, problems: &mut Problems) {
+    let mut unknown = Vec::new();
+    for (k, v) in table.iter_mut() {
         let dotted = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         let is_section = KNOWN_KEYS.iter().any(|known| known.starts_with(&format!("{dotted}.")));
+        let at = key_line(text, &dotted).map_or(Location::Key(dotted.clone()), |l| Location::KeyAt(dotted.clone(), l));
         if is_section {
             match v {
-                toml::Value::Table(t) => check_keys(t, &dotted, text)?,
-                _ => return Err(format!("`{dotted}` must be a section ([{dotted}]), not a value")),
+                toml::Value::Table(t) => check_keys(t, &dotted, text, problems),
+                _ => {
+                    problems.push(at, ErrorCode::BadValue, format!("must be a section ([{dotted}]), not a value"));
+                    unknown.push(k.clone());
+                }
             }
         } else if !KNOWN_KEYS.contains(&dotted.as_str()) {
-            let line = text
-                .lines()
-                .position(|l| {
-                    let l = l.trim_start();
-                    l.starts_with(k.as_str()) && l[k.len()..].trim_start().starts_with(['=', '.'])
-                })
-                .map(|i| format!(" (line {})", i + 1))
-                .unwrap_or_default();
-            return Err(format!("unknown key `{dotted}`{line}; did you mean `{}`?", nearest_key(&dotted)));
+            problems.push(at, ErrorCode::UnknownKey, format!("unknown key; did you mean `{}`?", nearest_key(&dotted)));
+            unknown.push(k.clone());
         }
     }
-    Ok(())
+    for k in unknown {
+        table.remove(&k);
+    }
+}
+
+/// The 1-based line on which dotted `key` is written (as `key =` in its
+/// section, as `section.key =`, or as the `[section]` header).
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    let (section, leaf) = key.rsplit_once('.').unwrap_or(("", key));
+    let assigns = |line: &str, k: &str| line.strip_prefix(k).is_some_and(|rest| rest.trim_start().starts_with('='));
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            current = header.trim().to_string();
+            if current == key {
+                return Some(i + 1);
+            }
+        } else if (current == section && assigns(line, leaf))
+            || (current.is_empty() && assigns(line, key))
+            || (!current.is_empty() && key.strip_prefix(&format!("{current}.")).is_some_and(|k| assigns(line, k)))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 /// The known key closest to `key` by edit distance.
@@ -344,9 +399,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Sets dotted `key` to `value` (parsed as a TOML value; bare words become strings).
-fn set_key(table: &mut toml::Table, key: &str, value: &str) -> Result<(), String> {
+fn set_key(table: &mut toml::Table, key: &str, value: &str, problems: &mut Problems) {
     if !KNOWN_KEYS.contains(&key) {
-        return Err(format!("unknown key `{key}`; did you mean `{}`?", nearest_key(key)));
+        problems.push(
+            Location::Key(key.into()),
+            ErrorCode::UnknownKey,
+            format!("`--set {key}=…`: unknown key; did you mean `{}`?", nearest_key(key)),
+        );
+        return;
     }
     let parsed: toml::Value = match toml::from_str::<toml::Table>(&format!("v = {value}")) {
         Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(value.into())),
@@ -356,19 +416,26 @@ fn set_key(table: &mut toml::Table, key: &str, value: &str) -> Result<(), String
     let mut t = table;
     for part in &parts[..parts.len() - 1] {
         let entry = t.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        t = entry.as_table_mut().ok_or_else(|| format!("`{part}` must be a section"))?;
+        let Some(section) = entry.as_table_mut() else {
+            problems.push(Location::Key(part.to_string()), ErrorCode::BadValue, "must be a section");
+            return;
+        };
+        t = section;
     }
     t.insert(parts[parts.len() - 1].to_string(), parsed);
-    Ok(())
 }
 
 impl Scenario {
-    /// Every parameter problem, as one message.
-    pub fn validate(&self) -> Result<(), String> {
-        let mut bad = Vec::new();
-        let mut non_negative = |name: &str, v: f64| {
+    /// Pushes every value out of its range and every pair of keys that
+    /// contradict each other (`line_of` gives the line a key is written on).
+    fn check_values(&self, problems: &mut Problems, line_of: &dyn Fn(&str) -> Option<usize>) {
+        let mut bad = |key: &str, code: ErrorCode, message: String| {
+            let at = line_of(key).map_or(Location::Key(key.into()), |l| Location::KeyAt(key.into(), l));
+            problems.push(at, code, message);
+        };
+        let mut non_negative = |key: &str, v: f64| {
             if !(v.is_finite() && v >= 0.0) {
-                bad.push(format!("`{name}` must be a number ≥ 0, found {v}"));
+                bad(key, ErrorCode::OutOfRange, format!("must be a number ≥ 0, found {v}"));
             }
         };
         non_negative("hubs.cost_kzt", self.hubs.cost_kzt);
@@ -382,26 +449,29 @@ impl Scenario {
             non_negative("budget.kzt", b);
         }
         if !(self.links.max_road_km.is_finite() && self.links.max_road_km > 0.0) {
-            bad.push(format!("`links.max_road_km` must be a positive number, found {}", self.links.max_road_km));
+            let found = self.links.max_road_km;
+            bad("links.max_road_km", ErrorCode::OutOfRange, format!("must be a positive number, found {found}"));
         }
         if !(self.links.detour_factor.is_finite() && self.links.detour_factor >= 1.0) {
-            bad.push(format!("`links.detour_factor` must be at least 1, found {}", self.links.detour_factor));
+            let found = self.links.detour_factor;
+            bad("links.detour_factor", ErrorCode::OutOfRange, format!("must be at least 1, found {found}"));
         }
         if !(self.solver.time_limit_s.is_finite() && self.solver.time_limit_s > 0.0) {
-            bad.push(format!("`solver.time_limit_s` must be a positive number, found {}", self.solver.time_limit_s));
+            let found = self.solver.time_limit_s;
+            bad("solver.time_limit_s", ErrorCode::OutOfRange, format!("must be a positive number, found {found}"));
         }
         if let Some(hi) = self.hubs.max_per_district
             && hi < self.hubs.min_per_district
         {
-            bad.push(format!(
-                "`hubs.max_per_district` ({hi}) is below `hubs.min_per_district` ({})",
-                self.hubs.min_per_district
-            ));
+            bad(
+                "hubs.max_per_district",
+                ErrorCode::Inconsistent,
+                format!("{hi} is below `hubs.min_per_district` = {}", self.hubs.min_per_district),
+            );
         }
         if self.data.schools.as_os_str().is_empty() {
-            bad.push("`data.schools` is empty".into());
+            bad("data.schools", ErrorCode::MissingField, "is empty; name the schools file".into());
         }
-        if bad.is_empty() { Ok(()) } else { Err(bad.join("; ")) }
     }
 
     /// The room a small school of `students` pupils gets, and its cost.
@@ -457,6 +527,75 @@ mod tests {
     }
 
     #[test]
+    fn messages_carry_the_file_key_line_and_code() {
+        let e = load_text("[data]\nschools = \"s.csv\"\n[hubs]\nmax_nwe = 5\n").unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "s.toml: key `hubs.max_nwe` (line 4): unknown key; did you mean `hubs.max_new`? [E-UNKNOWN-KEY]"
+            ),
+            "{e}"
+        );
+        let e = load_text("[data]\nschools = \"s.csv\"\n[links]\nmax_road_km = -3\n").unwrap_err().to_string();
+        assert!(e.ends_with("key `links.max_road_km` (line 4): must be a positive number, found -3 [E-RANGE]"), "{e}");
+        let e = load_text("[data]\nschools = \"s.csv\"\n[hubs]\nmin_students = \"many\"\n").unwrap_err().to_string();
+        assert!(e.contains("key `hubs.min_students` (line 4): invalid type: string \"many\""), "{e}");
+        assert!(e.contains("expected a whole number ≥ 0 [E-VALUE]"), "{e}");
+        let e = load_text("name = \"x\"\n").unwrap_err().to_string();
+        assert!(e.contains("key `data.schools`: the schools file is required") && e.ends_with("[E-MISSING]"), "{e}");
+        let e = load_text("[data]\nschools = \"s.csv\"\n[hubs]\nmin_students = -1\n").unwrap_err().to_string();
+        assert!(e.contains("key `hubs.min_students` (line 4)") && e.ends_with("[E-RANGE]"), "{e}");
+        let e = load_text("[data\nschools = 1\n").unwrap_err().to_string();
+        assert!(e.contains("line 1: not valid TOML") && e.ends_with("[E-FORMAT]"), "{e}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = "name = \"x\"\n\
+                    [hubs]\n\
+                    max_nwe = 5\n\
+                    min_students = \"many\"\n\
+                    min_per_district = 3\n\
+                    max_per_district = 2\n\
+                    [links]\n\
+                    max_road_km = 0\n\
+                    within_district = \"yes\"\n\
+                    [objective]\n\
+                    kind = \"max-covrage\"\n\
+                    [budjet]\n\
+                    kzt = 1\n";
+        let ScenarioError(errors) = load_text(text).unwrap_err();
+        let found: Vec<(String, &str)> = errors
+            .0
+            .iter()
+            .map(|e| {
+                let key = match &e.location {
+                    Location::Key(k) | Location::KeyAt(k, _) => k.clone(),
+                    other => panic!("no key: {other:?}"),
+                };
+                (key, e.code.as_str())
+            })
+            .collect();
+        let want = [
+            ("budjet", "E-UNKNOWN-KEY"),
+            ("hubs.max_nwe", "E-UNKNOWN-KEY"),
+            ("data.schools", "E-MISSING"),
+            ("hubs.min_students", "E-VALUE"),
+            ("links.within_district", "E-VALUE"),
+            ("objective.kind", "E-VALUE"),
+            ("links.max_road_km", "E-RANGE"),
+            ("hubs.max_per_district", "E-INCONSISTENT"),
+        ];
+        for (key, code) in want {
+            assert!(found.contains(&(key.to_string(), code)), "{key} {code} not in {found:?}");
+        }
+        assert_eq!(found.len(), want.len(), "{found:?}");
+        let text = errors.to_string();
+        assert!(text.starts_with("8 problems in the input:"), "{text}");
+        assert!(text.contains("key `budjet` (line 12): unknown key; did you mean `budget`?"), "{text}");
+        assert!(text.contains("unknown variant `max-covrage`"), "{text}");
+    }
+
+    #[test]
     fn overrides_set_dotted_keys_and_reject_unknown_ones() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("s.toml");
@@ -468,7 +607,10 @@ mod tests {
         .unwrap();
         assert_eq!(s.scenario.budget.kzt, Some(2e9));
         assert_eq!(s.scenario.objective.kind, ObjectiveKind::MinCost);
-        assert!(LoadedScenario::load_with(&p, &[("budget.kz".into(), "1".into())]).is_err());
+        let e = LoadedScenario::load_with(&p, &[("budget.kz".into(), "1".into())]).unwrap_err().to_string();
+        assert!(e.contains("key `budget.kz`: `--set budget.kz=…`: unknown key; did you mean `budget.kzt`?"), "{e}");
+        let e = LoadedScenario::load_with(&p, &[("budget.kzt".into(), "-1".into())]).unwrap_err().to_string();
+        assert!(e.ends_with("key `budget.kzt`: must be a number ≥ 0, found -1 [E-RANGE]"), "{e}");
         assert_eq!(s.resolve(Path::new("a.csv")), dir.path().join("a.csv"));
     }
 }

@@ -112,7 +112,10 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
     let tc = table(check_sc, schools);
     let v = violations(check_sc, &doc, schools, &|s, h| {
         tc.get(SchoolIdx(s as u32), SchoolIdx(h as u32)).map(|l| l.road_km)
-    });
+    })
+    .iter()
+    .map(ToString::to_string)
+    .collect();
     Some(Planned { doc, violations: v })
 }
 
@@ -294,6 +297,9 @@ fn the_validator_rejects_hand_broken_plans() {
     let t = table(&sc, &schools);
     let check = |doc: &PlanDoc, sc: &Scenario| {
         violations(sc, doc, &schools, &|s, h| t.get(SchoolIdx(s as u32), SchoolIdx(h as u32)).map(|l| l.road_km))
+            .iter()
+            .map(|v| format!("{v} [{}]", v.code()))
+            .collect::<Vec<_>>()
     };
     // A link over the radius.
     let mut tight = sc.clone();
@@ -308,22 +314,22 @@ fn the_validator_rejects_hand_broken_plans() {
         let h = schools.iter().position(|s| s.id == a_hub).unwrap();
         l.road_km = t.get(SchoolIdx(s as u32), SchoolIdx(h as u32)).map_or(1e9, |x| x.road_km);
     }
-    assert!(check(&bad, &sc).iter().any(|v| v.contains("over its capacity")), "{:?}", check(&bad, &sc));
+    assert!(check(&bad, &sc).iter().any(|v| v.contains("over its capacity") && v.ends_with("[V-CAPACITY-SCHOOLS]")));
     // Budget exceeded.
     let mut poor = sc.clone();
     poor.budget.kzt = Some(good.doc.totals.cost_kzt - 1e6);
-    assert!(check(&good.doc, &poor).iter().any(|v| v.contains("over budget.kzt")));
+    assert!(check(&good.doc, &poor).iter().any(|v| v.contains("over budget.kzt") && v.ends_with("[V-BUDGET]")));
     // A district without its hub.
     let mut bad = good.doc.clone();
     let c_hub = bad.hubs.iter().position(|h| h.district == "C").unwrap();
     let id = bad.hubs.remove(c_hub).school_id;
     bad.links.retain(|l| l.hub_id != id);
     let v = check(&bad, &sc);
-    assert!(v.iter().any(|v| v.contains("district C has 0 hub(s)")), "{v:?}");
+    assert!(v.iter().any(|v| v.contains("district C has 0 hub(s)") && v.ends_with("[V-DISTRICT-MIN]")), "{v:?}");
     // A claimed total that the links do not give.
     let mut bad = good.doc.clone();
     bad.totals.linked_students += 1;
-    assert!(check(&bad, &sc).iter().any(|v| v.contains("totals.linked_students")));
+    assert!(check(&bad, &sc).iter().any(|v| v.contains("totals.linked_students") && v.ends_with("[V-TOTAL]")));
 }
 
 #[test]

@@ -13,34 +13,64 @@ use std::path::Path;
 
 use super::PlanError;
 use super::inputs::{School, read_inputs};
-use super::plan_doc::{PlanDoc, Reason};
+use super::plan_doc::{PLAN_SCHEMA, PlanDoc, Reason};
 use super::scenario::{LoadedScenario, ObjectiveKind, Scenario};
+use super::violation::PlanViolation;
+use crate::error::{ErrorCode, InputErrors, Location, Problems, deserialize_all};
 use crate::io::schools::HubStatus;
 use crate::network::SchoolIdx;
 use crate::network::progress::Progress;
 
 const TOL_KM: f64 = 1e-3;
 
-/// Reads `DIR/plan.json`.
-pub fn read_plan(dir: &Path) -> Result<PlanDoc, PlanError> {
+/// Reads `DIR/plan.json`: every value that does not fit the schema
+/// `hubplan-plan/1` is reported at once, with its key path (`hubs[3].lat`)
+/// and code.
+pub fn read_plan(dir: &Path) -> Result<PlanDoc, InputErrors> {
     let p = dir.join("plan.json");
-    let text =
-        std::fs::read_to_string(&p).map_err(|e| PlanError::PlanFile(format!("cannot read {}: {e}", p.display())))?;
-    let mut de = serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = e.path().to_string();
-        let at = if field == "." { String::new() } else { format!(" field `{field}`:") };
-        PlanError::PlanFile(format!("{}: not a hubplan plan:{at} {}", p.display(), e.inner()))
-    })
+    let mut problems = Problems::new(&p);
+    let text = match std::fs::read_to_string(&p) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Location::File, ErrorCode::Unreadable, format!("cannot read the plan: {e}"));
+            return problems.fail();
+        }
+    };
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            let at = if e.line() > 0 { Location::Line(e.line()) } else { Location::File };
+            let code = if e.is_eof() { ErrorCode::Truncated } else { ErrorCode::WrongFormat };
+            let what = e.to_string();
+            let what = what.split(" at line ").next().unwrap_or_default();
+            problems.push(at, code, format!("not valid JSON: {what}"));
+            return problems.fail();
+        }
+    };
+    if let Some(schema) = value.get("schema").and_then(|s| s.as_str())
+        && schema != PLAN_SCHEMA
+    {
+        problems.push(
+            Location::Key("schema".into()),
+            ErrorCode::WrongFormat,
+            format!("is `{schema}`; this hubplan reads `{PLAN_SCHEMA}`"),
+        );
+        return problems.fail();
+    }
+    let doc = deserialize_all(&mut problems, value, &|_| None);
+    match doc {
+        Some(doc) if problems.is_empty() => Ok(doc),
+        _ => problems.fail(),
+    }
 }
 
-/// Every rule the plan breaks, as sentences (empty: the plan is valid).
+/// Every rule the plan breaks (empty: the plan is valid).
 pub fn check_plan(
     loaded: &LoadedScenario,
     doc: &PlanDoc,
     cache_dir: Option<&Path>,
     progress: &dyn Progress,
-) -> Result<Vec<String>, PlanError> {
+) -> Result<Vec<PlanViolation>, PlanError> {
     let inputs = read_inputs(loaded, cache_dir, progress)?;
     Ok(violations(&loaded.scenario, doc, &inputs.schools, &|s, h| {
         inputs.table.get(SchoolIdx(s as u32), SchoolIdx(h as u32)).map(|l| l.road_km)
@@ -53,7 +83,7 @@ pub fn violations(
     doc: &PlanDoc,
     schools: &[School],
     road_km: &dyn Fn(usize, usize) -> Option<f64>,
-) -> Vec<String> {
+) -> Vec<PlanViolation> {
     let mut v = Vec::new();
     let index: HashMap<&str, usize> = schools.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
     // Hubs.
@@ -63,11 +93,11 @@ pub fn violations(
     let mut per_district: BTreeMap<&str, usize> = schools.iter().map(|s| (s.district.as_str(), 0)).collect();
     for h in &doc.hubs {
         let Some(&i) = index.get(h.school_id.as_str()) else {
-            v.push(format!("hub {} is not a school of the schools file", h.school_id));
+            v.push(PlanViolation::HubNotASchool { hub: h.school_id.clone() });
             continue;
         };
         if !hub_set.insert(i) {
-            v.push(format!("hub {} is listed twice", h.school_id));
+            v.push(PlanViolation::HubListedTwice { hub: h.school_id.clone() });
             continue;
         }
         let s = &schools[i];
@@ -77,16 +107,18 @@ pub fn violations(
                 new_hubs += 1;
                 hub_cost += s.hub_cost_kzt;
             }
-            (HubStatus::No, _) => v.push(format!("hub {} is not a hub candidate", h.school_id)),
-            (st, status) => {
-                v.push(format!("hub {} has status `{status}` but the schools file says {}", h.school_id, st.as_str()))
-            }
+            (HubStatus::No, _) => v.push(PlanViolation::HubNotCandidate { hub: h.school_id.clone() }),
+            (st, status) => v.push(PlanViolation::HubStatus {
+                hub: h.school_id.clone(),
+                plan: status.to_string(),
+                schools: st.as_str(),
+            }),
         }
         *per_district.entry(s.district.as_str()).or_default() += 1;
     }
     for (i, s) in schools.iter().enumerate() {
         if s.hub == HubStatus::Existing && !hub_set.contains(&i) {
-            v.push(format!("existing hub {} is missing from the plan's hubs", s.id));
+            v.push(PlanViolation::ExistingHubMissing { hub: s.id.clone() });
         }
     }
     // Links.
@@ -97,42 +129,49 @@ pub fn violations(
     let mut student_km = 0.0;
     for l in &doc.links {
         let (Some(&s), Some(&h)) = (index.get(l.small_school_id.as_str()), index.get(l.hub_id.as_str())) else {
-            v.push(format!("link {} → {} names a school that does not exist", l.small_school_id, l.hub_id));
+            v.push(PlanViolation::LinkUnknownSchool { small: l.small_school_id.clone(), hub: l.hub_id.clone() });
             continue;
         };
         let school = &schools[s];
         if !school.small {
-            v.push(format!("link from {}: it is not a small school", l.small_school_id));
+            v.push(PlanViolation::LinkNotSmall { small: l.small_school_id.clone() });
         }
         if !hub_set.contains(&h) {
-            v.push(format!("link {} → {}: the hub is not open in this plan", l.small_school_id, l.hub_id));
+            v.push(PlanViolation::LinkHubClosed { small: l.small_school_id.clone(), hub: l.hub_id.clone() });
         }
         if linked.insert(s, h).is_some() {
-            v.push(format!("small school {} is linked more than once", l.small_school_id));
+            v.push(PlanViolation::LinkedTwice { small: l.small_school_id.clone() });
         }
         if sc.links.within_district && school.district != schools[h].district {
-            v.push(format!(
-                "link {} → {} crosses districts ({} → {}) but links.within_district = true",
-                l.small_school_id, l.hub_id, school.district, schools[h].district
-            ));
+            v.push(PlanViolation::LinkCrossesDistricts {
+                small: l.small_school_id.clone(),
+                hub: l.hub_id.clone(),
+                from: school.district.clone(),
+                to: schools[h].district.clone(),
+            });
         }
         match road_km(s, h) {
-            None => v.push(format!(
-                "link {} → {} is longer than links.max_road_km = {} km (no road distance within the radius)",
-                l.small_school_id, l.hub_id, sc.links.max_road_km
-            )),
+            None => v.push(PlanViolation::LinkOutOfReach {
+                small: l.small_school_id.clone(),
+                hub: l.hub_id.clone(),
+                max_km: sc.links.max_road_km,
+            }),
             Some(km) => {
                 if km > sc.links.max_road_km + TOL_KM {
-                    v.push(format!(
-                        "link {} → {} is {km:.1} km, over links.max_road_km = {} km",
-                        l.small_school_id, l.hub_id, sc.links.max_road_km
-                    ));
+                    v.push(PlanViolation::LinkTooLong {
+                        small: l.small_school_id.clone(),
+                        hub: l.hub_id.clone(),
+                        km,
+                        max_km: sc.links.max_road_km,
+                    });
                 }
                 if (km - l.road_km).abs() > TOL_KM.max(1e-6 * km) {
-                    v.push(format!(
-                        "link {} → {} says {:.3} km, the roads give {km:.3} km",
-                        l.small_school_id, l.hub_id, l.road_km
-                    ));
+                    v.push(PlanViolation::LinkKm {
+                        small: l.small_school_id.clone(),
+                        hub: l.hub_id.clone(),
+                        claimed: l.road_km,
+                        roads: km,
+                    });
                 }
                 student_km += f64::from(school.students) * km;
             }
@@ -148,38 +187,35 @@ pub fn violations(
         if let Some(cap) = s.capacity_small_schools.or(sc.hubs.capacity_small_schools)
             && k > cap
         {
-            v.push(format!("hub {} has {k} small schools linked, over its capacity of {cap}", s.id));
+            v.push(PlanViolation::OverSchoolCapacity { hub: s.id.clone(), linked: k, capacity: cap });
         }
         if let Some(cap) = sc.hubs.capacity_students
             && students[&h] > u64::from(cap)
         {
-            v.push(format!("hub {} has {} linked students, over hubs.capacity_students = {cap}", s.id, students[&h]));
+            v.push(PlanViolation::OverStudentCapacity { hub: s.id.clone(), students: students[&h], capacity: cap });
         }
     }
     // District limits and the new-hub limit.
     for (d, &k) in &per_district {
         if k < sc.hubs.min_per_district {
-            v.push(format!("district {d} has {k} hub(s), below hubs.min_per_district = {}", sc.hubs.min_per_district));
+            v.push(PlanViolation::DistrictBelowMin { district: d.to_string(), hubs: k, min: sc.hubs.min_per_district });
         }
         if let Some(hi) = sc.hubs.max_per_district
             && k > hi
         {
-            v.push(format!("district {d} has {k} hubs, over hubs.max_per_district = {hi}"));
+            v.push(PlanViolation::DistrictAboveMax { district: d.to_string(), hubs: k, max: hi });
         }
     }
     if let Some(k) = sc.hubs.max_new
         && new_hubs > k
     {
-        v.push(format!("{new_hubs} new hubs, over hubs.max_new = {k}"));
+        v.push(PlanViolation::TooManyNewHubs { new_hubs, max: k });
     }
     let cost = hub_cost + room_cost;
     if let Some(b) = sc.budget.kzt
         && cost > b * (1.0 + 1e-9) + 1e-6
     {
-        v.push(format!(
-            "the plan costs KZT {cost:.0} (hubs {hub_cost:.0} + rooms {room_cost:.0}), over budget.kzt = {b:.0} by {:.0}",
-            cost - b
-        ));
+        v.push(PlanViolation::OverBudget { cost, hub_cost, room_cost, budget: b });
     }
     // Coverage: every small school linked or explained.
     let unlinked: HashMap<&str, Reason> = doc.unlinked.iter().map(|u| (u.small_school_id.as_str(), u.reason)).collect();
@@ -194,26 +230,20 @@ pub fn violations(
                 && road_km(i, h).is_some_and(|km| km <= sc.links.max_road_km + TOL_KM)
         });
         match unlinked.get(s.id.as_str()) {
-            None => v.push(format!("small school {} is neither linked nor listed as unlinked", s.id)),
-            Some(Reason::NoHubInReach) if reachable => {
-                v.push(format!("small school {} is listed as no-hub-in-reach but a hub candidate is in reach", s.id))
-            }
+            None => v.push(PlanViolation::Unaccounted { small: s.id.clone() }),
+            Some(Reason::NoHubInReach) if reachable => v.push(PlanViolation::WrongReason { small: s.id.clone() }),
             _ => {}
         }
         if reachable && sc.objective.kind != ObjectiveKind::MaxCoverage {
-            v.push(format!(
-                "small school {} is in reach of a hub but unlinked, and objective {} links all",
-                s.id,
-                sc.objective.kind.as_str()
-            ));
+            v.push(PlanViolation::ReachableUnlinked { small: s.id.clone(), objective: sc.objective.kind.as_str() });
         }
     }
     // Totals.
     let t = &doc.totals;
     let linked_students: u64 = linked.keys().map(|&s| u64::from(schools[s].students)).sum();
-    let mut mismatch = |name: &str, claimed: f64, actual: f64| {
+    let mut mismatch = |total: &'static str, claimed: f64, actual: f64| {
         if (claimed - actual).abs() > 1e-6 * actual.abs().max(1.0) {
-            v.push(format!("totals.{name} is {claimed}, the plan's links and hubs give {actual}"));
+            v.push(PlanViolation::Total { total, claimed, actual });
         }
     };
     mismatch("new_hubs", t.new_hubs as f64, new_hubs as f64);
@@ -224,4 +254,62 @@ pub fn violations(
         mismatch("student_km", t.student_km, student_km);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of a good plan.json with `edit` applied, read back.
+    fn read_edited(edit: impl FnOnce(&mut serde_json::Value)) -> Result<PlanDoc, InputErrors> {
+        let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans/a/plan.json");
+        let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(good).unwrap()).unwrap();
+        edit(&mut doc);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plan.json"), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+        read_plan(dir.path())
+    }
+
+    #[test]
+    fn a_good_plan_reads() {
+        assert!(read_edited(|_| {}).is_ok());
+    }
+
+    #[test]
+    fn every_bad_value_of_a_plan_is_named_by_its_key_path() {
+        let e = read_edited(|d| {
+            d["hubs"][0]["lat"] = "north".into();
+            d["hubs"][1]["lat"] = "south".into();
+            d["links"][2]["students"] = (-4).into();
+            d["unlinked"][0]["reason"] = "too-far".into();
+            d["totals"].as_object_mut().unwrap().remove("cost_kzt");
+        })
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("5 problems"), "{text}");
+        for want in [
+            "plan.json: key `hubs[0].lat`: invalid type: string \"north\", expected a number [E-VALUE]",
+            "plan.json: key `hubs[1].lat`: invalid type: string \"south\", expected a number [E-VALUE]",
+            "plan.json: key `links[2].students`: invalid value: integer `-4`, expected a whole number ≥ 0 [E-RANGE]",
+            "plan.json: key `unlinked[0].reason`: unknown variant `too-far`",
+            "plan.json: key `totals.cost_kzt`: missing field `cost_kzt` [E-MISSING]",
+        ] {
+            assert!(text.contains(want), "{want} not in {text}");
+        }
+    }
+
+    #[test]
+    fn a_plan_of_another_schema_or_not_json_is_named() {
+        let e = read_edited(|d| d["schema"] = "hubplan-plan/9".into()).unwrap_err().to_string();
+        assert!(
+            e.ends_with("key `schema`: is `hubplan-plan/9`; this hubplan reads `hubplan-plan/1` [E-FORMAT]"),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("plan.json"), "{\n  \"schema\": \n").unwrap();
+        let e = read_plan(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("plan.json: line 3: not valid JSON") && e.ends_with("[E-TRUNCATED]"), "{e}");
+        let e = read_plan(&dir.path().join("nowhere")).unwrap_err().to_string();
+        assert!(e.contains("cannot read the plan") && e.ends_with("[E-READ]"), "{e}");
+    }
 }

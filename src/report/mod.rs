@@ -29,22 +29,15 @@ pub enum ReportError {
         /// The cause.
         source: std::io::Error,
     },
-    /// A JSON or GeoJSON file did not parse as expected.
-    #[error("{path}: E-FORMAT: {message}")]
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// What was wrong.
-        message: String,
-    },
+    /// `plan.json` or `plan.geojson` is not as written by `hubplan plan`
+    /// (every problem, with the file, key or feature, field and code).
+    #[error(transparent)]
+    Input(#[from] crate::error::InputErrors),
 }
 
 impl ReportError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         ReportError::Io { path: path.into(), source }
-    }
-    pub(crate) fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        ReportError::Format { path: path.into(), message: message.into() }
     }
 }
 

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::ReportError;
+use crate::error::{ErrorCode, Location, Problems};
 use crate::hub::inputs::{DistrictShape, read_districts};
-use crate::hub::plan_doc::{PLAN_SCHEMA, PlanDoc, Reason};
+use crate::hub::plan_doc::{PlanDoc, Reason};
 use crate::hub::verify::read_plan;
 
 /// What became of a small school in the plan.
@@ -87,26 +88,46 @@ struct Placed {
 /// Small schools by id from `plan.geojson` (features with `layer` = `small_school`).
 fn read_positions(path: &Path) -> Result<HashMap<String, Placed>, ReportError> {
     let text = fs::read_to_string(path).map_err(|e| ReportError::io(path, e))?;
-    let fc: Collection = serde_json::from_str(&text)
-        .map_err(|e| ReportError::format(path, format!("not a GeoJSON FeatureCollection: {e}")))?;
+    let mut problems = Problems::new(path);
+    let fc: Collection = match serde_json::from_str(&text) {
+        Ok(fc) => fc,
+        Err(e) => {
+            let at = if e.line() > 0 { Location::Line(e.line()) } else { Location::File };
+            let what = e.to_string();
+            let what = what.split(" at line ").next().unwrap_or_default();
+            problems.push(at, ErrorCode::WrongFormat, format!("not a GeoJSON FeatureCollection: {what}"));
+            return problems.fail().map_err(ReportError::from);
+        }
+    };
     let mut out = HashMap::new();
     for (i, f) in fc.features.iter().enumerate() {
         if f.properties.get("layer").and_then(|v| v.as_str()) != Some("small_school") {
             continue;
         }
-        let bad = |field: &str, what: &str| ReportError::format(path, format!("feature {i}: `{field}` {what}"));
-        let id = f.properties.get("school_id").and_then(|v| v.as_str()).ok_or_else(|| bad("school_id", "missing"))?;
-        let g = f.geometry.as_ref().ok_or_else(|| bad("geometry", "missing"))?;
+        let at = Location::Feature(i);
+        let Some(id) = f.properties.get("school_id").and_then(|v| v.as_str()) else {
+            problems.push_field(at, "school_id", ErrorCode::MissingField, "a small school needs its `school_id` text");
+            continue;
+        };
+        let Some(g) = f.geometry.as_ref() else {
+            problems.push_field(at, "geometry", ErrorCode::MissingField, format!("small school `{id}` has no point"));
+            continue;
+        };
         let xy = g.coordinates.as_array().and_then(|a| Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?)));
         match (g.kind.as_str(), xy) {
             ("Point", Some((lon, lat))) if lon.is_finite() && lat.is_finite() => {
                 let name = f.properties.get("name").and_then(|v| v.as_str()).map(str::to_string);
                 out.insert(id.to_string(), Placed { lon, lat, name });
             }
-            _ => return Err(bad("geometry", "is not a Point [lon, lat]")),
+            _ => problems.push_field(
+                at,
+                "geometry",
+                ErrorCode::BadGeometry,
+                format!("small school `{id}`: expected a Point [lon, lat]"),
+            ),
         }
     }
-    Ok(out)
+    problems.finish(out).map_err(ReportError::from)
 }
 
 /// Reads a plan directory for the report.
@@ -118,23 +139,24 @@ pub fn load(dir: &Path) -> Result<PlanDir, ReportError> {
     if !json.is_file() {
         return Err(ReportError::io(&json, std::io::Error::from(std::io::ErrorKind::NotFound)));
     }
-    let doc = read_plan(dir).map_err(|e| ReportError::format(&json, e.to_string()))?;
-    if doc.schema != PLAN_SCHEMA {
-        return Err(ReportError::format(
-            &json,
-            format!("field `schema` is `{}`; this hubplan reads `{PLAN_SCHEMA}`", doc.schema),
-        ));
-    }
+    let doc = read_plan(dir)?;
     let geo_path = dir.join("plan.geojson");
     let at = read_positions(&geo_path)?;
-    let place = |id: &str| {
-        at.get(id).ok_or_else(|| {
-            ReportError::format(&geo_path, format!("small school `{id}` of plan.json has no small_school point"))
-        })
-    };
+    let mut missing = Problems::new(&geo_path);
+    for id in doc.links.iter().map(|l| &l.small_school_id).chain(doc.unlinked.iter().map(|u| &u.small_school_id)) {
+        if !at.contains_key(id.as_str()) {
+            missing.push(
+                Location::File,
+                ErrorCode::MissingField,
+                format!("small school `{id}` of plan.json has no `small_school` point"),
+            );
+        }
+    }
+    missing.finish(())?;
+    let place = |id: &str| &at[id];
     let mut small_schools = Vec::with_capacity(doc.links.len() + doc.unlinked.len());
     for (i, l) in doc.links.iter().enumerate() {
-        let p = place(&l.small_school_id)?;
+        let p = place(&l.small_school_id);
         small_schools.push(SmallSchool {
             id: l.small_school_id.clone(),
             // The names of linked schools are in plan.geojson only.
@@ -146,7 +168,7 @@ pub fn load(dir: &Path) -> Result<PlanDir, ReportError> {
         });
     }
     for u in &doc.unlinked {
-        let &Placed { lon, lat, .. } = place(&u.small_school_id)?;
+        let &Placed { lon, lat, .. } = place(&u.small_school_id);
         small_schools.push(SmallSchool {
             id: u.small_school_id.clone(),
             name: u.name.clone(),

@@ -63,6 +63,7 @@ fn check_plan_rejects_a_broken_plan() {
     let o = hubplan(&["check-plan", s(&scenario), s(&out)]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("max_road_km") || text(&o).contains("crosses districts"), "{}", text(&o));
+    assert!(text(&o).contains("crosses districts (") && text(&o).contains("[V-LINK-DISTRICT]"), "{}", text(&o));
 }
 
 #[test]

@@ -1,0 +1,156 @@
+//! The rules a plan can break, as `hubplan check-plan` reports them: one
+//! variant per rule of `models/README.md`, each with a stable code
+//! (`V-…`, listed in the README) so scripts can tell them apart.
+
+use std::fmt;
+
+/// One way a plan breaks its scenario's rules (found by [`super::verify`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanViolation {
+    /// A hub that is no school of the schools file.
+    HubNotASchool { hub: String },
+    /// A hub listed twice.
+    HubListedTwice { hub: String },
+    /// A hub that may not be a hub (`hub` = no, or too few students).
+    HubNotCandidate { hub: String },
+    /// A hub whose status (`existing`/`new`) contradicts the schools file.
+    HubStatus { hub: String, plan: String, schools: &'static str },
+    /// An existing hub left out of the plan's hubs.
+    ExistingHubMissing { hub: String },
+    /// A link naming a school that does not exist.
+    LinkUnknownSchool { small: String, hub: String },
+    /// A link from a school that is not small.
+    LinkNotSmall { small: String },
+    /// A link to a hub the plan does not open.
+    LinkHubClosed { small: String, hub: String },
+    /// A small school linked more than once.
+    LinkedTwice { small: String },
+    /// A link across districts under `links.within_district`.
+    LinkCrossesDistricts { small: String, hub: String, from: String, to: String },
+    /// A link with no road distance within `links.max_road_km`.
+    LinkOutOfReach { small: String, hub: String, max_km: f64 },
+    /// A link longer than `links.max_road_km`.
+    LinkTooLong { small: String, hub: String, km: f64, max_km: f64 },
+    /// A link whose stated km differ from the roads'.
+    LinkKm { small: String, hub: String, claimed: f64, roads: f64 },
+    /// A hub with more small schools than its capacity.
+    OverSchoolCapacity { hub: String, linked: u32, capacity: u32 },
+    /// A hub with more linked students than `hubs.capacity_students`.
+    OverStudentCapacity { hub: String, students: u64, capacity: u32 },
+    /// A district with fewer hubs than `hubs.min_per_district`.
+    DistrictBelowMin { district: String, hubs: usize, min: usize },
+    /// A district with more hubs than `hubs.max_per_district`.
+    DistrictAboveMax { district: String, hubs: usize, max: usize },
+    /// More new hubs than `hubs.max_new`.
+    TooManyNewHubs { new_hubs: usize, max: usize },
+    /// New hubs and rooms cost more than `budget.kzt`.
+    OverBudget { cost: f64, hub_cost: f64, room_cost: f64, budget: f64 },
+    /// A small school neither linked nor listed as unlinked.
+    Unaccounted { small: String },
+    /// A small school listed as `no-hub-in-reach` with a hub candidate in reach.
+    WrongReason { small: String },
+    /// A small school in reach left unlinked under an objective that links all.
+    ReachableUnlinked { small: String, objective: &'static str },
+    /// A total of `plan.json` that its hubs and links do not give.
+    Total { total: &'static str, claimed: f64, actual: f64 },
+}
+
+impl PlanViolation {
+    /// The stable code, e.g. `V-LINK-TOO-LONG`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlanViolation::HubNotASchool { .. } => "V-HUB-UNKNOWN",
+            PlanViolation::HubListedTwice { .. } => "V-HUB-TWICE",
+            PlanViolation::HubNotCandidate { .. } => "V-HUB-NOT-CANDIDATE",
+            PlanViolation::HubStatus { .. } => "V-HUB-STATUS",
+            PlanViolation::ExistingHubMissing { .. } => "V-EXISTING-HUB-MISSING",
+            PlanViolation::LinkUnknownSchool { .. } => "V-LINK-UNKNOWN",
+            PlanViolation::LinkNotSmall { .. } => "V-LINK-NOT-SMALL",
+            PlanViolation::LinkHubClosed { .. } => "V-LINK-HUB-CLOSED",
+            PlanViolation::LinkedTwice { .. } => "V-LINKED-TWICE",
+            PlanViolation::LinkCrossesDistricts { .. } => "V-LINK-DISTRICT",
+            PlanViolation::LinkOutOfReach { .. } => "V-LINK-NO-ROAD",
+            PlanViolation::LinkTooLong { .. } => "V-LINK-TOO-LONG",
+            PlanViolation::LinkKm { .. } => "V-LINK-KM",
+            PlanViolation::OverSchoolCapacity { .. } => "V-CAPACITY-SCHOOLS",
+            PlanViolation::OverStudentCapacity { .. } => "V-CAPACITY-STUDENTS",
+            PlanViolation::DistrictBelowMin { .. } => "V-DISTRICT-MIN",
+            PlanViolation::DistrictAboveMax { .. } => "V-DISTRICT-MAX",
+            PlanViolation::TooManyNewHubs { .. } => "V-MAX-NEW",
+            PlanViolation::OverBudget { .. } => "V-BUDGET",
+            PlanViolation::Unaccounted { .. } => "V-UNACCOUNTED",
+            PlanViolation::WrongReason { .. } => "V-REASON",
+            PlanViolation::ReachableUnlinked { .. } => "V-UNLINKED",
+            PlanViolation::Total { .. } => "V-TOTAL",
+        }
+    }
+}
+
+impl fmt::Display for PlanViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanViolation::HubNotASchool { hub } => write!(f, "hub {hub} is not a school of the schools file"),
+            PlanViolation::HubListedTwice { hub } => write!(f, "hub {hub} is listed twice"),
+            PlanViolation::HubNotCandidate { hub } => write!(f, "hub {hub} is not a hub candidate"),
+            PlanViolation::HubStatus { hub, plan, schools } => {
+                write!(f, "hub {hub} has status `{plan}` but the schools file says {schools}")
+            }
+            PlanViolation::ExistingHubMissing { hub } => {
+                write!(f, "existing hub {hub} is missing from the plan's hubs")
+            }
+            PlanViolation::LinkUnknownSchool { small, hub } => {
+                write!(f, "link {small} → {hub} names a school that does not exist")
+            }
+            PlanViolation::LinkNotSmall { small } => write!(f, "link from {small}: it is not a small school"),
+            PlanViolation::LinkHubClosed { small, hub } => {
+                write!(f, "link {small} → {hub}: the hub is not open in this plan")
+            }
+            PlanViolation::LinkedTwice { small } => write!(f, "small school {small} is linked more than once"),
+            PlanViolation::LinkCrossesDistricts { small, hub, from, to } => {
+                write!(f, "link {small} → {hub} crosses districts ({from} → {to}) but links.within_district = true")
+            }
+            PlanViolation::LinkOutOfReach { small, hub, max_km } => write!(
+                f,
+                "link {small} → {hub} is longer than links.max_road_km = {max_km} km (no road distance within the radius)"
+            ),
+            PlanViolation::LinkTooLong { small, hub, km, max_km } => {
+                write!(f, "link {small} → {hub} is {km:.1} km, over links.max_road_km = {max_km} km")
+            }
+            PlanViolation::LinkKm { small, hub, claimed, roads } => {
+                write!(f, "link {small} → {hub} says {claimed:.3} km, the roads give {roads:.3} km")
+            }
+            PlanViolation::OverSchoolCapacity { hub, linked, capacity } => {
+                write!(f, "hub {hub} has {linked} small schools linked, over its capacity of {capacity}")
+            }
+            PlanViolation::OverStudentCapacity { hub, students, capacity } => {
+                write!(f, "hub {hub} has {students} linked students, over hubs.capacity_students = {capacity}")
+            }
+            PlanViolation::DistrictBelowMin { district, hubs, min } => {
+                write!(f, "district {district} has {hubs} hub(s), below hubs.min_per_district = {min}")
+            }
+            PlanViolation::DistrictAboveMax { district, hubs, max } => {
+                write!(f, "district {district} has {hubs} hubs, over hubs.max_per_district = {max}")
+            }
+            PlanViolation::TooManyNewHubs { new_hubs, max } => {
+                write!(f, "{new_hubs} new hubs, over hubs.max_new = {max}")
+            }
+            PlanViolation::OverBudget { cost, hub_cost, room_cost, budget } => write!(
+                f,
+                "the plan costs KZT {cost:.0} (hubs {hub_cost:.0} + rooms {room_cost:.0}), over budget.kzt = {budget:.0} by {:.0}",
+                cost - budget
+            ),
+            PlanViolation::Unaccounted { small } => {
+                write!(f, "small school {small} is neither linked nor listed as unlinked")
+            }
+            PlanViolation::WrongReason { small } => {
+                write!(f, "small school {small} is listed as no-hub-in-reach but a hub candidate is in reach")
+            }
+            PlanViolation::ReachableUnlinked { small, objective } => {
+                write!(f, "small school {small} is in reach of a hub but unlinked, and objective {objective} links all")
+            }
+            PlanViolation::Total { total, claimed, actual } => {
+                write!(f, "totals.{total} is {claimed}, the plan's links and hubs give {actual}")
+            }
+        }
+    }
+}
