@@ -8,7 +8,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hubplan::io::{ReadOptions, read_instance};
 use hubplan::problem::{Instance, Model};
-use hubplan::solve::ms::{MsModel, Workspace};
+use hubplan::solve::multi_source::{MsModel, Workspace};
 use hubplan::solve::{SolveOptions, SolverKind, solve};
 
 fn load(file: &str, capacity: Option<f64>) -> Instance {

@@ -4,19 +4,17 @@
 //! pool of the requested size, and passes every result through the
 //! independent checker ([`crate::plan::check`]) before returning it.
 
-pub mod bnb;
-pub mod cap;
+pub mod context;
+pub mod engine;
 pub mod knapsack;
-pub mod lagrange;
+pub mod lagrangian;
 pub mod mip;
-pub mod ms;
-pub mod nearlist;
+pub mod multi_source;
 pub mod presolve;
 pub mod select;
-pub mod swap;
+pub mod single_source;
 pub mod transport;
-pub mod uncap;
-pub mod vns;
+pub mod uncapacitated;
 
 use std::time::{Duration, Instant};
 
@@ -64,7 +62,7 @@ impl Default for SolveOptions {
             threads: 0,
             backend: Backend::best_available(),
             max_stall_rounds: 40,
-            bnb_work: uncap::UncapOptions::default().max_bnb_work,
+            bnb_work: uncapacitated::UncapOptions::default().max_bnb_work,
         }
     }
 }
@@ -139,7 +137,7 @@ impl SolveOutcome {
 
     /// Relative gap between objective and bound, if a bound is known.
     pub fn gap(&self) -> Option<f64> {
-        self.lower_bound.map(|lb| lagrange::relative_gap(self.evaluation.objective, lb))
+        self.lower_bound.map(|lb| lagrangian::relative_gap(self.evaluation.objective, lb))
     }
 }
 
@@ -246,15 +244,15 @@ fn run_uncapacitated(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Result<SolveOutcome, SolveError> {
-    let uopts = uncap::UncapOptions {
+    let uopts = uncapacitated::UncapOptions {
         seed: opts.seed,
         deadline,
         max_stall_rounds: opts.max_stall_rounds,
         max_bnb_work: opts.bnb_work,
-        max_nodes: if opts.bnb_work == 0 { 0 } else { uncap::UncapOptions::default().max_nodes },
+        max_nodes: if opts.bnb_work == 0 { 0 } else { uncapacitated::UncapOptions::default().max_nodes },
         ..Default::default()
     };
-    let r = uncap::solve_uncapacitated(inst, &uopts);
+    let r = uncapacitated::solve_uncapacitated(inst, &uopts);
     let solution = Solution::single_source(r.open, r.assignment);
     let status = search_status(r.proven, r.hit_deadline);
     let stats = SolveStats {
@@ -284,9 +282,13 @@ fn run_capacitated(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Result<SolveOutcome, SolveError> {
-    let copts =
-        cap::CapOptions { seed: opts.seed, deadline, max_stall_rounds: opts.max_stall_rounds, ..Default::default() };
-    let mut r = cap::solve_single_source(inst, &copts);
+    let copts = single_source::CapOptions {
+        seed: opts.seed,
+        deadline,
+        max_stall_rounds: opts.max_stall_rounds,
+        ..Default::default()
+    };
+    let mut r = single_source::solve_single_source(inst, &copts);
     let mut notes = Vec::new();
     if !r.proven && !r.hit_deadline {
         let (kept, seconds) =
@@ -329,7 +331,7 @@ fn add_lp_bound(
         && lower_bound.is_none_or(|lb| lp > lb)
     {
         *lower_bound = Some(lp.min(objective));
-        *proven = lagrange::proves_optimal(lp, objective, cap::integral(inst));
+        *proven = lagrangian::proves_optimal(lp, objective, single_source::integral(inst));
         kept = Some(format!("+lp({})", opts.backend.as_str()));
     }
     (kept, t.elapsed().as_secs_f64())
@@ -371,14 +373,14 @@ fn run_multi_source(
 ) -> Result<SolveOutcome, SolveError> {
     // A fifth of the stall rounds: every multi-source shake ends in a full swap
     // descent priced by transportation problems, and the branch and bound follows.
-    let mopts = ms::MsOptions {
+    let mopts = multi_source::MsOptions {
         seed: opts.seed,
         deadline,
         max_stall_rounds: (opts.max_stall_rounds / 5).max(1),
-        max_nodes: if opts.bnb_work == 0 { 0 } else { ms::MsOptions::default().max_nodes },
+        max_nodes: if opts.bnb_work == 0 { 0 } else { multi_source::MsOptions::default().max_nodes },
         ..Default::default()
     };
-    let mut r = ms::solve_multi_source(inst, &mopts);
+    let mut r = multi_source::solve_multi_source(inst, &mopts);
     let mut notes = Vec::new();
     let mut solver = String::from("ms-lagrangian+vns+bnb");
     if !r.proven && !r.hit_deadline && r.missing_demand == 0.0 {
@@ -583,11 +585,11 @@ mod tests {
             let inst = random_instance(seed, &shape(seed));
             prop_assume!(inst.validate().is_ok());
             let Some((opt, _)) = brute_force(&inst) else { return Ok(()) };
-            let lists = nearlist::NearLists::build(&inst, None);
-            let ctx = swap::SwapContext::new(&inst, &lists);
+            let lists = uncapacitated::nearlist::NearLists::build(&inst, None);
+            let ctx = uncapacitated::swap::SwapContext::new(&inst, &lists);
             let mut r = task_rng(seed, 3);
             let lambda: Vec<f64> = (0..inst.n_clients()).map(|_| r.random_range(0.0..150.0)).collect();
-            let mut lag = lagrange::Lagrangian::new(&ctx, lambda);
+            let mut lag = uncapacitated::lagrange::Lagrangian::new(&ctx, lambda);
             let b = lag.run(&ctx, opt, false, 30, None);
             prop_assert!(b <= opt + 1e-6 * opt.abs().max(1.0), "bound {} above optimum {}", b, opt);
         }

@@ -16,7 +16,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::ctx::CapContext;
+use crate::solve::context::CapContext;
 
 /// No facility: the client is unserved.
 pub const NONE: u32 = u32::MAX;

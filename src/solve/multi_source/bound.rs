@@ -30,7 +30,7 @@ use std::time::Instant;
 
 use super::{MsModel, MsOptions, Scored, Workspace};
 use crate::solve::knapsack::{Item, knapsack_01, knapsack_fractional};
-use crate::solve::lagrange::proves_optimal;
+use crate::solve::lagrangian::proves_optimal;
 use crate::solve::select::{OpenRules, Selector};
 
 /// With at most this many free facilities a node is finished by enumeration.

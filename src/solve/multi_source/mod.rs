@@ -30,10 +30,10 @@ use rayon::prelude::*;
 use crate::plan::{Flow, Solution};
 use crate::problem::Instance;
 use crate::rng::task_rng;
-use crate::solve::cap::ctx::CapContext;
-use crate::solve::lagrange::proves_optimal;
+use crate::solve::context::CapContext;
+use crate::solve::engine::Stages;
+use crate::solve::lagrangian::proves_optimal;
 use crate::solve::transport::{TransportProblem, TransportSolver};
-use crate::solve::uncap::Stages;
 
 /// Effort settings of the multi-source solver.
 #[derive(Debug, Clone)]

@@ -1,20 +1,19 @@
 //! Capacitated location: single-source (SSCFLP, capacitated p-median, hub
 //! planning) and multi-source (CFLP), with budgets, groups and penalties.
 
-pub mod ctx;
 pub mod lagrange;
 pub mod search;
 pub mod state;
 
 use std::time::Instant;
 
-use ctx::CapContext;
+use crate::solve::context::CapContext;
 use search::{Scored, VnsSettings, construct, vns};
 use state::NONE;
 
 use crate::problem::Instance;
-use crate::solve::lagrange::proves_optimal as lagrange_proves;
-use crate::solve::uncap::Stages;
+use crate::solve::engine::Stages;
+use crate::solve::lagrangian::proves_optimal as lagrange_proves;
 use lagrange::CapLagrangian;
 
 /// Effort settings of the capacitated heuristic.
@@ -150,7 +149,7 @@ fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> O
         f.capacity = None;
         f.max_clients = None;
     }
-    let uopts = crate::solve::uncap::UncapOptions {
+    let uopts = crate::solve::uncapacitated::UncapOptions {
         seed: opts.seed,
         deadline: opts.deadline,
         max_stall_rounds: 10,
@@ -159,7 +158,7 @@ fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> O
         lagrange_iterations: 0,
         ..Default::default()
     };
-    let r = crate::solve::uncap::solve_uncapacitated(&relaxed, &uopts);
+    let r = crate::solve::uncapacitated::solve_uncapacitated(&relaxed, &uopts);
     let mut open = vec![false; ctx.n_facilities()];
     for &f in &r.open {
         open[f] = true;
@@ -356,8 +355,8 @@ mod tests {
     /// targets the optimum itself; and it is tight on most of them.
     #[test]
     fn lagrangian_bound_below_mip_optimum_with_budget_and_groups() {
-        use super::ctx::CapContext;
         use super::lagrange::CapLagrangian;
+        use crate::solve::context::CapContext;
         let (mut checked, mut close) = (0, 0);
         for seed in 0..500u64 {
             let mut shape = cap_shape(seed);

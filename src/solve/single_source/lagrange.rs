@@ -30,9 +30,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::ctx::CapContext;
+use crate::solve::context::CapContext;
 use crate::solve::knapsack::{Item, knapsack_01, knapsack_fractional};
-use crate::solve::lagrange::proves_optimal;
+use crate::solve::lagrangian::proves_optimal;
 use crate::solve::select::{OpenRules, Selector};
 
 /// Knapsack search nodes per facility and iteration before settling for the

@@ -7,9 +7,9 @@ use std::time::Instant;
 use rand::Rng as _;
 use rayon::prelude::*;
 
-use super::ctx::CapContext;
 use super::state::SsState;
 use crate::rng::{Rng, task_rng};
+use crate::solve::context::CapContext;
 use crate::solve::select::{NO_GROUP, Selector};
 
 /// A state with its objective, compared lexicographically by (objective, task).

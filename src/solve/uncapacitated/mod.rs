@@ -3,14 +3,23 @@
 //! VNS alternating with further bound iterations until the bound proves the
 //! objective optimal or the search stalls.
 
+pub mod bnb;
+pub mod lagrange;
+pub mod nearlist;
+pub mod swap;
+pub mod vns;
+
 use std::time::Instant;
 
-use super::bnb::{BnbLimits, branch_and_bound};
-use super::lagrange::{Lagrangian, proves_optimal};
-use super::nearlist::NearLists;
-use super::swap::{SwapContext, SwapState};
-use super::vns::{VnsOptions, vns};
+use bnb::{BnbLimits, branch_and_bound};
+use lagrange::Lagrangian;
+use nearlist::NearLists;
+use swap::{SwapContext, SwapState};
+use vns::{VnsOptions, vns};
+
 use crate::problem::Instance;
+use crate::solve::engine::Stages;
+use crate::solve::lagrangian::proves_optimal;
 
 /// Effort settings of the heuristic.
 #[derive(Debug, Clone)]
@@ -28,7 +37,7 @@ pub struct UncapOptions {
     /// Branch-and-bound node limit (0: bound at the root only).
     pub max_nodes: usize,
     /// Branch-and-bound work limit in list entries scanned by the subgradient
-    /// (deterministic, unlike a time limit; see [`super::lagrange::Lagrangian::work`]).
+    /// (deterministic, unlike a time limit; see [`lagrange::Lagrangian::work`]).
     pub max_bnb_work: u64,
 }
 
@@ -173,25 +182,6 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
         nodes,
         bnb_work,
         stages: stages.done,
-    }
-}
-
-/// Wall-clock time per stage, for `-v` logs.
-pub struct Stages {
-    last: Instant,
-    pub done: Vec<(String, f64)>,
-}
-
-impl Stages {
-    pub fn start() -> Stages {
-        Stages { last: Instant::now(), done: Vec::new() }
-    }
-
-    /// Records the time since the previous mark under `name`.
-    pub fn mark(&mut self, name: &str) {
-        let now = Instant::now();
-        self.done.push((name.to_string(), now.duration_since(self.last).as_secs_f64()));
-        self.last = now;
     }
 }
 
