@@ -21,19 +21,18 @@
 //! "Variable neighborhood search", Computers & OR 24 (1997) 1097–1100.
 
 pub mod bound;
+pub mod model;
+pub mod search;
 
 use std::time::Instant;
 
-use rand::Rng as _;
-use rayon::prelude::*;
+use model::{MultiSourceModel, Workspace};
+use search::{ScoredOpenSet, vns};
 
-use crate::plan::{Flow, Solution};
+use crate::plan::Solution;
 use crate::problem::Instance;
-use crate::rng::task_rng;
-use crate::solve::context::CapContext;
 use crate::solve::engine::Stages;
 use crate::solve::lagrangian::proves_optimal;
-use crate::solve::transport::{TransportProblem, TransportSolver};
 
 /// Effort settings of the multi-source solver.
 #[derive(Debug, Clone)]
@@ -79,421 +78,8 @@ pub struct MsResult {
     pub stages: Vec<(String, f64)>,
 }
 
-/// The model in the solver's terms, shared by search and bound.
-pub struct MsModel<'a> {
-    pub ctx: CapContext<'a>,
-    /// Per client: cost of a unit of demand left unserved (the penalty, or a
-    /// big value when every client must be served).
-    unit_unserved: Vec<f64>,
-    /// Budget left for opening facilities once the must-serve clients' budget charges are paid.
-    open_budget: f64,
-    /// Partial service allowed, clients charge the budget, and there is a budget:
-    /// the assignment is priced against the budget (see [`MsModel::assign`]).
-    priced_service: bool,
-    /// Total demand that must be served (0 with a penalty).
-    pub must_demand: f64,
-}
-
-/// Reusable buffers for evaluating open sets.
-#[derive(Default)]
-pub struct Workspace {
-    solver: TransportSolver,
-    arcs: Vec<(u32, u32, f64)>,
-    supply: Vec<f64>,
-}
-
-/// An exact assignment for one open set.
-pub struct Assignment {
-    /// Opening + service + unserved cost (with the big value for must-serve demand left unserved).
-    pub cost: f64,
-    /// Must-serve demand left unserved.
-    pub missing: f64,
-    /// (client, facility, share) for every positive share.
-    pub flows: Vec<Flow>,
-}
-
-const BUDGET_TOL: f64 = 1e-9;
-
-impl<'a> MsModel<'a> {
-    pub fn new(inst: &'a Instance) -> MsModel<'a> {
-        let ctx = CapContext::new(inst);
-        let n = ctx.n_clients();
-        let unit_unserved =
-            (0..n).map(|u| if ctx.demand[u] > 0.0 { ctx.unserved[u] / ctx.demand[u] } else { 0.0 }).collect();
-        let must_charge: f64 = if ctx.must_serve { ctx.client_charge.iter().sum() } else { 0.0 };
-        let open_budget = ctx.budget - must_charge;
-        let priced_service = !ctx.must_serve && ctx.budget.is_finite() && ctx.client_charge.iter().any(|&b| b > 0.0);
-        let must_demand = if ctx.must_serve { ctx.demand.iter().sum() } else { 0.0 };
-        MsModel { ctx, unit_unserved, open_budget, priced_service, must_demand }
-    }
-
-    pub fn n_facilities(&self) -> usize {
-        self.ctx.n_facilities()
-    }
-
-    fn within_budget(&self, spent: f64, budget: f64) -> bool {
-        spent <= budget + BUDGET_TOL * budget.abs().max(1.0)
-    }
-
-    /// Whether `open` keeps every rule on the open set: fixed, forbidden,
-    /// counts, groups (overlapping ones too) and the budget.
-    pub fn admissible(&self, open: &[bool]) -> bool {
-        let rules = &self.ctx.rules;
-        if !rules.admits(open) {
-            return false;
-        }
-        if !rules.groups_exact {
-            for g in &self.ctx.inst.groups {
-                let k = g.facilities.iter().filter(|&&f| open[f]).count();
-                if k < g.min_open || g.max_open.is_some_and(|hi| k > hi) {
-                    return false;
-                }
-            }
-        }
-        let charge: f64 = (0..open.len()).filter(|&f| open[f]).map(|f| self.ctx.charge[f]).sum();
-        self.within_budget(charge, self.open_budget)
-    }
-
-    fn opening(&self, open: &[bool]) -> (f64, f64) {
-        let (mut cost, mut charge) = (0.0, 0.0);
-        for f in (0..open.len()).filter(|&f| open[f]) {
-            cost += self.ctx.open_cost[f];
-            charge += self.ctx.charge[f];
-        }
-        (cost, charge)
-    }
-
-    /// Loads the transportation problem of `open`, with a price `mu` per unit
-    /// of budget a served share charges.
-    fn load(&self, open: &[bool], mu: f64, ws: &mut Workspace) {
-        let ctx = &self.ctx;
-        ws.arcs.clear();
-        for u in 0..ctx.n_clients() {
-            let d = ctx.demand[u];
-            if d <= 0.0 {
-                continue;
-            }
-            let extra = mu * ctx.client_charge[u];
-            let (fs, cs) = ctx.client_links.of(u);
-            for (&f, &c) in fs.iter().zip(cs) {
-                if open[f as usize] {
-                    ws.arcs.push((u as u32, f, (c + extra) / d));
-                }
-            }
-        }
-        ws.supply.clear();
-        ws.supply.extend((0..open.len()).map(|f| if open[f] { ctx.capacity[f] } else { 0.0 }));
-    }
-
-    /// Cost of clients without demand: served (by the cheapest open link) when
-    /// they must be, otherwise left out at no cost.
-    fn zero_demand_cost(&self, open: &[bool], flows: Option<&mut Vec<Flow>>) -> (f64, f64) {
-        let ctx = &self.ctx;
-        if !ctx.must_serve {
-            return (0.0, 0.0);
-        }
-        let (mut cost, mut missing) = (0.0, 0.0);
-        let mut out = Vec::new();
-        for u in (0..ctx.n_clients()).filter(|&u| ctx.demand[u] <= 0.0) {
-            let (fs, cs) = ctx.client_links.of(u);
-            match fs.iter().zip(cs).find(|(f, _)| open[**f as usize]) {
-                Some((&f, &c)) => {
-                    cost += c;
-                    out.push(Flow { client: u, facility: f as usize, share: 1.0 });
-                }
-                None => {
-                    cost += ctx.unserved[u];
-                    missing += f64::MIN_POSITIVE;
-                }
-            }
-        }
-        if let Some(flows) = flows {
-            flows.extend(out);
-        }
-        (cost, missing)
-    }
-
-    /// The cost of `open` with its exact assignment (no flows built); when
-    /// must-serve demand is left unserved, the cost is raised above that of
-    /// every complete solution.
-    pub fn cost(&self, open: &[bool], ws: &mut Workspace) -> f64 {
-        if self.priced_service {
-            return self.assign(open, ws).cost;
-        }
-        self.load(open, 0.0, ws);
-        let p = TransportProblem {
-            supply: &ws.supply,
-            demand: &self.ctx.demand,
-            arcs: &ws.arcs,
-            unserved_cost: Some(&self.unit_unserved),
-        };
-        let service = ws.solver.solve_cost(&p).expect("every unit may go unserved, so the problem is feasible");
-        let (zero_cost, zero_missing) = self.zero_demand_cost(open, None);
-        let mut cost = self.opening(open).0 + service + zero_cost;
-        if self.ctx.must_serve {
-            let missing: f64 = ws.solver.unserved().iter().sum::<f64>() + zero_missing;
-            if missing > 1e-9 * self.must_demand.max(1.0) {
-                // Above every complete solution, so that no bound (the capacity cut bounds
-                // complete solutions only) can declare an incomplete one optimal.
-                cost += self.ctx.unserved.first().copied().unwrap_or(0.0);
-            }
-        }
-        cost
-    }
-
-    /// The exact assignment of `open`, with flows. With partial service,
-    /// client budget charges and a budget, the served shares are priced at a
-    /// budget multiplier found by bisection (the smallest tried that keeps the
-    /// budget): feasible, but not always the best assignment of that open set.
-    pub fn assign(&self, open: &[bool], ws: &mut Workspace) -> Assignment {
-        let ctx = &self.ctx;
-        let (open_cost, open_charge) = self.opening(open);
-        let solve_at = |mu: f64, ws: &mut Workspace| {
-            self.load(open, mu, ws);
-            let p = TransportProblem {
-                supply: &ws.supply,
-                demand: &ctx.demand,
-                arcs: &ws.arcs,
-                unserved_cost: Some(&self.unit_unserved),
-            };
-            ws.solver.solve(&p).expect("every unit may go unserved, so the problem is feasible")
-        };
-        let spend = |s: &crate::solve::transport::TransportSolution| -> f64 {
-            open_charge
-                + (0..ctx.n_clients())
-                    .filter(|&u| ctx.demand[u] > 0.0)
-                    .map(|u| (1.0 - s.unserved[u] / ctx.demand[u]).max(0.0) * ctx.client_charge[u])
-                    .sum::<f64>()
-        };
-        let mut sol = solve_at(0.0, ws);
-        if self.priced_service && !self.within_budget(spend(&sol), ctx.budget) {
-            let mut hi = 1.0;
-            let mut at_hi = solve_at(hi, ws);
-            let mut tries = 0;
-            while !self.within_budget(spend(&at_hi), ctx.budget) && tries < 80 {
-                hi *= 4.0;
-                at_hi = solve_at(hi, ws);
-                tries += 1;
-            }
-            let mut lo = 0.0;
-            for _ in 0..40 {
-                let mid = 0.5 * (lo + hi);
-                let s = solve_at(mid, ws);
-                if self.within_budget(spend(&s), ctx.budget) {
-                    hi = mid;
-                    at_hi = s;
-                } else {
-                    lo = mid;
-                }
-            }
-            sol = at_hi;
-        }
-        let mut flows = Vec::with_capacity(sol.flows.len());
-        let mut cost = open_cost;
-        let mut missing = 0.0;
-        for &(u, f, x) in &sol.flows {
-            let (u, f) = (u as usize, f as usize);
-            let share = (x / ctx.demand[u]).min(1.0);
-            cost += share * ctx.cost(u, f);
-            flows.push(Flow { client: u, facility: f, share });
-        }
-        for u in 0..ctx.n_clients() {
-            if sol.unserved[u] > 0.0 {
-                cost += sol.unserved[u] * self.unit_unserved[u];
-                if ctx.must_serve {
-                    missing += sol.unserved[u];
-                }
-            }
-        }
-        let (zc, zm) = self.zero_demand_cost(open, Some(&mut flows));
-        flows.sort_by_key(|fl| (fl.client, fl.facility));
-        Assignment { cost: cost + zc, missing: missing + zm, flows }
-    }
-
-    /// The checked-shape solution of `open` and its assignment.
-    pub fn solution(&self, open: &[bool], a: &Assignment) -> Solution {
-        let n = self.ctx.n_clients();
-        let mut best: Vec<Option<(f64, usize)>> = vec![None; n];
-        for fl in &a.flows {
-            if best[fl.client].is_none_or(|(s, _)| fl.share > s) {
-                best[fl.client] = Some((fl.share, fl.facility));
-            }
-        }
-        Solution {
-            open: (0..open.len()).filter(|&f| open[f]).collect(),
-            assignment: best.iter().map(|b| b.map(|(_, f)| f)).collect(),
-            flows: Some(a.flows.clone()),
-        }
-    }
-}
-
-/// An open set with its exact cost.
-#[derive(Clone, Debug)]
-pub struct Scored {
-    pub open: Vec<bool>,
-    pub cost: f64,
-}
-
-/// A move on the open set.
-#[derive(Clone, Copy, Debug)]
-enum Move {
-    Open(usize),
-    Close(usize),
-    Swap { close: usize, open: usize },
-}
-
-fn apply(open: &mut [bool], mv: Move) {
-    match mv {
-        Move::Open(f) => open[f] = true,
-        Move::Close(f) => open[f] = false,
-        Move::Swap { close, open: o } => {
-            open[close] = false;
-            open[o] = true;
-        }
-    }
-}
-
-fn flip_back(open: &mut [bool], mv: Move) {
-    match mv {
-        Move::Open(f) => open[f] = false,
-        Move::Close(f) => open[f] = true,
-        Move::Swap { close, open: o } => {
-            open[close] = true;
-            open[o] = false;
-        }
-    }
-}
-
-/// Prices every admissible move of `moves` in parallel and returns the best
-/// (lowest cost, then lowest position: the same whatever the thread count).
-fn best_move(model: &MsModel, s: &Scored, moves: &[Move]) -> Option<(Move, f64)> {
-    let costs: Vec<f64> = moves
-        .par_iter()
-        .map_init(
-            || (Workspace::default(), s.open.clone()),
-            |(ws, open), &mv| {
-                apply(open, mv);
-                let c = if model.admissible(open) { model.cost(open, ws) } else { f64::INFINITY };
-                flip_back(open, mv);
-                c
-            },
-        )
-        .collect();
-    let mut best: Option<(Move, f64)> = None;
-    for (k, &c) in costs.iter().enumerate() {
-        if c.is_finite() && best.is_none_or(|(_, b)| c < b) {
-            best = Some((moves[k], c));
-        }
-    }
-    best
-}
-
-/// Best-improvement local search: open and close moves first, swaps when
-/// neither improves. Returns the number of moves made.
-pub fn local_search(model: &MsModel, s: &mut Scored, deadline: Option<Instant>) -> u64 {
-    let ctx = &model.ctx;
-    let m = model.n_facilities();
-    let eps = ctx.eps.max(1e-12 * s.cost.abs());
-    let mut made = 0;
-    loop {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return made;
-        }
-        let mut simple = Vec::new();
-        for f in 0..m {
-            if s.open[f] && !ctx.rules.fixed[f] {
-                simple.push(Move::Close(f));
-            } else if !s.open[f] && !ctx.rules.forbidden[f] {
-                simple.push(Move::Open(f));
-            }
-        }
-        let mut found = best_move(model, s, &simple).filter(|&(_, c)| c < s.cost - eps);
-        if found.is_none() {
-            let mut swaps = Vec::new();
-            for c in (0..m).filter(|&f| s.open[f] && !ctx.rules.fixed[f]) {
-                for o in (0..m).filter(|&f| !s.open[f] && !ctx.rules.forbidden[f]) {
-                    swaps.push(Move::Swap { close: c, open: o });
-                }
-            }
-            found = best_move(model, s, &swaps).filter(|&(_, c)| c < s.cost - eps);
-        }
-        match found {
-            Some((mv, c)) => {
-                apply(&mut s.open, mv);
-                s.cost = c;
-                made += 1;
-            }
-            None => return made,
-        }
-    }
-}
-
-/// A random admissible neighbour `k` moves away (fewer if moves keep failing the rules).
-fn shake(model: &MsModel, s: &Scored, k: usize, rng: &mut crate::rng::Rng) -> Vec<bool> {
-    let ctx = &model.ctx;
-    let m = model.n_facilities();
-    let mut open = s.open.clone();
-    for _ in 0..k {
-        for _attempt in 0..20 {
-            let closable: Vec<usize> = (0..m).filter(|&f| open[f] && !ctx.rules.fixed[f]).collect();
-            let openable: Vec<usize> = (0..m).filter(|&f| !open[f] && !ctx.rules.forbidden[f]).collect();
-            let mv = match rng.random_range(0..3) {
-                0 if !openable.is_empty() => Move::Open(openable[rng.random_range(0..openable.len())]),
-                1 if !closable.is_empty() => Move::Close(closable[rng.random_range(0..closable.len())]),
-                _ if !openable.is_empty() && !closable.is_empty() => Move::Swap {
-                    close: closable[rng.random_range(0..closable.len())],
-                    open: openable[rng.random_range(0..openable.len())],
-                },
-                _ => continue,
-            };
-            apply(&mut open, mv);
-            if model.admissible(&open) {
-                break;
-            }
-            flip_back(&mut open, mv);
-        }
-    }
-    open
-}
-
-/// VNS over open sets from `start`: shake by k random moves, descend, keep
-/// improvements (k back to 1), else grow k; stops after `max_stall` shakes
-/// without improvement, at the deadline, or when `done(cost)` says the bound is met.
-pub fn vns(
-    model: &MsModel,
-    start: Scored,
-    seed: u64,
-    max_stall: usize,
-    deadline: Option<Instant>,
-    done: &dyn Fn(f64) -> bool,
-) -> (Scored, u64, u64) {
-    let mut best = start;
-    let mut moves = local_search(model, &mut best, deadline);
-    let mut rounds = 0u64;
-    let kmax = best.open.iter().filter(|&&o| o).count().clamp(2, 5);
-    let (mut k, mut stall) = (1, 0);
-    let mut ws = Workspace::default();
-    while stall < max_stall && !done(best.cost) && deadline.is_none_or(|d| Instant::now() < d) {
-        rounds += 1;
-        let mut rng = task_rng(seed, rounds);
-        let open = shake(model, &best, k, &mut rng);
-        let cost = model.cost(&open, &mut ws);
-        let mut cand = Scored { open, cost };
-        moves += local_search(model, &mut cand, deadline);
-        if cand.cost < best.cost - model.ctx.eps.max(1e-12 * best.cost.abs()) {
-            best = cand;
-            k = 1;
-            stall = 0;
-        } else {
-            k = if k >= kmax { 1 } else { k + 1 };
-            stall += 1;
-        }
-    }
-    (best, rounds, moves)
-}
-
 /// Every facility that may open, as far as the rules allow: the most capacity.
-fn all_open_start(model: &MsModel) -> Option<Vec<bool>> {
+fn all_open_start(model: &MultiSourceModel) -> Option<Vec<bool>> {
     let ctx = &model.ctx;
     let values: Vec<f64> = (0..model.n_facilities()).map(|f| -1.0 - ctx.capacity[f].min(1e300)).collect();
     let mut open = vec![false; model.n_facilities()];
@@ -502,7 +88,7 @@ fn all_open_start(model: &MsModel) -> Option<Vec<bool>> {
 }
 
 /// The cheapest admissible set by budget charge (a last-resort start under a tight budget).
-fn cheapest_start(model: &MsModel) -> Option<Vec<bool>> {
+fn cheapest_start(model: &MultiSourceModel) -> Option<Vec<bool>> {
     let ctx = &model.ctx;
     let mut open = vec![false; model.n_facilities()];
     crate::solve::select::Selector::default().select_open(&ctx.charge, &ctx.rules, &mut open).ok()?;
@@ -512,12 +98,12 @@ fn cheapest_start(model: &MsModel) -> Option<Vec<bool>> {
 /// The multi-source pipeline (see the module documentation).
 pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
     let mut stages = Stages::start();
-    let model = MsModel::new(inst);
+    let model = MultiSourceModel::new(inst);
     let mut ws = Workspace::default();
-    let mut incumbent: Option<Scored> = None;
-    let consider = |inc: &mut Option<Scored>, open: Vec<bool>, cost: f64| {
+    let mut incumbent: Option<ScoredOpenSet> = None;
+    let consider = |inc: &mut Option<ScoredOpenSet>, open: Vec<bool>, cost: f64| {
         if inc.as_ref().is_none_or(|b| cost < b.cost) {
-            *inc = Some(Scored { open, cost });
+            *inc = Some(ScoredOpenSet { open, cost });
         }
     };
     for open in [all_open_start(&model), cheapest_start(&model)].into_iter().flatten() {
@@ -526,7 +112,7 @@ pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
     }
     stages.mark("construction");
     // The root relaxation, its relaxed open sets evaluated exactly.
-    let mut root = bound::MsLagrangian::new(&model, incumbent.as_ref().map(|s| s.open.as_slice()));
+    let mut root = bound::MultiSourceLagrangian::new(&model, incumbent.as_ref().map(|s| s.open.as_slice()));
     let mut ub = incumbent.as_ref().map_or(f64::INFINITY, |s| s.cost);
     {
         let mut tried = std::collections::HashSet::new();

@@ -1,20 +1,24 @@
 //! Capacitated location: single-source (SSCFLP, capacitated p-median, hub
 //! planning) and multi-source (CFLP), with budgets, groups and penalties.
 
+pub mod construction;
 pub mod lagrange;
+pub mod moves;
 pub mod search;
 pub mod state;
 
 use std::time::Instant;
 
 use crate::solve::context::CapContext;
-use search::{Scored, VnsSettings, construct, vns};
+use construction::{construct, reopen_for_stranded};
+use moves::can_close;
+use search::{ScoredState, VnsSettings, vns};
 use state::NONE;
 
 use crate::problem::Instance;
 use crate::solve::engine::Stages;
 use crate::solve::lagrangian::proves_optimal as lagrange_proves;
-use lagrange::CapLagrangian;
+use lagrange::SingleSourceLagrangian;
 
 /// Effort settings of the capacitated heuristic.
 #[derive(Debug, Clone)]
@@ -69,9 +73,9 @@ pub(crate) fn integral(inst: &Instance) -> bool {
 /// valuable facilities if it breaks the budget), give each client the
 /// cheapest open facility whose knapsack chose it, insert the rest by regret,
 /// then the client local search.
-pub fn lagrangian_heuristic(ctx: &CapContext, lag: &CapLagrangian) -> Option<Scored> {
+pub fn lagrangian_heuristic(ctx: &CapContext, lag: &SingleSourceLagrangian) -> Option<ScoredState> {
     let m = ctx.n_facilities();
-    let mut s = state::SsState::new(ctx, &lag.open);
+    let mut s = state::SingleSourceState::new(ctx, &lag.open);
     if s.spent > ctx.budget * (1.0 + 1e-9) + 1e-9 {
         let mut order: Vec<usize> = (0..m).filter(|&f| s.open[f]).collect();
         order.sort_by(|&a, &b| lag.rho[b].total_cmp(&lag.rho[a]).then(a.cmp(&b)));
@@ -79,7 +83,7 @@ pub fn lagrangian_heuristic(ctx: &CapContext, lag: &CapLagrangian) -> Option<Sco
             if s.spent <= ctx.budget * (1.0 + 1e-9) + 1e-9 {
                 break;
             }
-            if search::can_close(ctx, &s, f) {
+            if can_close(ctx, &s, f) {
                 s.set_open(ctx, f, false);
             }
         }
@@ -107,21 +111,21 @@ pub fn lagrangian_heuristic(ctx: &CapContext, lag: &CapLagrangian) -> Option<Sco
     s.insert_by_regret(ctx, &all);
     s.repair_stranded(ctx, CHAIN_DEPTH);
     let stranded = s.stranded(ctx);
-    search::reopen_for_stranded(ctx, &mut s, 2 * stranded);
+    reopen_for_stranded(ctx, &mut s, 2 * stranded);
     s.local_search(ctx);
-    Some(Scored::new(ctx, s))
+    Some(ScoredState::new(ctx, s))
 }
 
 /// Improves the assignment of `s`'s open set: a Lagrangian relaxation with
 /// that open set fixed (only the assignment relaxed), repairing its
 /// knapsack picks at every iteration.
-pub fn polish(ctx: &CapContext, s: &Scored, deadline: Option<Instant>) -> Option<Scored> {
+pub fn polish(ctx: &CapContext, s: &ScoredState, deadline: Option<Instant>) -> Option<ScoredState> {
     let lambda0: Vec<f64> = (0..ctx.n_clients()).map(|u| s.state.client_cost(ctx, u)).collect();
-    let mut lag = CapLagrangian::new(ctx, lambda0).restricted_to(&s.state.open);
-    let mut best: Option<Scored> = None;
+    let mut lag = SingleSourceLagrangian::new(ctx, lambda0).restricted_to(&s.state.open);
+    let mut best: Option<ScoredState> = None;
     let mut ub = s.objective;
     let mut tried: std::collections::HashSet<u64> = std::collections::HashSet::new();
-    let mut visit = |lag: &CapLagrangian, _: usize| -> Option<f64> {
+    let mut visit = |lag: &SingleSourceLagrangian, _: usize| -> Option<f64> {
         if !tried.insert(lag.fingerprint()) {
             return None;
         }
@@ -140,7 +144,7 @@ pub fn polish(ctx: &CapContext, s: &Scored, deadline: Option<Instant>) -> Option
 /// capacities (fast swap local search and a short VNS), then assign by
 /// regret with capacities. Only when groups and budgets are absent (the
 /// uncapacitated engine does not know them).
-fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> Option<Scored> {
+fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> Option<ScoredState> {
     if !inst.groups.is_empty() || inst.budget.is_some() {
         return None;
     }
@@ -166,11 +170,11 @@ fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> O
     if !ctx.rules.admits(&open) {
         return None;
     }
-    let mut s = state::SsState::new(ctx, &open);
+    let mut s = state::SingleSourceState::new(ctx, &open);
     let all: Vec<u32> = (0..ctx.n_clients() as u32).collect();
     s.insert_by_regret(ctx, &all);
     s.local_search(ctx);
-    Some(Scored::new(ctx, s))
+    Some(ScoredState::new(ctx, s))
 }
 
 /// The single-source pipeline: construction, Lagrangian bound with the
@@ -180,7 +184,7 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
     let mut stages = Stages::start();
     let ctx = CapContext::new(inst);
     let integral = integral(inst);
-    let mut best = Scored::new(&ctx, construct(&ctx));
+    let mut best = ScoredState::new(&ctx, construct(&ctx));
     if let Some(seeded) = uncapacitated_seed(inst, &ctx, opts)
         && seeded.objective < best.objective - ctx.eps
     {
@@ -196,11 +200,11 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
             cs.first().copied().unwrap_or(0.0).min(ctx.unserved[u])
         })
         .collect();
-    let mut lag = lagrange::CapLagrangian::new(&ctx, lambda0);
+    let mut lag = lagrange::SingleSourceLagrangian::new(&ctx, lambda0);
     let mut ub = best.objective;
     let mut tried: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut heuristic_runs = 0;
-    let mut visit = |lag: &lagrange::CapLagrangian, it: usize| -> Option<f64> {
+    let mut visit = |lag: &lagrange::SingleSourceLagrangian, it: usize| -> Option<f64> {
         // Every relaxed open set is tried once (early iterations every time, later every second).
         if it > 20 && !it.is_multiple_of(2) {
             return None;
@@ -239,7 +243,7 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
     if !lagrange_proves(lag.best_bound, best.objective, integral) && !hit_deadline {
         lag.reheat();
         let mut ub = best.objective;
-        let mut none = |_: &lagrange::CapLagrangian, _: usize| None;
+        let mut none = |_: &lagrange::SingleSourceLagrangian, _: usize| None;
         lag.run(&ctx, &mut ub, integral, opts.lagrange_iterations / 2, opts.deadline, &mut none);
         stages.mark("lagrangian bound (resumed)");
     }
@@ -355,7 +359,7 @@ mod tests {
     /// targets the optimum itself; and it is tight on most of them.
     #[test]
     fn lagrangian_bound_below_mip_optimum_with_budget_and_groups() {
-        use super::lagrange::CapLagrangian;
+        use super::lagrange::SingleSourceLagrangian;
         use crate::solve::context::CapContext;
         let (mut checked, mut close) = (0, 0);
         for seed in 0..500u64 {
@@ -382,9 +386,9 @@ mod tests {
             let lambda0: Vec<f64> = (0..ctx.n_clients())
                 .map(|u| ctx.client_links.of(u).1.first().copied().unwrap_or(0.0).min(ctx.unserved[u]))
                 .collect();
-            let mut lag = CapLagrangian::new(&ctx, lambda0);
+            let mut lag = SingleSourceLagrangian::new(&ctx, lambda0);
             let mut ub = opt;
-            let mut none = |_: &CapLagrangian, _: usize| None;
+            let mut none = |_: &SingleSourceLagrangian, _: usize| None;
             let lb = lag.run(&ctx, &mut ub, false, 400, None, &mut none);
             assert!(lb <= opt + 1e-6 * opt.abs().max(1.0), "seed {seed}: bound {lb} above the optimum {opt}");
             checked += 1;
