@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::plan::{Evaluation, Solution, check};
 use crate::problem::Instance;
+use engine::EngineOptions;
 
 pub use mip::Backend;
 
@@ -62,7 +63,7 @@ impl Default for SolveOptions {
             threads: 0,
             backend: Backend::best_available(),
             max_stall_rounds: 40,
-            bnb_work: uncapacitated::UncapOptions::default().max_bnb_work,
+            bnb_work: uncapacitated::Effort::default().max_bnb_work,
         }
     }
 }
@@ -185,13 +186,7 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
     match opts.solver {
         SolverKind::Mip => run_mip(inst, opts, deadline, Vec::new()),
         SolverKind::Heuristic | SolverKind::Auto => {
-            let mut out = if inst.is_uncapacitated_core() {
-                run_uncapacitated(inst, opts, deadline)?
-            } else if inst.single_source || !inst.is_capacitated() {
-                run_capacitated(inst, opts, deadline)?
-            } else {
-                run_multi_source(inst, opts, deadline)?
-            };
+            let mut out = run_engine(inst, opts, deadline)?;
             if opts.solver == SolverKind::Auto {
                 out.notes.push(format!(
                     "auto: {} on {} clients × {} facilities ({} links)",
@@ -239,31 +234,39 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
     }
 }
 
-fn run_uncapacitated(
-    inst: &Instance,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> Result<SolveOutcome, SolveError> {
-    let uopts = uncapacitated::UncapOptions {
+/// Runs the engine for the model's kind, adds the LP bound where it can
+/// help, and passes the result through the checker.
+fn run_engine(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> Result<SolveOutcome, SolveError> {
+    let common = EngineOptions {
         seed: opts.seed,
         deadline,
+        tasks: engine::VNS_TASKS,
         max_stall_rounds: opts.max_stall_rounds,
-        max_bnb_work: opts.bnb_work,
-        max_nodes: if opts.bnb_work == 0 { 0 } else { uncapacitated::UncapOptions::default().max_nodes },
-        ..Default::default()
+        effort: (),
     };
-    let r = uncapacitated::solve_uncapacitated(inst, &uopts);
-    let solution = Solution::single_source(r.open, r.assignment);
+    let mut r = if inst.is_uncapacitated_core() {
+        let default = uncapacitated::Effort::default();
+        let max_nodes = if opts.bnb_work == 0 { 0 } else { default.max_nodes };
+        uncapacitated::solve(
+            inst,
+            &common.with_effort(uncapacitated::Effort { max_bnb_work: opts.bnb_work, max_nodes, ..default }),
+        )
+    } else if inst.single_source || !inst.is_capacitated() {
+        single_source::solve(inst, &common.with_effort(single_source::Effort::default()))
+    } else {
+        let default = multi_source::Effort::default();
+        let max_nodes = if opts.bnb_work == 0 { 0 } else { default.max_nodes };
+        multi_source::solve(inst, &common.with_effort(multi_source::Effort { max_nodes, ..default }))
+    };
+    let mut notes = Vec::new();
+    if r.lp_may_tighten && !r.proven && !r.hit_deadline {
+        let (kept, seconds) =
+            add_lp_bound(inst, opts, deadline, r.objective, (&mut r.lower_bound, &mut r.proven), &mut notes);
+        r.solver.push_str(&kept.unwrap_or_default());
+        r.stats.stages.push(("lp bound".into(), seconds));
+    }
     let status = search_status(r.proven, r.hit_deadline);
-    let stats = SolveStats {
-        vns_rounds: r.rounds,
-        local_search_moves: r.moves,
-        lagrange_iterations: r.lagrange_iterations,
-        bnb_nodes: r.nodes,
-        bnb_work: r.bnb_work,
-        stages: r.stages,
-    };
-    finish(inst, solution, Some(r.lower_bound), status, "vns+lagrangian".into(), stats, Vec::new())
+    finish(inst, r.solution, r.lower_bound, status, r.solver, r.stats, notes)
 }
 
 /// How a search ended: proven, stopped by the clock, or by its own effort limit.
@@ -275,36 +278,6 @@ fn search_status(proven: bool, hit_deadline: bool) -> Status {
     } else {
         Status::Feasible
     }
-}
-
-fn run_capacitated(
-    inst: &Instance,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> Result<SolveOutcome, SolveError> {
-    let copts = single_source::CapOptions {
-        seed: opts.seed,
-        deadline,
-        max_stall_rounds: opts.max_stall_rounds,
-        ..Default::default()
-    };
-    let mut r = single_source::solve_single_source(inst, &copts);
-    let mut notes = Vec::new();
-    if !r.proven && !r.hit_deadline {
-        let (kept, seconds) =
-            add_lp_bound(inst, opts, deadline, r.objective, (&mut r.lower_bound, &mut r.proven), &mut notes);
-        r.solver.push_str(&kept.unwrap_or_default());
-        r.stages.push(("lp bound".into(), seconds));
-    }
-    let solution = Solution::single_source(r.open, r.assignment);
-    let status = search_status(r.proven, r.hit_deadline);
-    let stats = SolveStats {
-        vns_rounds: r.rounds,
-        lagrange_iterations: r.lagrange_iterations,
-        stages: r.stages,
-        ..Default::default()
-    };
-    finish(inst, solution, r.lower_bound, status, r.solver, stats, notes)
 }
 
 /// Allowed links up to which the pure-Rust `microlp` is asked for the LP
@@ -364,41 +337,6 @@ fn lp_bound_if_affordable(
             None
         }
     }
-}
-
-fn run_multi_source(
-    inst: &Instance,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> Result<SolveOutcome, SolveError> {
-    // A fifth of the stall rounds: every multi-source shake ends in a full swap
-    // descent priced by transportation problems, and the branch and bound follows.
-    let mopts = multi_source::MsOptions {
-        seed: opts.seed,
-        deadline,
-        max_stall_rounds: (opts.max_stall_rounds / 5).max(1),
-        max_nodes: if opts.bnb_work == 0 { 0 } else { multi_source::MsOptions::default().max_nodes },
-        ..Default::default()
-    };
-    let mut r = multi_source::solve_multi_source(inst, &mopts);
-    let mut notes = Vec::new();
-    let mut solver = String::from("ms-lagrangian+vns+bnb");
-    if !r.proven && !r.hit_deadline && r.missing_demand == 0.0 {
-        let (kept, seconds) =
-            add_lp_bound(inst, opts, deadline, r.objective, (&mut r.lower_bound, &mut r.proven), &mut notes);
-        solver.push_str(&kept.unwrap_or_default());
-        r.stages.push(("lp bound".into(), seconds));
-    }
-    let status = search_status(r.proven, r.hit_deadline);
-    let stats = SolveStats {
-        vns_rounds: r.rounds,
-        local_search_moves: r.moves,
-        lagrange_iterations: r.lagrange_iterations,
-        bnb_nodes: r.nodes,
-        stages: r.stages,
-        ..Default::default()
-    };
-    finish(inst, r.solution, r.lower_bound, status, solver, stats, notes)
 }
 
 fn run_mip(

@@ -28,9 +28,10 @@
 
 use std::time::Instant;
 
-use super::MsOptions;
+use super::Effort;
 use super::model::{MultiSourceModel, Workspace};
 use super::search::ScoredOpenSet;
+use crate::solve::engine::EngineOptions;
 use crate::solve::knapsack::{Item, knapsack_01, knapsack_fractional};
 use crate::solve::lagrangian::proves_optimal;
 use crate::solve::select::{OpenRules, Selector};
@@ -322,7 +323,7 @@ pub fn branch_and_bound(
     model: &MultiSourceModel,
     root: &MultiSourceLagrangian,
     inc: &mut ScoredOpenSet,
-    opts: &MsOptions,
+    opts: &EngineOptions<Effort>,
 ) -> BranchResult {
     let ctx = &model.ctx;
     let m = model.n_facilities();
@@ -334,7 +335,7 @@ pub fn branch_and_bound(
         if proves_optimal(node.parent_bound, inc.cost, false) {
             continue;
         }
-        if nodes >= opts.max_nodes || opts.deadline.is_some_and(|d| Instant::now() >= d) {
+        if nodes >= opts.effort.max_nodes || opts.deadline.is_some_and(|d| Instant::now() >= d) {
             open_bounds.push(node.parent_bound);
             open_bounds.extend(stack.iter().map(|n| n.parent_bound));
             break;
@@ -346,7 +347,7 @@ pub fn branch_and_bound(
             continue;
         }
         let mut ub = inc.cost;
-        let iters = if nodes == 1 { opts.root_iterations / 2 } else { opts.node_iterations };
+        let iters = if nodes == 1 { opts.effort.root_iterations / 2 } else { opts.effort.node_iterations };
         let mut visit = |open: &[bool]| {
             if model.admissible(open) {
                 let c = model.cost(open, &mut ws);

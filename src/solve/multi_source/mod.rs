@@ -31,16 +31,13 @@ use search::{ScoredOpenSet, vns};
 
 use crate::plan::Solution;
 use crate::problem::Instance;
-use crate::solve::engine::Stages;
+use crate::solve::SolveStats;
+use crate::solve::engine::{EngineOptions, EngineOutcome, Stages};
 use crate::solve::lagrangian::proves_optimal;
 
-/// Effort settings of the multi-source solver.
+/// The multi-source engine's own effort knobs.
 #[derive(Debug, Clone)]
-pub struct MsOptions {
-    pub seed: u64,
-    pub deadline: Option<Instant>,
-    /// VNS shakes without improvement before stopping.
-    pub max_stall_rounds: usize,
+pub struct Effort {
     /// Subgradient iterations at the root of the branch and bound.
     pub root_iterations: usize,
     /// Subgradient iterations at every other node.
@@ -49,33 +46,10 @@ pub struct MsOptions {
     pub max_nodes: usize,
 }
 
-impl Default for MsOptions {
+impl Default for Effort {
     fn default() -> Self {
-        MsOptions {
-            seed: 1,
-            deadline: None,
-            max_stall_rounds: 20,
-            root_iterations: 1500,
-            node_iterations: 150,
-            max_nodes: 5_000,
-        }
+        Effort { root_iterations: 1500, node_iterations: 150, max_nodes: 5_000 }
     }
-}
-
-/// What the solver found.
-pub struct MsResult {
-    pub solution: Solution,
-    pub objective: f64,
-    /// Missing must-serve demand of the best solution (0 when feasible).
-    pub missing_demand: f64,
-    pub lower_bound: Option<f64>,
-    pub proven: bool,
-    pub hit_deadline: bool,
-    pub rounds: u64,
-    pub moves: u64,
-    pub lagrange_iterations: usize,
-    pub nodes: usize,
-    pub stages: Vec<(String, f64)>,
 }
 
 /// Every facility that may open, as far as the rules allow: the most capacity.
@@ -96,7 +70,12 @@ fn cheapest_start(model: &MultiSourceModel) -> Option<Vec<bool>> {
 }
 
 /// The multi-source pipeline (see the module documentation).
-pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
+///
+/// The VNS gets a fifth of `opts.max_stall_rounds`: every multi-source shake
+/// ends in a full swap descent priced by transportation problems, and the
+/// branch and bound follows. `opts.tasks` is not used (see [`search`]).
+pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
+    let max_stall_rounds = (opts.max_stall_rounds / 5).max(1);
     let mut stages = Stages::start();
     let model = MultiSourceModel::new(inst);
     let mut ws = Workspace::default();
@@ -124,7 +103,7 @@ pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
             }
             incumbent.as_ref().map_or(f64::INFINITY, |s| s.cost)
         };
-        root.run(&model, &rules, &mut ub, opts.root_iterations, opts.deadline, &mut visit);
+        root.run(&model, &rules, &mut ub, opts.effort.root_iterations, opts.deadline, &mut visit);
     }
     stages.mark("lagrangian bound + heuristic");
     let mut rounds = 0;
@@ -132,7 +111,7 @@ pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
     if let Some(start) = incumbent.take() {
         let bound = root.best_bound;
         let done = move |c: f64| proves_optimal(bound, c, false);
-        let (found, r, mv) = vns(&model, start, opts.seed, opts.max_stall_rounds, opts.deadline, &done);
+        let (found, r, mv) = vns(&model, start, opts.seed, max_stall_rounds, opts.deadline, &done);
         rounds = r;
         moves = mv;
         incumbent = Some(found);
@@ -144,7 +123,7 @@ pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
     let mut iterations = root.iterations;
     if let Some(inc) = incumbent.as_mut()
         && !proves_optimal(root.best_bound, inc.cost, false)
-        && opts.max_nodes > 0
+        && opts.effort.max_nodes > 0
         && !model.priced_service
     {
         let bb = bound::branch_and_bound(&model, &root, inc, opts);
@@ -156,18 +135,15 @@ pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
     }
     let hit_deadline = opts.deadline.is_some_and(|d| Instant::now() >= d);
     let Some(best) = incumbent else {
-        return MsResult {
+        return EngineOutcome {
             solution: Solution { open: Vec::new(), assignment: vec![None; inst.n_clients()], flows: Some(Vec::new()) },
             objective: f64::INFINITY,
-            missing_demand: model.must_demand,
             lower_bound: None,
             proven: false,
             hit_deadline,
-            rounds,
-            moves,
-            lagrange_iterations: iterations,
-            nodes,
-            stages: stages.done,
+            lp_may_tighten: model.must_demand == 0.0,
+            stats: stats(rounds, moves, iterations, nodes, stages),
+            solver: SOLVER.into(),
         };
     };
     let a = model.assign(&best.open, &mut ws);
@@ -175,18 +151,28 @@ pub fn solve_multi_source(inst: &Instance, opts: &MsOptions) -> MsResult {
     let objective = a.cost;
     let feasible = a.missing <= 1e-9 * model.must_demand.max(1.0);
     proven = feasible && (proven || proves_optimal(lower_bound, objective, false));
-    MsResult {
+    EngineOutcome {
         solution,
         objective,
-        missing_demand: a.missing,
         lower_bound: (feasible && lower_bound.is_finite()).then_some(lower_bound.min(objective)),
         proven,
         hit_deadline,
-        rounds,
-        moves,
+        lp_may_tighten: a.missing == 0.0,
+        stats: stats(rounds, moves, iterations, nodes, stages),
+        solver: SOLVER.into(),
+    }
+}
+
+const SOLVER: &str = "ms-lagrangian+vns+bnb";
+
+fn stats(rounds: u64, moves: u64, iterations: usize, nodes: usize, stages: Stages) -> SolveStats {
+    SolveStats {
+        vns_rounds: rounds,
+        local_search_moves: moves,
         lagrange_iterations: iterations,
-        nodes,
+        bnb_nodes: nodes,
         stages: stages.done,
+        ..Default::default()
     }
 }
 

@@ -15,48 +15,27 @@ use moves::can_close;
 use search::{ScoredState, VnsSettings, vns};
 use state::NONE;
 
+use crate::plan::Solution;
 use crate::problem::Instance;
-use crate::solve::engine::Stages;
+use crate::solve::SolveStats;
+use crate::solve::engine::{EngineOptions, EngineOutcome, Stages};
 use crate::solve::lagrangian::proves_optimal as lagrange_proves;
+use crate::solve::uncapacitated;
 use lagrange::SingleSourceLagrangian;
 
-/// Effort settings of the capacitated heuristic.
+/// The single-source engine's own effort knobs.
 #[derive(Debug, Clone)]
-pub struct CapOptions {
-    pub seed: u64,
-    pub deadline: Option<Instant>,
-    pub tasks: usize,
-    pub max_stall_rounds: usize,
+pub struct Effort {
     /// Subgradient iterations of the first bound phase.
     pub lagrange_iterations: usize,
     /// Exact facility-move evaluations per local descent in VNS.
     pub facility_evaluations: usize,
 }
 
-impl Default for CapOptions {
+impl Default for Effort {
     fn default() -> Self {
-        CapOptions {
-            seed: 1,
-            deadline: None,
-            tasks: 8,
-            max_stall_rounds: 40,
-            lagrange_iterations: 600,
-            facility_evaluations: 200,
-        }
+        Effort { lagrange_iterations: 600, facility_evaluations: 200 }
     }
-}
-
-pub struct CapResult {
-    pub open: Vec<usize>,
-    pub assignment: Vec<Option<usize>>,
-    pub objective: f64,
-    pub lower_bound: Option<f64>,
-    pub proven: bool,
-    pub hit_deadline: bool,
-    pub rounds: u64,
-    pub lagrange_iterations: usize,
-    pub solver: String,
-    pub stages: Vec<(String, f64)>,
 }
 
 /// Moves in the ejection chains that make room for stranded clients.
@@ -144,7 +123,7 @@ pub fn polish(ctx: &CapContext, s: &ScoredState, deadline: Option<Instant>) -> O
 /// capacities (fast swap local search and a short VNS), then assign by
 /// regret with capacities. Only when groups and budgets are absent (the
 /// uncapacitated engine does not know them).
-fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> Option<ScoredState> {
+fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &EngineOptions<Effort>) -> Option<ScoredState> {
     if !inst.groups.is_empty() || inst.budget.is_some() {
         return None;
     }
@@ -153,18 +132,16 @@ fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> O
         f.capacity = None;
         f.max_clients = None;
     }
-    let uopts = crate::solve::uncapacitated::UncapOptions {
+    let uopts = EngineOptions {
         seed: opts.seed,
         deadline: opts.deadline,
+        tasks: crate::solve::engine::VNS_TASKS,
         max_stall_rounds: 10,
-        max_nodes: 0,
-        max_bnb_work: 0,
-        lagrange_iterations: 0,
-        ..Default::default()
+        effort: uncapacitated::Effort { max_nodes: 0, max_bnb_work: 0, lagrange_iterations: 0, ..Default::default() },
     };
-    let r = crate::solve::uncapacitated::solve_uncapacitated(&relaxed, &uopts);
+    let r = uncapacitated::solve(&relaxed, &uopts);
     let mut open = vec![false; ctx.n_facilities()];
-    for &f in &r.open {
+    for &f in &r.solution.open {
         open[f] = true;
     }
     if !ctx.rules.admits(&open) {
@@ -180,7 +157,7 @@ fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> O
 /// The single-source pipeline: construction, Lagrangian bound with the
 /// Lagrangian heuristic, VNS over facility moves, and more bound iterations
 /// toward the improved objective.
-pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
+pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
     let mut stages = Stages::start();
     let ctx = CapContext::new(inst);
     let integral = integral(inst);
@@ -219,7 +196,7 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
         }
         Some(best.objective)
     };
-    lag.run(&ctx, &mut ub, integral, opts.lagrange_iterations, opts.deadline, &mut visit);
+    lag.run(&ctx, &mut ub, integral, opts.effort.lagrange_iterations, opts.deadline, &mut visit);
     stages.mark("lagrangian bound + heuristic");
     let settings = VnsSettings {
         seed: opts.seed,
@@ -227,7 +204,7 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
         kmax: best.state.open_count.clamp(1, 6),
         max_stall_rounds: opts.max_stall_rounds,
         deadline: opts.deadline,
-        facility_evaluations: opts.facility_evaluations,
+        facility_evaluations: opts.effort.facility_evaluations,
     };
     let bound = lag.best_bound;
     let done = move |obj: f64| lagrange_proves(bound, obj, integral);
@@ -244,23 +221,29 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
         lag.reheat();
         let mut ub = best.objective;
         let mut none = |_: &lagrange::SingleSourceLagrangian, _: usize| None;
-        lag.run(&ctx, &mut ub, integral, opts.lagrange_iterations / 2, opts.deadline, &mut none);
+        lag.run(&ctx, &mut ub, integral, opts.effort.lagrange_iterations / 2, opts.deadline, &mut none);
         stages.mark("lagrangian bound (resumed)");
     }
     let objective = best.state.objective(&ctx);
     let lower_bound = lag.best_bound.is_finite().then_some(lag.best_bound.min(objective));
     let s = &best.state;
-    CapResult {
-        open: (0..s.open.len()).filter(|&f| s.open[f]).collect(),
-        assignment: s.assign.iter().map(|&a| (a != NONE).then_some(a as usize)).collect(),
+    EngineOutcome {
+        solution: Solution::single_source(
+            (0..s.open.len()).filter(|&f| s.open[f]).collect(),
+            s.assign.iter().map(|&a| (a != NONE).then_some(a as usize)).collect(),
+        ),
         objective,
         lower_bound,
         proven: lower_bound.is_some_and(|lb| lagrange_proves(lb, objective, integral)),
         hit_deadline: hit_deadline || opts.deadline.is_some_and(|d| Instant::now() >= d),
-        rounds,
-        lagrange_iterations: lag.iterations,
+        lp_may_tighten: true,
+        stats: SolveStats {
+            vns_rounds: rounds,
+            lagrange_iterations: lag.iterations,
+            stages: stages.done,
+            ..Default::default()
+        },
         solver: "cap-lagrangian+vns".into(),
-        stages: stages.done,
     }
 }
 

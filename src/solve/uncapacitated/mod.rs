@@ -17,19 +17,15 @@ use nearlist::NearLists;
 use swap::{SwapContext, SwapState};
 use vns::{VnsOptions, vns};
 
+use crate::plan::Solution;
 use crate::problem::Instance;
-use crate::solve::engine::Stages;
+use crate::solve::SolveStats;
+use crate::solve::engine::{EngineOptions, EngineOutcome, Stages};
 use crate::solve::lagrangian::proves_optimal;
 
-/// Effort settings of the heuristic.
+/// The uncapacitated engine's own effort knobs.
 #[derive(Debug, Clone)]
-pub struct UncapOptions {
-    pub seed: u64,
-    pub deadline: Option<Instant>,
-    /// VNS restarts per round.
-    pub tasks: usize,
-    /// Stop VNS after this many rounds without improvement.
-    pub max_stall_rounds: usize,
+pub struct Effort {
     /// Subgradient iterations per bound phase.
     pub lagrange_iterations: usize,
     /// Candidate list length (`None`: whole lists up to a memory limit).
@@ -41,44 +37,20 @@ pub struct UncapOptions {
     pub max_bnb_work: u64,
 }
 
-impl Default for UncapOptions {
+impl Default for Effort {
     fn default() -> Self {
-        UncapOptions {
-            seed: 1,
-            deadline: None,
-            tasks: 8,
-            max_stall_rounds: 40,
-            lagrange_iterations: 3000,
-            list_len: None,
-            max_nodes: 20_000,
-            max_bnb_work: 4_000_000_000,
-        }
+        Effort { lagrange_iterations: 3000, list_len: None, max_nodes: 20_000, max_bnb_work: 4_000_000_000 }
     }
 }
 
-pub struct UncapResult {
-    pub open: Vec<usize>,
-    pub assignment: Vec<Option<usize>>,
-    pub objective: f64,
-    pub lower_bound: f64,
-    pub proven: bool,
-    pub hit_deadline: bool,
-    pub rounds: u64,
-    pub moves: u64,
-    pub lagrange_iterations: usize,
-    pub nodes: usize,
-    pub bnb_work: u64,
-    /// (stage, seconds) in order.
-    pub stages: Vec<(String, f64)>,
-}
-
 /// Runs the whole uncapacitated pipeline.
-pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult {
+pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
+    let effort = &opts.effort;
     let integral = inst.costs.all_integral()
         && inst.facilities.iter().all(|f| f.open_cost.fract() == 0.0)
         && inst.unserved_penalty.is_none_or(|p| inst.clients.iter().all(|c| (p * c.demand).fract() == 0.0));
     let mut stages = Stages::start();
-    let lists = NearLists::build(inst, opts.list_len);
+    let lists = NearLists::build(inst, effort.list_len);
     stages.mark("candidate lists");
     let ctx = SwapContext::new(inst, &lists);
     let mut best = SwapState::new(&ctx, &[]);
@@ -88,7 +60,7 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
     stages.mark("greedy + local search");
     let mut lag = Lagrangian::new(&ctx, best_service_costs(&best, &ctx));
     let past_deadline = || opts.deadline.is_some_and(|d| Instant::now() >= d);
-    lag.run(&ctx, best.objective(), integral, opts.lagrange_iterations, opts.deadline);
+    lag.run(&ctx, best.objective(), integral, effort.lagrange_iterations, opts.deadline);
     stages.mark("lagrangian bound");
     // Lagrangian heuristic: the relaxed solution's open set, repaired by local search.
     if !proves_optimal(lag.best_bound, best.objective(), integral) && !lag.best_open.is_empty() {
@@ -128,7 +100,7 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
         if improved || !lag.converged() {
             lag.reheat();
             let old = lag.best_bound;
-            lag.run(&ctx, best.objective(), integral, opts.lagrange_iterations, opts.deadline);
+            lag.run(&ctx, best.objective(), integral, effort.lagrange_iterations, opts.deadline);
             if !improved && lag.best_bound <= old {
                 break;
             }
@@ -141,10 +113,10 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
     let mut lower_bound = lag.best_bound;
     let mut nodes = 0;
     let mut bnb_work = 0;
-    if !proves_optimal(lag.best_bound, best.objective(), integral) && !past_deadline() && opts.max_nodes > 0 {
+    if !proves_optimal(lag.best_bound, best.objective(), integral) && !past_deadline() && effort.max_nodes > 0 {
         let limits = BnbLimits {
-            max_nodes: opts.max_nodes,
-            max_work: opts.max_bnb_work,
+            max_nodes: effort.max_nodes,
+            max_work: effort.max_bnb_work,
             deadline: opts.deadline,
             node_iterations: 600,
         };
@@ -169,19 +141,24 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
     }
     let objective = best.exact_objective(&ctx);
     let lower_bound = lower_bound.min(objective);
-    UncapResult {
-        open: best.open_set(),
-        assignment: best.assignment(),
-        objective,
-        lower_bound,
-        proven: proves_optimal(lower_bound, objective, integral),
-        hit_deadline: hit_deadline || past_deadline(),
-        rounds,
-        moves,
+    let stats = SolveStats {
+        vns_rounds: rounds,
+        local_search_moves: moves,
         lagrange_iterations: lag.iterations,
-        nodes,
+        bnb_nodes: nodes,
         bnb_work,
         stages: stages.done,
+    };
+    EngineOutcome {
+        solution: Solution::single_source(best.open_set(), best.assignment()),
+        objective,
+        lower_bound: Some(lower_bound),
+        proven: proves_optimal(lower_bound, objective, integral),
+        hit_deadline: hit_deadline || past_deadline(),
+        // With the assignment constraints relaxed, the Lagrangian dual equals the LP bound.
+        lp_may_tighten: false,
+        stats,
+        solver: "vns+lagrangian".into(),
     }
 }
 
