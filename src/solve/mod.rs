@@ -15,6 +15,7 @@ pub mod select;
 pub mod single_source;
 pub mod transport;
 pub mod uncapacitated;
+pub mod vns;
 
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,7 @@
 //! inside a VNS with seeded shakes (N. Mladenović and P. Hansen, "Variable
 //! neighborhood search", Computers & OR 24 (1997) 1097–1100).
 //!
-//! This VNS does not use the parallel restart loop of the other two engines:
+//! This VNS does not use the shared parallel loop of [`crate::solve::vns`]:
 //! one descent here prices hundreds of moves, each a transportation problem,
 //! and those are what run in parallel; a round is a single shake and descent
 //! whose generator is keyed by (seed, round) alone, so it is as deterministic

@@ -1,17 +1,17 @@
 //! VNS for single-source capacitated location: facility moves (open, close,
 //! swap) shake the incumbent, the client local search repairs after every
-//! shake, and an exact facility local search descends; the restarts of a
-//! round run in parallel.
+//! shake, and an exact facility local search descends; the rounds run in
+//! the shared deterministic loop of [`crate::solve::vns`].
 
 use std::time::Instant;
 
 use rand::Rng as _;
-use rayon::prelude::*;
 
 use super::moves::{budget_blocks_opening, can_close, can_open, can_swap, can_swap_but_for_budget};
 use super::state::SingleSourceState;
-use crate::rng::{Rng, task_rng};
+use crate::rng::Rng;
 use crate::solve::context::CapContext;
+use crate::solve::vns::{VnsSchedule, parallel_vns};
 
 /// A state with its objective, compared lexicographically by (objective, task).
 #[derive(Clone)]
@@ -186,58 +186,38 @@ pub fn vns(
 ) -> (ScoredState, u64, bool) {
     let neighbours =
         if set.facility_evaluations > 0 { neighbour_facilities(ctx, 8) } else { vec![Vec::new(); ctx.n_facilities()] };
-    let mut best = if set.facility_evaluations > 0 {
+    let best = if set.facility_evaluations > 0 {
         facility_search(ctx, start, &neighbours, set.facility_evaluations)
     } else {
         start
     };
-    let mut stall = 0;
-    let mut k_base = 0;
-    let mut round = first_round;
-    let mut rounds = 0;
-    let mut hit_deadline = false;
-    while stall < set.max_stall_rounds && !stop(best.objective) {
-        if set.deadline.is_some_and(|d| Instant::now() >= d) {
-            hit_deadline = true;
-            break;
-        }
-        let inc = &best;
-        let results: Vec<ScoredState> = (0..set.tasks)
-            .into_par_iter()
-            .map(|t| {
-                let mut rng = task_rng(set.seed, round * set.tasks as u64 + t as u64);
-                let k = 1 + (k_base + t) % set.kmax.max(1);
-                let mut s = inc.state.clone();
-                s.take_touched();
-                for _ in 0..k {
-                    if !shake(ctx, &mut s, &mut rng) {
-                        break;
-                    }
-                }
-                s.repair_around_changes(ctx);
-                let scored = ScoredState::new(ctx, s);
-                if set.facility_evaluations > 0 {
-                    facility_search(ctx, scored, &neighbours, set.facility_evaluations)
-                } else {
-                    scored
-                }
-            })
-            .collect();
-        rounds += 1;
-        round += 1;
-        let cand =
-            results.into_iter().enumerate().min_by(|a, b| a.1.objective.total_cmp(&b.1.objective).then(a.0.cmp(&b.0)));
-        match cand {
-            Some((_, c)) if c.objective < best.objective - ctx.eps => {
-                best = c;
-                stall = 0;
-                k_base = 0;
-            }
-            _ => {
-                stall += 1;
-                k_base = (k_base + set.tasks) % set.kmax.max(1);
+    let schedule = VnsSchedule {
+        seed: set.seed,
+        tasks: set.tasks,
+        kmax: set.kmax,
+        max_stall_rounds: set.max_stall_rounds,
+        deadline: set.deadline,
+    };
+    // A restart shakes by `k` random facility moves, repairs the assignment
+    // around them, and descends by the facility search.
+    let restart = |inc: &ScoredState, k: usize, rng: &mut Rng| {
+        let mut s = inc.state.clone();
+        s.take_touched();
+        for _ in 0..k {
+            if !shake(ctx, &mut s, rng) {
+                break;
             }
         }
-    }
-    (best, rounds, hit_deadline)
+        s.repair_around_changes(ctx);
+        let scored = ScoredState::new(ctx, s);
+        let found = if set.facility_evaluations > 0 {
+            facility_search(ctx, scored, &neighbours, set.facility_evaluations)
+        } else {
+            scored
+        };
+        (found, 0)
+    };
+    let objective = |s: &ScoredState| s.objective;
+    let (best, stats) = parallel_vns(best, &schedule, first_round, ctx.eps, objective, stop, restart);
+    (best, stats.rounds, stats.hit_deadline)
 }

@@ -7,7 +7,6 @@ pub mod bnb;
 pub mod lagrange;
 pub mod nearlist;
 pub mod swap;
-pub mod vns;
 
 use std::time::Instant;
 
@@ -15,13 +14,13 @@ use bnb::{BnbLimits, branch_and_bound};
 use lagrange::Lagrangian;
 use nearlist::NearLists;
 use swap::{SwapContext, SwapState};
-use vns::{VnsOptions, vns};
 
 use crate::plan::Solution;
 use crate::problem::Instance;
 use crate::solve::SolveStats;
 use crate::solve::engine::{EngineOptions, EngineOutcome, Stages};
 use crate::solve::lagrangian::proves_optimal;
+use crate::solve::vns::{VnsSchedule, parallel_vns};
 
 /// The uncapacitated engine's own effort knobs.
 #[derive(Debug, Clone)]
@@ -73,12 +72,25 @@ pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
     }
     let mut rounds = 0;
     let mut hit_deadline = false;
-    let vopts = VnsOptions {
+    let schedule = VnsSchedule {
         seed: opts.seed,
         tasks: opts.tasks,
         kmax: best.open_count().clamp(1, 12),
         max_stall_rounds: opts.max_stall_rounds,
         deadline: opts.deadline,
+    };
+    // A restart shakes by `k` random swap moves and descends by the swap local search.
+    let restart = |inc: &SwapState, k: usize, rng: &mut crate::rng::Rng| {
+        let mut s = inc.clone();
+        s.moves = 0;
+        for _ in 0..k {
+            if let Some(mv) = s.random_move(&ctx, rng) {
+                s.apply(&ctx, mv);
+            }
+        }
+        s.local_search(&ctx);
+        let moves = s.moves;
+        (s, moves)
     };
     loop {
         let bound = lag.best_bound;
@@ -87,7 +99,7 @@ pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
         }
         let done = move |obj: f64| proves_optimal(bound, obj, integral);
         let before = best.objective();
-        let (s, st) = vns(&ctx, best, &vopts, rounds, &done);
+        let (s, st) = parallel_vns(best, &schedule, rounds, ctx.eps, SwapState::objective, &done, restart);
         best = s;
         rounds += st.rounds;
         moves += st.moves;
