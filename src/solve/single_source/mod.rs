@@ -1,5 +1,7 @@
-//! Capacitated location: single-source (SSCFLP, capacitated p-median, hub
-//! planning) and multi-source (CFLP), with budgets, groups and penalties.
+//! Single-source capacitated location (SSCFLP, capacitated p-median, hub
+//! planning), with budgets, groups and penalties; also the models without
+//! capacities that the uncapacitated engine does not take (budgets, counts,
+//! groups). Multi-source models are solved by [`crate::solve::multi_source`].
 
 pub mod construction;
 pub mod lagrange;
