@@ -8,7 +8,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hubplan::io::{ReadOptions, read_instance};
 use hubplan::problem::{Instance, Model};
-use hubplan::solve::ms::{MsModel, Workspace};
+use hubplan::solve::multi_source::model::{MultiSourceModel, Workspace};
 use hubplan::solve::{SolveOptions, SolverKind, solve};
 
 fn load(file: &str, capacity: Option<f64>) -> Instance {
@@ -29,7 +29,7 @@ fn cflp(c: &mut Criterion) {
         // A good open set (time-limited on capa, whose full solve takes minutes).
         let setup = SolveOptions { time_limit: Some(20.0), ..opts.clone() };
         let best = solve(&inst, &setup).unwrap();
-        let model = MsModel::new(&inst);
+        let model = MultiSourceModel::new(&inst);
         let mut open = vec![false; inst.n_facilities()];
         for &f in &best.solution.open {
             open[f] = true;

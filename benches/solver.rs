@@ -7,8 +7,8 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hubplan::io::{ReadOptions, read_instance};
 use hubplan::problem::Instance;
-use hubplan::solve::nearlist::NearLists;
-use hubplan::solve::swap::{SwapContext, SwapState};
+use hubplan::solve::uncapacitated::nearlist::NearLists;
+use hubplan::solve::uncapacitated::swap::{SwapContext, SwapState};
 use hubplan::solve::{SolveOptions, SolverKind, solve};
 
 fn load(file: &str, p: Option<usize>) -> Instance {

@@ -4,24 +4,24 @@
 //! pool of the requested size, and passes every result through the
 //! independent checker ([`crate::plan::check`]) before returning it.
 
-pub mod bnb;
-pub mod cap;
+pub mod context;
+pub mod engine;
 pub mod knapsack;
-pub mod lagrange;
+pub mod lagrangian;
 pub mod mip;
-pub mod ms;
-pub mod nearlist;
+pub mod multi_source;
 pub mod presolve;
 pub mod select;
-pub mod swap;
+pub mod single_source;
 pub mod transport;
-pub mod uncap;
+pub mod uncapacitated;
 pub mod vns;
 
 use std::time::{Duration, Instant};
 
 use crate::plan::{Evaluation, Solution, check};
 use crate::problem::Instance;
+use engine::EngineOptions;
 
 pub use mip::Backend;
 
@@ -65,7 +65,7 @@ impl Default for SolveOptions {
             threads: 0,
             backend: Backend::best_available(),
             max_stall_rounds: 40,
-            bnb_work: uncap::UncapOptions::default().max_bnb_work,
+            bnb_work: uncapacitated::Effort::default().max_bnb_work,
         }
     }
 }
@@ -140,7 +140,7 @@ impl SolveOutcome {
 
     /// Relative gap between objective and bound, if a bound is known.
     pub fn gap(&self) -> Option<f64> {
-        self.lower_bound.map(|lb| lagrange::relative_gap(self.evaluation.objective, lb))
+        self.lower_bound.map(|lb| lagrangian::relative_gap(self.evaluation.objective, lb))
     }
 }
 
@@ -188,13 +188,7 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
     match opts.solver {
         SolverKind::Mip => run_mip(inst, opts, deadline, Vec::new()),
         SolverKind::Heuristic | SolverKind::Auto => {
-            let mut out = if inst.is_uncapacitated_core() {
-                run_uncapacitated(inst, opts, deadline)?
-            } else if inst.single_source || !inst.is_capacitated() {
-                run_capacitated(inst, opts, deadline)?
-            } else {
-                run_multi_source(inst, opts, deadline)?
-            };
+            let mut out = run_engine(inst, opts, deadline)?;
             if opts.solver == SolverKind::Auto {
                 out.notes.push(format!(
                     "auto: {} on {} clients × {} facilities ({} links)",
@@ -242,31 +236,39 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
     }
 }
 
-fn run_uncapacitated(
-    inst: &Instance,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> Result<SolveOutcome, SolveError> {
-    let uopts = uncap::UncapOptions {
+/// Runs the engine for the model's kind, adds the LP bound where it can
+/// help, and passes the result through the checker.
+fn run_engine(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> Result<SolveOutcome, SolveError> {
+    let common = EngineOptions {
         seed: opts.seed,
         deadline,
+        tasks: engine::VNS_TASKS,
         max_stall_rounds: opts.max_stall_rounds,
-        max_bnb_work: opts.bnb_work,
-        max_nodes: if opts.bnb_work == 0 { 0 } else { uncap::UncapOptions::default().max_nodes },
-        ..Default::default()
+        effort: (),
     };
-    let r = uncap::solve_uncapacitated(inst, &uopts);
-    let solution = Solution::single_source(r.open, r.assignment);
+    let mut r = if inst.is_uncapacitated_core() {
+        let default = uncapacitated::Effort::default();
+        let max_nodes = if opts.bnb_work == 0 { 0 } else { default.max_nodes };
+        uncapacitated::solve(
+            inst,
+            &common.with_effort(uncapacitated::Effort { max_bnb_work: opts.bnb_work, max_nodes, ..default }),
+        )
+    } else if inst.single_source || !inst.is_capacitated() {
+        single_source::solve(inst, &common.with_effort(single_source::Effort::default()))
+    } else {
+        let default = multi_source::Effort::default();
+        let max_nodes = if opts.bnb_work == 0 { 0 } else { default.max_nodes };
+        multi_source::solve(inst, &common.with_effort(multi_source::Effort { max_nodes, ..default }))
+    };
+    let mut notes = Vec::new();
+    if r.lp_may_tighten && !r.proven && !r.hit_deadline {
+        let (kept, seconds) =
+            add_lp_bound(inst, opts, deadline, r.objective, (&mut r.lower_bound, &mut r.proven), &mut notes);
+        r.solver.push_str(&kept.unwrap_or_default());
+        r.stats.stages.push(("lp bound".into(), seconds));
+    }
     let status = search_status(r.proven, r.hit_deadline);
-    let stats = SolveStats {
-        vns_rounds: r.rounds,
-        local_search_moves: r.moves,
-        lagrange_iterations: r.lagrange_iterations,
-        bnb_nodes: r.nodes,
-        bnb_work: r.bnb_work,
-        stages: r.stages,
-    };
-    finish(inst, solution, Some(r.lower_bound), status, "vns+lagrangian".into(), stats, Vec::new())
+    finish(inst, r.solution, r.lower_bound, status, r.solver, r.stats, notes)
 }
 
 /// How a search ended: proven, stopped by the clock, or by its own effort limit.
@@ -278,32 +280,6 @@ fn search_status(proven: bool, hit_deadline: bool) -> Status {
     } else {
         Status::Feasible
     }
-}
-
-fn run_capacitated(
-    inst: &Instance,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> Result<SolveOutcome, SolveError> {
-    let copts =
-        cap::CapOptions { seed: opts.seed, deadline, max_stall_rounds: opts.max_stall_rounds, ..Default::default() };
-    let mut r = cap::solve_single_source(inst, &copts);
-    let mut notes = Vec::new();
-    if !r.proven && !r.hit_deadline {
-        let (kept, seconds) =
-            add_lp_bound(inst, opts, deadline, r.objective, (&mut r.lower_bound, &mut r.proven), &mut notes);
-        r.solver.push_str(&kept.unwrap_or_default());
-        r.stages.push(("lp bound".into(), seconds));
-    }
-    let solution = Solution::single_source(r.open, r.assignment);
-    let status = search_status(r.proven, r.hit_deadline);
-    let stats = SolveStats {
-        vns_rounds: r.rounds,
-        lagrange_iterations: r.lagrange_iterations,
-        stages: r.stages,
-        ..Default::default()
-    };
-    finish(inst, solution, r.lower_bound, status, r.solver, stats, notes)
 }
 
 /// Allowed links up to which the pure-Rust `microlp` is asked for the LP
@@ -330,7 +306,7 @@ fn add_lp_bound(
         && lower_bound.is_none_or(|lb| lp > lb)
     {
         *lower_bound = Some(lp.min(objective));
-        *proven = lagrange::proves_optimal(lp, objective, cap::integral(inst));
+        *proven = lagrangian::proves_optimal(lp, objective, single_source::integral(inst));
         kept = Some(format!("+lp({})", opts.backend.as_str()));
     }
     (kept, t.elapsed().as_secs_f64())
@@ -363,41 +339,6 @@ fn lp_bound_if_affordable(
             None
         }
     }
-}
-
-fn run_multi_source(
-    inst: &Instance,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> Result<SolveOutcome, SolveError> {
-    // A fifth of the stall rounds: every multi-source shake ends in a full swap
-    // descent priced by transportation problems, and the branch and bound follows.
-    let mopts = ms::MsOptions {
-        seed: opts.seed,
-        deadline,
-        max_stall_rounds: (opts.max_stall_rounds / 5).max(1),
-        max_nodes: if opts.bnb_work == 0 { 0 } else { ms::MsOptions::default().max_nodes },
-        ..Default::default()
-    };
-    let mut r = ms::solve_multi_source(inst, &mopts);
-    let mut notes = Vec::new();
-    let mut solver = String::from("ms-lagrangian+vns+bnb");
-    if !r.proven && !r.hit_deadline && r.missing_demand == 0.0 {
-        let (kept, seconds) =
-            add_lp_bound(inst, opts, deadline, r.objective, (&mut r.lower_bound, &mut r.proven), &mut notes);
-        solver.push_str(&kept.unwrap_or_default());
-        r.stages.push(("lp bound".into(), seconds));
-    }
-    let status = search_status(r.proven, r.hit_deadline);
-    let stats = SolveStats {
-        vns_rounds: r.rounds,
-        local_search_moves: r.moves,
-        lagrange_iterations: r.lagrange_iterations,
-        bnb_nodes: r.nodes,
-        stages: r.stages,
-        ..Default::default()
-    };
-    finish(inst, r.solution, r.lower_bound, status, solver, stats, notes)
 }
 
 fn run_mip(
@@ -584,11 +525,11 @@ mod tests {
             let inst = random_instance(seed, &shape(seed));
             prop_assume!(inst.validate().is_ok());
             let Some((opt, _)) = brute_force(&inst) else { return Ok(()) };
-            let lists = nearlist::NearLists::build(&inst, None);
-            let ctx = swap::SwapContext::new(&inst, &lists);
+            let lists = uncapacitated::nearlist::NearLists::build(&inst, None);
+            let ctx = uncapacitated::swap::SwapContext::new(&inst, &lists);
             let mut r = task_rng(seed, 3);
             let lambda: Vec<f64> = (0..inst.n_clients()).map(|_| r.random_range(0.0..150.0)).collect();
-            let mut lag = lagrange::Lagrangian::new(&ctx, lambda);
+            let mut lag = uncapacitated::lagrange::Lagrangian::new(&ctx, lambda);
             let b = lag.run(&ctx, opt, false, 30, None);
             prop_assert!(b <= opt + 1e-6 * opt.abs().max(1.0), "bound {} above optimum {}", b, opt);
         }

@@ -138,7 +138,7 @@ impl Ord for Entry {
 /// The cheapest move of a unit from a source to `to` (a source, or "unserved"):
 /// off the carried arc `via` onto `arc` (`NONE` for "unserved").
 #[derive(Debug, Clone, Copy)]
-struct Move {
+struct UnitMove {
     to: u32,
     via: u32,
     arc: u32,
@@ -164,7 +164,7 @@ pub struct TransportSolver {
     /// residues: kept, but not rerouted.
     residue: f64,
     /// Per source: the cheapest move to each reachable source, valid unless `stale`.
-    moves: Vec<Vec<Move>>,
+    moves: Vec<Vec<UnitMove>>,
     stale: Vec<bool>,
     /// Scratch for building a row: position of each target in it.
     at: Vec<u32>,
@@ -177,7 +177,7 @@ pub struct TransportSolver {
     pi: Vec<f64>,
     dist: Vec<f64>,
     /// The move that reached each node (for the end node: `to` is the node it was reached from).
-    pred: Vec<Move>,
+    pred: Vec<UnitMove>,
     seen: Vec<u32>,
     settled_at: Vec<u32>,
     round: u32,
@@ -383,7 +383,7 @@ impl TransportSolver {
         self.dist.clear();
         self.dist.resize(nodes, 0.0);
         self.pred.clear();
-        self.pred.resize(nodes, Move { to: NONE, via: NONE, arc: NONE, cost: 0.0 });
+        self.pred.resize(nodes, UnitMove { to: NONE, via: NONE, arc: NONE, cost: 0.0 });
         self.seen.clear();
         self.seen.resize(nodes, 0);
         self.settled_at.clear();
@@ -409,7 +409,7 @@ impl TransportSolver {
                 if to as usize == i {
                     continue;
                 }
-                let mv = Move { to, via, arc, cost: c - base };
+                let mv = UnitMove { to, via, arc, cost: c - base };
                 match self.at[to as usize] {
                     NONE => {
                         self.at[to as usize] = row.len() as u32;
@@ -459,7 +459,7 @@ impl TransportSolver {
             let pv = self.pi[v];
             if v == out || self.spare[v] > 0.0 {
                 let rc = pv - self.pi[end];
-                self.relax(end, d + rc.max(0.0), Move { to: node, via: NONE, arc: NONE, cost: 0.0 });
+                self.relax(end, d + rc.max(0.0), UnitMove { to: node, via: NONE, arc: NONE, cost: 0.0 });
             }
             if v == out {
                 continue;
@@ -479,7 +479,7 @@ impl TransportSolver {
     }
 
     #[inline]
-    fn relax(&mut self, w: usize, d: f64, mv: Move) {
+    fn relax(&mut self, w: usize, d: f64, mv: UnitMove) {
         if self.settled_at[w] == self.round {
             return;
         }
@@ -524,7 +524,7 @@ impl TransportSolver {
         }
         let mut v = terminal;
         while v != origin {
-            let Move { via, arc, .. } = self.pred[v];
+            let UnitMove { via, arc, .. } = self.pred[v];
             let (via, from) = (via as usize, self.arc_src[via as usize] as usize);
             if arc == NONE {
                 self.unserved[self.arc_sink[via] as usize] += delta;

@@ -28,9 +28,12 @@
 
 use std::time::Instant;
 
-use super::{MsModel, MsOptions, Scored, Workspace};
+use super::Effort;
+use super::model::{MultiSourceModel, Workspace};
+use super::search::ScoredOpenSet;
+use crate::solve::engine::EngineOptions;
 use crate::solve::knapsack::{Item, knapsack_01, knapsack_fractional};
-use crate::solve::lagrange::proves_optimal;
+use crate::solve::lagrangian::proves_optimal;
 use crate::solve::select::{OpenRules, Selector};
 
 /// With at most this many free facilities a node is finished by enumeration.
@@ -52,7 +55,7 @@ struct Relaxed {
 }
 
 /// The subgradient state for one set of open-set rules.
-pub struct MsLagrangian {
+pub struct MultiSourceLagrangian {
     lambda: Vec<f64>,
     /// Budget multiplier scaled by the budget.
     mu: f64,
@@ -67,19 +70,25 @@ pub struct MsLagrangian {
     selector: Selector,
 }
 
-fn budget_scale(model: &MsModel) -> f64 {
+fn budget_scale(model: &MultiSourceModel) -> f64 {
     if model.ctx.budget.is_finite() { model.ctx.budget.max(1.0) } else { 1.0 }
 }
 
 /// Whether the covering selection applies: every client must be served and
 /// no count or group rule constrains the open set.
-fn cover_applies(model: &MsModel, rules: &OpenRules) -> bool {
+fn cover_applies(model: &MultiSourceModel, rules: &OpenRules) -> bool {
     model.ctx.must_serve && rules.min_open == 0 && rules.max_open >= rules.len() && rules.group_min.is_empty()
 }
 
 /// min Σ ρ·y under `rules` (with the capacity cut when it applies); writes the
 /// set to `open`. `None` when no set satisfies the rules.
-fn select(model: &MsModel, rules: &OpenRules, rho: &[f64], selector: &mut Selector, open: &mut [bool]) -> Option<f64> {
+fn select(
+    model: &MultiSourceModel,
+    rules: &OpenRules,
+    rho: &[f64],
+    selector: &mut Selector,
+    open: &mut [bool],
+) -> Option<f64> {
     if !cover_applies(model, rules) {
         return selector.select_open(rho, rules, open).ok();
     }
@@ -123,10 +132,10 @@ fn select(model: &MsModel, rules: &OpenRules, rho: &[f64], selector: &mut Select
     Some(value + sum - r.upper_bound)
 }
 
-impl MsLagrangian {
+impl MultiSourceLagrangian {
     /// Starts from multipliers priced on `open` (each client's cheapest open
     /// link), or on each client's cheapest link.
-    pub fn new(model: &MsModel, open: Option<&[bool]>) -> MsLagrangian {
+    pub fn new(model: &MultiSourceModel, open: Option<&[bool]>) -> MultiSourceLagrangian {
         let ctx = &model.ctx;
         let (n, m) = (ctx.n_clients(), ctx.n_facilities());
         let lambda: Vec<f64> = (0..n)
@@ -140,7 +149,7 @@ impl MsLagrangian {
                 best.min(ctx.unserved[u])
             })
             .collect();
-        MsLagrangian {
+        MultiSourceLagrangian {
             best_lambda: lambda.clone(),
             lambda,
             mu: 0.0,
@@ -156,8 +165,8 @@ impl MsLagrangian {
     }
 
     /// A copy restarting from this one's best multipliers (for a child node).
-    fn child(&self) -> MsLagrangian {
-        MsLagrangian {
+    fn child(&self) -> MultiSourceLagrangian {
+        MultiSourceLagrangian {
             lambda: self.best_lambda.clone(),
             mu: self.best_mu,
             best_bound: f64::NEG_INFINITY,
@@ -173,7 +182,7 @@ impl MsLagrangian {
     }
 
     /// L at the current multipliers; fills the relaxed solution and the subgradient.
-    fn evaluate(&mut self, model: &MsModel, rules: &OpenRules) -> Option<(f64, f64)> {
+    fn evaluate(&mut self, model: &MultiSourceModel, rules: &OpenRules) -> Option<(f64, f64)> {
         let ctx = &model.ctx;
         let (n, m) = (ctx.n_clients(), ctx.n_facilities());
         let scale = budget_scale(model);
@@ -230,7 +239,7 @@ impl MsLagrangian {
     /// (−∞ when the rules admit no open set).
     pub fn run(
         &mut self,
-        model: &MsModel,
+        model: &MultiSourceModel,
         rules: &OpenRules,
         upper_bound: &mut f64,
         max_iterations: usize,
@@ -285,7 +294,7 @@ impl MsLagrangian {
     }
 
     /// The relaxed solution at the best multipliers (re-evaluated).
-    fn at_best(&mut self, model: &MsModel, rules: &OpenRules) -> Option<f64> {
+    fn at_best(&mut self, model: &MultiSourceModel, rules: &OpenRules) -> Option<f64> {
         self.lambda.clone_from(&self.best_lambda);
         self.mu = self.best_mu;
         self.evaluate(model, rules).map(|v| v.0)
@@ -304,13 +313,18 @@ pub struct BranchResult {
 
 struct Node {
     rules: OpenRules,
-    lag: MsLagrangian,
+    lag: MultiSourceLagrangian,
     /// The parent's bound (a bound for this node too).
     parent_bound: f64,
 }
 
 /// Depth-first branch and bound from the root relaxation `root`; improves `inc` in place.
-pub fn branch_and_bound(model: &MsModel, root: &MsLagrangian, inc: &mut Scored, opts: &MsOptions) -> BranchResult {
+pub fn branch_and_bound(
+    model: &MultiSourceModel,
+    root: &MultiSourceLagrangian,
+    inc: &mut ScoredOpenSet,
+    opts: &EngineOptions<Effort>,
+) -> BranchResult {
     let ctx = &model.ctx;
     let m = model.n_facilities();
     let mut ws = Workspace::default();
@@ -321,7 +335,7 @@ pub fn branch_and_bound(model: &MsModel, root: &MsLagrangian, inc: &mut Scored, 
         if proves_optimal(node.parent_bound, inc.cost, false) {
             continue;
         }
-        if nodes >= opts.max_nodes || opts.deadline.is_some_and(|d| Instant::now() >= d) {
+        if nodes >= opts.effort.max_nodes || opts.deadline.is_some_and(|d| Instant::now() >= d) {
             open_bounds.push(node.parent_bound);
             open_bounds.extend(stack.iter().map(|n| n.parent_bound));
             break;
@@ -333,12 +347,12 @@ pub fn branch_and_bound(model: &MsModel, root: &MsLagrangian, inc: &mut Scored, 
             continue;
         }
         let mut ub = inc.cost;
-        let iters = if nodes == 1 { opts.root_iterations / 2 } else { opts.node_iterations };
+        let iters = if nodes == 1 { opts.effort.root_iterations / 2 } else { opts.effort.node_iterations };
         let mut visit = |open: &[bool]| {
             if model.admissible(open) {
                 let c = model.cost(open, &mut ws);
                 if c < inc.cost {
-                    *inc = Scored { open: open.to_vec(), cost: c };
+                    *inc = ScoredOpenSet { open: open.to_vec(), cost: c };
                 }
             }
             inc.cost
@@ -403,7 +417,7 @@ pub fn branch_and_bound(model: &MsModel, root: &MsLagrangian, inc: &mut Scored, 
 }
 
 /// Prices every admissible completion of the free facilities exactly.
-fn enumerate(model: &MsModel, rules: &OpenRules, free: &[usize], inc: &mut Scored, ws: &mut Workspace) {
+fn enumerate(model: &MultiSourceModel, rules: &OpenRules, free: &[usize], inc: &mut ScoredOpenSet, ws: &mut Workspace) {
     let m = model.n_facilities();
     let mut open: Vec<bool> = (0..m).map(|f| rules.fixed[f]).collect();
     let base_cap: f64 = (0..m).filter(|&f| open[f]).map(|f| model.ctx.capacity[f]).sum();
@@ -420,7 +434,7 @@ fn enumerate(model: &MsModel, rules: &OpenRules, free: &[usize], inc: &mut Score
         }
         let c = model.cost(&open, ws);
         if c < inc.cost {
-            *inc = Scored { open: open.clone(), cost: c };
+            *inc = ScoredOpenSet { open: open.clone(), cost: c };
         }
     }
 }

@@ -3,24 +3,28 @@
 //! VNS alternating with further bound iterations until the bound proves the
 //! objective optimal or the search stalls.
 
+pub mod bnb;
+pub mod lagrange;
+pub mod nearlist;
+pub mod swap;
+
 use std::time::Instant;
 
-use super::bnb::{BnbLimits, branch_and_bound};
-use super::lagrange::{Lagrangian, proves_optimal};
-use super::nearlist::NearLists;
-use super::swap::{SwapContext, SwapState};
-use super::vns::{VnsOptions, vns};
-use crate::problem::Instance;
+use bnb::{BnbLimits, branch_and_bound};
+use lagrange::Lagrangian;
+use nearlist::NearLists;
+use swap::{SwapContext, SwapState};
 
-/// Effort settings of the heuristic.
+use crate::plan::Solution;
+use crate::problem::Instance;
+use crate::solve::SolveStats;
+use crate::solve::engine::{EngineOptions, EngineOutcome, Stages};
+use crate::solve::lagrangian::proves_optimal;
+use crate::solve::vns::{VnsSchedule, parallel_vns};
+
+/// The uncapacitated engine's own effort knobs.
 #[derive(Debug, Clone)]
-pub struct UncapOptions {
-    pub seed: u64,
-    pub deadline: Option<Instant>,
-    /// VNS restarts per round.
-    pub tasks: usize,
-    /// Stop VNS after this many rounds without improvement.
-    pub max_stall_rounds: usize,
+pub struct Effort {
     /// Subgradient iterations per bound phase.
     pub lagrange_iterations: usize,
     /// Candidate list length (`None`: whole lists up to a memory limit).
@@ -28,48 +32,24 @@ pub struct UncapOptions {
     /// Branch-and-bound node limit (0: bound at the root only).
     pub max_nodes: usize,
     /// Branch-and-bound work limit in list entries scanned by the subgradient
-    /// (deterministic, unlike a time limit; see [`super::lagrange::Lagrangian::work`]).
+    /// (deterministic, unlike a time limit; see [`lagrange::Lagrangian::work`]).
     pub max_bnb_work: u64,
 }
 
-impl Default for UncapOptions {
+impl Default for Effort {
     fn default() -> Self {
-        UncapOptions {
-            seed: 1,
-            deadline: None,
-            tasks: 8,
-            max_stall_rounds: 40,
-            lagrange_iterations: 3000,
-            list_len: None,
-            max_nodes: 20_000,
-            max_bnb_work: 4_000_000_000,
-        }
+        Effort { lagrange_iterations: 3000, list_len: None, max_nodes: 20_000, max_bnb_work: 4_000_000_000 }
     }
 }
 
-pub struct UncapResult {
-    pub open: Vec<usize>,
-    pub assignment: Vec<Option<usize>>,
-    pub objective: f64,
-    pub lower_bound: f64,
-    pub proven: bool,
-    pub hit_deadline: bool,
-    pub rounds: u64,
-    pub moves: u64,
-    pub lagrange_iterations: usize,
-    pub nodes: usize,
-    pub bnb_work: u64,
-    /// (stage, seconds) in order.
-    pub stages: Vec<(String, f64)>,
-}
-
 /// Runs the whole uncapacitated pipeline.
-pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult {
+pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
+    let effort = &opts.effort;
     let integral = inst.costs.all_integral()
         && inst.facilities.iter().all(|f| f.open_cost.fract() == 0.0)
         && inst.unserved_penalty.is_none_or(|p| inst.clients.iter().all(|c| (p * c.demand).fract() == 0.0));
     let mut stages = Stages::start();
-    let lists = NearLists::build(inst, opts.list_len);
+    let lists = NearLists::build(inst, effort.list_len);
     stages.mark("candidate lists");
     let ctx = SwapContext::new(inst, &lists);
     let mut best = SwapState::new(&ctx, &[]);
@@ -79,7 +59,7 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
     stages.mark("greedy + local search");
     let mut lag = Lagrangian::new(&ctx, best_service_costs(&best, &ctx));
     let past_deadline = || opts.deadline.is_some_and(|d| Instant::now() >= d);
-    lag.run(&ctx, best.objective(), integral, opts.lagrange_iterations, opts.deadline);
+    lag.run(&ctx, best.objective(), integral, effort.lagrange_iterations, opts.deadline);
     stages.mark("lagrangian bound");
     // Lagrangian heuristic: the relaxed solution's open set, repaired by local search.
     if !proves_optimal(lag.best_bound, best.objective(), integral) && !lag.best_open.is_empty() {
@@ -92,12 +72,25 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
     }
     let mut rounds = 0;
     let mut hit_deadline = false;
-    let vopts = VnsOptions {
+    let schedule = VnsSchedule {
         seed: opts.seed,
         tasks: opts.tasks,
         kmax: best.open_count().clamp(1, 12),
         max_stall_rounds: opts.max_stall_rounds,
         deadline: opts.deadline,
+    };
+    // A restart shakes by `k` random swap moves and descends by the swap local search.
+    let restart = |inc: &SwapState, k: usize, rng: &mut crate::rng::Rng| {
+        let mut s = inc.clone();
+        s.moves = 0;
+        for _ in 0..k {
+            if let Some(mv) = s.random_move(&ctx, rng) {
+                s.apply(&ctx, mv);
+            }
+        }
+        s.local_search(&ctx);
+        let moves = s.moves;
+        (s, moves)
     };
     loop {
         let bound = lag.best_bound;
@@ -106,7 +99,7 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
         }
         let done = move |obj: f64| proves_optimal(bound, obj, integral);
         let before = best.objective();
-        let (s, st) = vns(&ctx, best, &vopts, rounds, &done);
+        let (s, st) = parallel_vns(best, &schedule, rounds, ctx.eps, SwapState::objective, &done, restart);
         best = s;
         rounds += st.rounds;
         moves += st.moves;
@@ -119,7 +112,7 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
         if improved || !lag.converged() {
             lag.reheat();
             let old = lag.best_bound;
-            lag.run(&ctx, best.objective(), integral, opts.lagrange_iterations, opts.deadline);
+            lag.run(&ctx, best.objective(), integral, effort.lagrange_iterations, opts.deadline);
             if !improved && lag.best_bound <= old {
                 break;
             }
@@ -132,10 +125,10 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
     let mut lower_bound = lag.best_bound;
     let mut nodes = 0;
     let mut bnb_work = 0;
-    if !proves_optimal(lag.best_bound, best.objective(), integral) && !past_deadline() && opts.max_nodes > 0 {
+    if !proves_optimal(lag.best_bound, best.objective(), integral) && !past_deadline() && effort.max_nodes > 0 {
         let limits = BnbLimits {
-            max_nodes: opts.max_nodes,
-            max_work: opts.max_bnb_work,
+            max_nodes: effort.max_nodes,
+            max_work: effort.max_bnb_work,
             deadline: opts.deadline,
             node_iterations: 600,
         };
@@ -160,38 +153,24 @@ pub fn solve_uncapacitated(inst: &Instance, opts: &UncapOptions) -> UncapResult 
     }
     let objective = best.exact_objective(&ctx);
     let lower_bound = lower_bound.min(objective);
-    UncapResult {
-        open: best.open_set(),
-        assignment: best.assignment(),
-        objective,
-        lower_bound,
-        proven: proves_optimal(lower_bound, objective, integral),
-        hit_deadline: hit_deadline || past_deadline(),
-        rounds,
-        moves,
+    let stats = SolveStats {
+        vns_rounds: rounds,
+        local_search_moves: moves,
         lagrange_iterations: lag.iterations,
-        nodes,
+        bnb_nodes: nodes,
         bnb_work,
         stages: stages.done,
-    }
-}
-
-/// Wall-clock time per stage, for `-v` logs.
-pub struct Stages {
-    last: Instant,
-    pub done: Vec<(String, f64)>,
-}
-
-impl Stages {
-    pub fn start() -> Stages {
-        Stages { last: Instant::now(), done: Vec::new() }
-    }
-
-    /// Records the time since the previous mark under `name`.
-    pub fn mark(&mut self, name: &str) {
-        let now = Instant::now();
-        self.done.push((name.to_string(), now.duration_since(self.last).as_secs_f64()));
-        self.last = now;
+    };
+    EngineOutcome {
+        solution: Solution::single_source(best.open_set(), best.assignment()),
+        objective,
+        lower_bound: Some(lower_bound),
+        proven: proves_optimal(lower_bound, objective, integral),
+        hit_deadline: hit_deadline || past_deadline(),
+        // With the assignment constraints relaxed, the Lagrangian dual equals the LP bound.
+        lp_may_tighten: false,
+        stats,
+        solver: "vns+lagrangian".into(),
     }
 }
 

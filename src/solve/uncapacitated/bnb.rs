@@ -14,9 +14,10 @@
 
 use std::time::Instant;
 
-use super::lagrange::{Lagrangian, proves_optimal};
+use super::lagrange::Lagrangian;
 use super::nearlist::NearLists;
 use super::swap::{SwapContext, SwapState};
+use crate::solve::lagrangian::proves_optimal;
 
 pub struct BnbLimits {
     pub max_nodes: usize,

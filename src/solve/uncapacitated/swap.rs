@@ -119,7 +119,7 @@ impl<'a> SwapContext<'a> {
 
 /// A move of the local search.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Move {
+pub enum FacilityMove {
     Swap { insert: usize, remove: usize },
     Add(usize),
     Drop(usize),
@@ -160,19 +160,19 @@ fn swap_profit(insert_value: f64, close_value: f64, extra: f64) -> f64 {
 /// The best move offered so far under a total order: higher profit, then
 /// lower inserted facility, then lower removed facility.
 #[derive(Default)]
-struct Best(Option<(Move, f64)>);
+struct Best(Option<(FacilityMove, f64)>);
 
 impl Best {
-    fn key(mv: Move) -> (usize, usize) {
+    fn key(mv: FacilityMove) -> (usize, usize) {
         match mv {
-            Move::Swap { insert, remove } => (insert, remove),
-            Move::Add(i) => (i, usize::MAX),
-            Move::Drop(r) => (usize::MAX, r),
+            FacilityMove::Swap { insert, remove } => (insert, remove),
+            FacilityMove::Add(i) => (i, usize::MAX),
+            FacilityMove::Drop(r) => (usize::MAX, r),
         }
     }
 
     #[inline]
-    fn offer(&mut self, mv: Move, profit: f64) {
+    fn offer(&mut self, mv: FacilityMove, profit: f64) {
         let better = match self.0 {
             None => true,
             Some((old, p)) => profit > p || (profit == p && Self::key(mv) < Self::key(old)),
@@ -182,7 +182,7 @@ impl Best {
         }
     }
 
-    fn get(self) -> Option<(Move, f64)> {
+    fn get(self) -> Option<(FacilityMove, f64)> {
         self.0
     }
 }
@@ -363,13 +363,13 @@ impl SwapState {
     /// The best move and its profit (objective decrease), if any is allowed.
     /// Ties go to the move with the lowest (inserted, removed) facility
     /// indices, so both evaluation paths below choose the same move.
-    pub fn best_move(&self, ctx: &SwapContext) -> Option<(Move, f64)> {
+    pub fn best_move(&self, ctx: &SwapContext) -> Option<(FacilityMove, f64)> {
         self.best_move_via(ctx, None)
     }
 
     /// [`best_move`](Self::best_move) with the swap evaluation forced to the
     /// sparse (`Some(true)`) or dense (`Some(false)`) path, or chosen by cost.
-    pub fn best_move_via(&self, ctx: &SwapContext, sparse: Option<bool>) -> Option<(Move, f64)> {
+    pub fn best_move_via(&self, ctx: &SwapContext, sparse: Option<bool>) -> Option<(FacilityMove, f64)> {
         let m = ctx.n_facilities();
         let k = self.open.len();
         let can_add = ctx.p.is_none() && k < ctx.max_open;
@@ -386,13 +386,13 @@ impl SwapState {
         if can_add {
             for f in 0..m {
                 if !self.is_open[f] && !ctx.forbidden[f] {
-                    best.offer(Move::Add(f), self.gain[f] - ctx.open_cost[f]);
+                    best.offer(FacilityMove::Add(f), self.gain[f] - ctx.open_cost[f]);
                 }
             }
         }
         if can_drop {
             for (s, &cv) in close_value.iter().enumerate() {
-                best.offer(Move::Drop(self.open[s] as usize), cv);
+                best.offer(FacilityMove::Drop(self.open[s] as usize), cv);
             }
         }
         if k > 0 && closed_count > 0 {
@@ -416,7 +416,10 @@ impl SwapState {
             let row = &self.extra[f * self.cap..f * self.cap + k];
             for (s, (&e, &cv)) in row.iter().zip(close_value).enumerate() {
                 if cv > f64::NEG_INFINITY {
-                    best.offer(Move::Swap { insert: f, remove: self.open[s] as usize }, swap_profit(base, cv, e));
+                    best.offer(
+                        FacilityMove::Swap { insert: f, remove: self.open[s] as usize },
+                        swap_profit(base, cv, e),
+                    );
                 }
             }
         }
@@ -436,7 +439,7 @@ impl SwapState {
             .filter(|&s| close_value[s] > f64::NEG_INFINITY)
             .max_by(|&a, &b| close_value[a].total_cmp(&close_value[b]).then((self.open[b]).cmp(&self.open[a])));
         let (Some(bi), Some(bs)) = (bi, bs) else { return };
-        best.offer(Move::Swap { insert: bi, remove: self.open[bs] as usize }, profit(bi, bs));
+        best.offer(FacilityMove::Swap { insert: bi, remove: self.open[bs] as usize }, profit(bi, bs));
         // Equal-valued pairs with zero extra could tie with (bi, bs); offering every
         // best insertion and removal keeps the tie rule exact.
         let top_i = self.gain[bi] - ctx.open_cost[bi];
@@ -445,7 +448,7 @@ impl SwapState {
             if !self.is_open[f] && !ctx.forbidden[f] && self.gain[f] - ctx.open_cost[f] == top_i {
                 for s in 0..close_value.len() {
                     if close_value[s] == top_s {
-                        best.offer(Move::Swap { insert: f, remove: self.open[s] as usize }, profit(f, s));
+                        best.offer(FacilityMove::Swap { insert: f, remove: self.open[s] as usize }, profit(f, s));
                     }
                 }
             }
@@ -461,18 +464,18 @@ impl SwapState {
             }
             ctx.lists.for_each_below(&ctx.inst.costs, u, self.d2[u], |i, _| {
                 if !self.is_open[i] && !ctx.forbidden[i] {
-                    best.offer(Move::Swap { insert: i, remove: r as usize }, profit(i, s));
+                    best.offer(FacilityMove::Swap { insert: i, remove: r as usize }, profit(i, s));
                 }
             });
         }
     }
 
     /// Applies `mv`, updating only the clients it affects.
-    pub fn apply(&mut self, ctx: &SwapContext, mv: Move) {
+    pub fn apply(&mut self, ctx: &SwapContext, mv: FacilityMove) {
         let (insert, remove) = match mv {
-            Move::Swap { insert, remove } => (Some(insert), Some(remove)),
-            Move::Add(f) => (Some(f), None),
-            Move::Drop(f) => (None, Some(f)),
+            FacilityMove::Swap { insert, remove } => (Some(insert), Some(remove)),
+            FacilityMove::Add(f) => (Some(f), None),
+            FacilityMove::Drop(f) => (None, Some(f)),
         };
         // 1. Affected clients.
         self.affected.clear();
@@ -601,12 +604,12 @@ impl SwapState {
             if ctx.p.is_none() && k >= ctx.min_open && v <= ctx.eps {
                 break;
             }
-            self.apply(ctx, Move::Add(f));
+            self.apply(ctx, FacilityMove::Add(f));
         }
     }
 
     /// A random move for shaking (VNS): a swap, or with free `p` an add or drop.
-    pub fn random_move(&self, ctx: &SwapContext, rng: &mut Rng) -> Option<Move> {
+    pub fn random_move(&self, ctx: &SwapContext, rng: &mut Rng) -> Option<FacilityMove> {
         let closed: usize = ctx.n_facilities() - self.open.len();
         let pick_closed = |rng: &mut Rng| -> Option<usize> {
             for _ in 0..64 {
@@ -624,27 +627,27 @@ impl SwapState {
         let k = self.open.len();
         let kind = if ctx.p.is_some() { 0 } else { rng.random_range(0..3) };
         match kind {
-            1 if k < ctx.max_open && closed > 0 => pick_closed(rng).map(Move::Add),
-            2 if k > ctx.min_open => pick_open(rng).map(Move::Drop),
+            1 if k < ctx.max_open && closed > 0 => pick_closed(rng).map(FacilityMove::Add),
+            2 if k > ctx.min_open => pick_open(rng).map(FacilityMove::Drop),
             _ => {
                 let r = pick_open(rng)?;
                 let i = pick_closed(rng)?;
-                Some(Move::Swap { insert: i, remove: r })
+                Some(FacilityMove::Swap { insert: i, remove: r })
             }
         }
     }
 
     /// Profit the tables predict for `mv` (used by tests against full re-evaluation).
-    pub fn predicted_profit(&self, ctx: &SwapContext, mv: Move) -> f64 {
+    pub fn predicted_profit(&self, ctx: &SwapContext, mv: FacilityMove) -> f64 {
         match mv {
-            Move::Swap { insert, remove } => {
+            FacilityMove::Swap { insert, remove } => {
                 let s = self.slot_of[remove] as usize;
                 self.gain[insert] - ctx.open_cost[insert] - self.loss[s]
                     + ctx.open_cost[remove]
                     + self.extra[insert * self.cap + s]
             }
-            Move::Add(i) => self.gain[i] - ctx.open_cost[i],
-            Move::Drop(r) => ctx.open_cost[r] - self.loss[self.slot_of[r] as usize],
+            FacilityMove::Add(i) => self.gain[i] - ctx.open_cost[i],
+            FacilityMove::Drop(r) => ctx.open_cost[r] - self.loss[self.slot_of[r] as usize],
         }
     }
 }

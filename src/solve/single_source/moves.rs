@@ -1,375 +1,78 @@
-//! Single-source capacitated assignment: who serves whom, with loads, client
-//! counts and budget use kept up to date, plus the moves of the local search.
-//!
-//! Construction assigns clients in order of *regret* — the extra cost of
-//! their second-best feasible option over their best — so that clients with
-//! few good options are placed before capacity runs out (the regret
-//! heuristic of Martello & Toth for the generalized assignment problem, as
-//! used for single-source location by Delmaire, Díaz, Fernández & Ortega,
-//! INFOR 37 (1999) 194–225). The local search moves single clients (shift),
-//! exchanges pairs of clients between facilities (swap), and pushes a client
-//! into a full facility by moving one of its clients on (an ejection chain of
-//! length two); every move may also go to or from "unserved". It is driven by
-//! a queue of clients whose surroundings changed, so that after a facility
-//! move only the affected part of the solution is searched again.
+//! The moves of the single-source local search. Client moves: a single
+//! client shifts (to or from "unserved"), two clients of different
+//! facilities exchange places (swap), and a client pushes into a full
+//! facility by moving one of its clients on (an ejection chain of length
+//! two). The search is driven by a queue of clients whose surroundings
+//! changed, so that after a facility move only the affected part of the
+//! solution is searched again. Facility moves: open (pulling the clients the
+//! facility serves more cheaply), close (re-inserting its clients by
+//! regret), and eviction of weak links to make budget room; the guards say
+//! which facility moves the rules allow.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
-use super::ctx::CapContext;
-
-/// No facility: the client is unserved.
-pub const NONE: u32 = u32::MAX;
-
-#[derive(Clone, Debug)]
-pub struct SsState {
-    pub open: Vec<bool>,
-    pub assign: Vec<u32>,
-    pub load: Vec<f64>,
-    pub count: Vec<u32>,
-    /// Budget used: charges of open facilities plus charges of served clients.
-    pub spent: f64,
-    pub open_count: usize,
-    pub group_open: Vec<usize>,
-    /// Clients of each facility, and the unserved ones (position of each client in its list).
-    members: Vec<Vec<u32>>,
-    unserved: Vec<u32>,
-    pos: Vec<u32>,
-    /// Clients whose assignment changed since the log was last taken.
-    touched: Vec<u32>,
-}
-
-/// An ejection chain: its cost change and its moves (client, new facility), deepest first.
-type Moves = Vec<(u32, u32)>;
-type Chain = (f64, Moves);
-
-/// Links examined per ejection-chain search (dense instances would
-/// otherwise explore (members × links)^depth chains).
-const CHAIN_WORK: usize = 2_000;
-
-/// Slack for floating comparisons of loads and budgets.
-const FIT: f64 = 1e-9;
+use super::state::{NONE, SingleSourceState, within};
+use crate::solve::context::CapContext;
+use crate::solve::select::NO_GROUP;
 
 /// Partners considered for swaps and ejections: each client's cheapest links.
-const NEAR: usize = 16;
+pub(super) const NEAR: usize = 16;
 
-#[derive(PartialEq)]
-struct Regret(f64, u32);
-impl Eq for Regret {}
-impl PartialOrd for Regret {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Regret {
-    // Largest regret first; ties: lowest client index.
-    fn cmp(&self, o: &Self) -> Ordering {
-        self.0.total_cmp(&o.0).then(o.1.cmp(&self.1))
-    }
+fn group_of(ctx: &CapContext, f: usize) -> Option<usize> {
+    let g = ctx.rules.group_of[f];
+    (g != NO_GROUP).then_some(g as usize)
 }
 
-#[inline]
-fn within(load: f64, cap: f64) -> bool {
-    load <= cap * (1.0 + FIT) + FIT
+/// Whether `f` may be opened now (closed, allowed, group and count and budget room).
+pub fn can_open(ctx: &CapContext, s: &SingleSourceState, f: usize) -> bool {
+    can_open_but_for_budget(ctx, s, f) && s.spent + ctx.charge[f] <= ctx.budget * (1.0 + 1e-9) + 1e-9
 }
 
-impl SsState {
-    /// All clients unserved, `open` open (fixed facilities are added).
-    pub fn new(ctx: &CapContext, open: &[bool]) -> SsState {
-        let (n, m) = (ctx.n_clients(), ctx.n_facilities());
-        let mut s = SsState {
-            open: vec![false; m],
-            assign: vec![NONE; n],
-            load: vec![0.0; m],
-            count: vec![0; m],
-            spent: 0.0,
-            open_count: 0,
-            group_open: vec![0; ctx.rules.group_min.len()],
-            members: vec![Vec::new(); m],
-            unserved: (0..n as u32).collect(),
-            pos: (0..n as u32).collect(),
-            touched: Vec::new(),
-        };
-        for f in 0..m {
-            if open[f] || ctx.rules.fixed[f] {
-                s.set_open(ctx, f, true);
-            }
-        }
-        s
-    }
+/// [`can_open`] without the budget: every other rule allows opening `f`.
+pub(super) fn can_open_but_for_budget(ctx: &CapContext, s: &SingleSourceState, f: usize) -> bool {
+    !s.open[f]
+        && !ctx.rules.forbidden[f]
+        && s.open_count < ctx.rules.max_open
+        && group_of(ctx, f).is_none_or(|g| s.group_open[g] < ctx.rules.group_max[g])
+}
 
-    /// Opens or closes `f` (its clients must already have left when closing).
-    pub fn set_open(&mut self, ctx: &CapContext, f: usize, open: bool) {
-        if self.open[f] == open {
-            return;
+/// Whether the budget is what blocks opening `f` and the served clients pay
+/// for something (so that unserving some can make room).
+pub(super) fn budget_blocks_opening(ctx: &CapContext, s: &SingleSourceState, f: usize) -> bool {
+    ctx.pays_for_clients && can_open_but_for_budget(ctx, s, f) && !can_open(ctx, s, f)
+}
+
+/// Whether `f` may be closed now (open, not fixed, group and count above minimum).
+pub fn can_close(ctx: &CapContext, s: &SingleSourceState, f: usize) -> bool {
+    s.open[f]
+        && !ctx.rules.fixed[f]
+        && s.open_count > ctx.rules.min_open
+        && group_of(ctx, f).is_none_or(|g| s.group_open[g] > ctx.rules.group_min[g])
+}
+
+/// Whether closing `r` and opening `i` together keeps every rule.
+pub fn can_swap(ctx: &CapContext, s: &SingleSourceState, i: usize, r: usize) -> bool {
+    can_swap_but_for_budget(ctx, s, i, r) && s.spent - ctx.charge[r] + ctx.charge[i] <= ctx.budget * (1.0 + 1e-9) + 1e-9
+}
+
+/// [`can_swap`] without the budget.
+pub(super) fn can_swap_but_for_budget(ctx: &CapContext, s: &SingleSourceState, i: usize, r: usize) -> bool {
+    if s.open[i] || ctx.rules.forbidden[i] || !s.open[r] || ctx.rules.fixed[r] {
+        return false;
+    }
+    let (gi, gr) = (group_of(ctx, i), group_of(ctx, r));
+    if gi != gr {
+        if gr.is_some_and(|g| s.group_open[g] <= ctx.rules.group_min[g]) {
+            return false;
         }
-        debug_assert!(open || self.count[f] == 0);
-        self.open[f] = open;
-        let sign = if open { 1.0 } else { -1.0 };
-        self.spent += sign * ctx.charge[f];
-        if open {
-            self.open_count += 1;
-        } else {
-            self.open_count -= 1;
-        }
-        let g = ctx.rules.group_of[f];
-        if g != crate::solve::select::NO_GROUP {
-            if open {
-                self.group_open[g as usize] += 1;
-            } else {
-                self.group_open[g as usize] -= 1;
-            }
+        if gi.is_some_and(|g| s.group_open[g] >= ctx.rules.group_max[g]) {
+            return false;
         }
     }
+    true
+}
 
-    /// What client `u` costs now.
-    #[inline]
-    pub fn client_cost(&self, ctx: &CapContext, u: usize) -> f64 {
-        match self.assign[u] {
-            NONE => ctx.unserved[u],
-            f => ctx.cost(u, f as usize),
-        }
-    }
-
-    /// The objective: opening costs, service costs and unserved costs.
-    pub fn objective(&self, ctx: &CapContext) -> f64 {
-        let open: f64 = (0..self.open.len()).filter(|&f| self.open[f]).map(|f| ctx.open_cost[f]).sum();
-        open + (0..self.assign.len()).map(|u| self.client_cost(ctx, u)).sum::<f64>()
-    }
-
-    /// Number of clients unserved although they must be served.
-    pub fn stranded(&self, ctx: &CapContext) -> usize {
-        if ctx.must_serve { self.unserved.len() } else { 0 }
-    }
-
-    /// The clients of `f` now.
-    pub fn members(&self, f: usize) -> &[u32] {
-        &self.members[f]
-    }
-
-    /// The unserved clients now.
-    pub fn unserved_clients(&self) -> &[u32] {
-        &self.unserved
-    }
-
-    /// Takes the log of clients whose assignment changed.
-    pub fn take_touched(&mut self) -> Vec<u32> {
-        std::mem::take(&mut self.touched)
-    }
-
-    /// Whether `u` (not at `f` now) would fit at open facility `f`.
-    #[inline]
-    pub fn fits(&self, ctx: &CapContext, u: usize, f: usize) -> bool {
-        self.open[f]
-            && within(self.load[f] + ctx.demand[u], ctx.capacity[f])
-            && self.count[f] < ctx.max_clients[f]
-            && (self.assign[u] != NONE || within(self.spent + ctx.client_charge[u], ctx.budget))
-    }
-
-    fn list_of(&mut self, a: u32) -> &mut Vec<u32> {
-        if a == NONE { &mut self.unserved } else { &mut self.members[a as usize] }
-    }
-
-    /// Moves `u` to `to` (`None`: unserved), updating loads, lists and budget use.
-    pub fn set(&mut self, ctx: &CapContext, u: usize, to: Option<usize>) {
-        let from = self.assign[u];
-        let target = to.map_or(NONE, |g| g as u32);
-        if from == target {
-            return;
-        }
-        // Out of the old list.
-        let p = self.pos[u] as usize;
-        let list = self.list_of(from);
-        list.swap_remove(p);
-        if p < list.len() {
-            let moved = list[p] as usize;
-            self.pos[moved] = p as u32;
-        }
-        if from != NONE {
-            let f = from as usize;
-            self.load[f] -= ctx.demand[u];
-            self.count[f] -= 1;
-        } else {
-            self.spent += ctx.client_charge[u];
-        }
-        if target != NONE {
-            let g = target as usize;
-            self.load[g] += ctx.demand[u];
-            self.count[g] += 1;
-        } else {
-            self.spent -= ctx.client_charge[u];
-        }
-        self.assign[u] = target;
-        let list = self.list_of(target);
-        list.push(u as u32);
-        self.pos[u] = (list.len() - 1) as u32;
-        self.touched.push(u as u32);
-    }
-
-    /// Best and second-best feasible option of `u` (unserved counts as one).
-    fn options(&self, ctx: &CapContext, u: usize) -> ((f64, u32), f64) {
-        let mut best = (ctx.unserved[u], NONE);
-        let mut second = f64::INFINITY;
-        let (fs, cs) = ctx.client_links.of(u);
-        for (&f, &c) in fs.iter().zip(cs) {
-            if c >= second {
-                break;
-            }
-            if self.fits(ctx, u, f as usize) {
-                if c < best.0 {
-                    second = best.0;
-                    best = (c, f);
-                } else {
-                    second = second.min(c);
-                }
-            }
-        }
-        if best.1 != NONE {
-            second = second.min(ctx.unserved[u]);
-        }
-        (best, second)
-    }
-
-    /// Assigns the unserved clients among `clients` by decreasing regret.
-    pub fn insert_by_regret(&mut self, ctx: &CapContext, clients: &[u32]) {
-        let mut heap = BinaryHeap::with_capacity(clients.len());
-        for &u in clients {
-            if self.assign[u as usize] == NONE {
-                let ((b, _), s) = self.options(ctx, u as usize);
-                heap.push(Regret(s - b, u));
-            }
-        }
-        while let Some(Regret(r, u)) = heap.pop() {
-            let u = u as usize;
-            let ((b, f), s) = self.options(ctx, u);
-            let now = s - b;
-            // Options changed since this entry was pushed: re-queue with the current regret.
-            if (now - r).abs() > 1e-12 * r.abs().max(1.0) && heap.peek().is_some_and(|top| top.0 > now) {
-                heap.push(Regret(now, u as u32));
-                continue;
-            }
-            if f != NONE {
-                self.set(ctx, u, Some(f as usize));
-            }
-        }
-    }
-
-    /// What must leave open facility `f` for one more client of demand `d`
-    /// to fit: `None` when it fits already, else the demand one departing
-    /// client must free (a departure also frees a client slot).
-    fn room_needed(&self, ctx: &CapContext, f: usize, d: f64) -> Option<f64> {
-        let fits_load = within(self.load[f] + d, ctx.capacity[f]);
-        if fits_load && self.count[f] < ctx.max_clients[f] {
-            return None;
-        }
-        Some(if fits_load { 0.0 } else { self.load[f] + d - ctx.capacity[f] })
-    }
-
-    /// The cheapest ejection chain that frees `need` (> 0) demand and one
-    /// client slot at open facility `f`: one client `v` of `f` moves to an open
-    /// facility `g` where it fits, or — with `depth` > 1 — where room is made
-    /// for it the same way. Facilities in `path` are not entered again.
-    /// Returns the cost change and the moves, deepest first.
-    fn chain(
-        &self,
-        ctx: &CapContext,
-        f: usize,
-        need: f64,
-        depth: usize,
-        path: &mut Vec<usize>,
-        work: &mut usize,
-    ) -> Option<Chain> {
-        let mut best: Option<Chain> = None;
-        path.push(f);
-        for &v in &self.members[f] {
-            let v = v as usize;
-            let dv = ctx.demand[v];
-            if dv < need * (1.0 - FIT) - FIT {
-                continue;
-            }
-            let cv_f = ctx.cost(v, f);
-            let (gs, cgs) = ctx.client_links.of(v);
-            for (&g, &cv_g) in gs.iter().zip(cgs).take(NEAR) {
-                let g = g as usize;
-                let delta = cv_g - cv_f;
-                if *work == 0 {
-                    break;
-                }
-                *work -= 1;
-                if !self.open[g] || path.contains(&g) || best.as_ref().is_some_and(|b| delta >= b.0) {
-                    continue;
-                }
-                match self.room_needed(ctx, g, dv) {
-                    None => best = Some((delta, vec![(v as u32, g as u32)])),
-                    Some(short) if depth > 1 => {
-                        if let Some((d2, mut moves)) = self.chain(ctx, g, short, depth - 1, path, work)
-                            && best.as_ref().is_none_or(|b| delta + d2 < b.0)
-                        {
-                            moves.push((v as u32, g as u32));
-                            best = Some((delta + d2, moves));
-                        }
-                    }
-                    Some(_) => {}
-                }
-            }
-        }
-        path.pop();
-        best
-    }
-
-    /// Serves unserved clients whose open facilities are all full, when an
-    /// ejection chain of up to `depth` moves makes room for less than leaving
-    /// them unserved costs (a capacity repair in the spirit of the ejection
-    /// chains of Yagiura, Ibaraki & Glover for the generalized assignment
-    /// problem, INFORMS J. Computing 16 (2004) 133–151). Returns the number
-    /// of clients served.
-    pub fn repair_stranded(&mut self, ctx: &CapContext, depth: usize) -> usize {
-        let mut served = 0;
-        let mut path = Vec::new();
-        let pending = self.unserved.clone();
-        for &u in &pending {
-            let u = u as usize;
-            if self.assign[u] != NONE || !within(self.spent + ctx.client_charge[u], ctx.budget) {
-                continue;
-            }
-            let du = ctx.demand[u];
-            // (cost of serving u, its facility, the chain's moves)
-            let mut best: Option<(f64, usize, Moves)> = None;
-            let (fs, cs) = ctx.client_links.of(u);
-            for (&f, &cu_f) in fs.iter().zip(cs) {
-                let f = f as usize;
-                if !self.open[f] || cu_f >= best.as_ref().map_or(ctx.unserved[u], |b| b.0) - ctx.eps {
-                    continue;
-                }
-                let Some(need) = self.room_needed(ctx, f, du) else {
-                    best = Some((cu_f, f, Vec::new()));
-                    continue;
-                };
-                let mut work = CHAIN_WORK;
-                if let Some((d, moves)) = self.chain(ctx, f, need, depth, &mut path, &mut work)
-                    && cu_f + d < best.as_ref().map_or(ctx.unserved[u], |b| b.0) - ctx.eps
-                {
-                    best = Some((cu_f + d, f, moves));
-                }
-            }
-            if let Some((_, f, moves)) = best {
-                for (v, g) in moves {
-                    self.set(ctx, v as usize, Some(g as usize));
-                }
-                debug_assert!(self.fits(ctx, u, f));
-                self.set(ctx, u, Some(f));
-                served += 1;
-            }
-        }
-        served
-    }
-
-    /// Assigns every unserved client by regret.
-    pub fn insert_unserved(&mut self, ctx: &CapContext) {
-        let pending = self.unserved.clone();
-        self.insert_by_regret(ctx, &pending);
-    }
-
+impl SingleSourceState {
     /// Local search over every client. Returns the objective change (a saving).
     pub fn local_search(&mut self, ctx: &CapContext) -> f64 {
         let all: Vec<u32> = (0..self.assign.len() as u32).collect();
@@ -718,44 +421,6 @@ mod tests {
     use super::*;
     use crate::problem::{Client, Costs, ExtId, Facility, Instance, Model, SparseCosts};
 
-    /// Three facilities of capacity 10 in a row. `u` (demand 6) may only use
-    /// A, where `v` (6) sits; `v` may move to B, where `w` (6) sits; `w` may
-    /// move to the empty C. Serving `u` needs a chain of two moves.
-    fn row() -> Instance {
-        let clients =
-            vec![Client::new(ExtId::Num(1), 6.0), Client::new(ExtId::Num(2), 6.0), Client::new(ExtId::Num(3), 6.0)];
-        let facilities: Vec<Facility> =
-            (0..3).map(|f| Facility { capacity: Some(10.0), ..Facility::new(ExtId::Num(f + 1), 0.0) }).collect();
-        let triples = vec![(0, 0, 3.0), (1, 0, 1.0), (1, 1, 5.0), (2, 1, 1.0), (2, 2, 4.0)];
-        let mut inst = Instance::new(
-            "row",
-            Model::Sscflp,
-            clients,
-            facilities,
-            Costs::Sparse(SparseCosts::from_triples(3, 3, triples)),
-        );
-        inst.single_source = true;
-        inst
-    }
-
-    #[test]
-    fn ejection_chain_serves_a_stranded_client_only_when_deep_enough() {
-        let inst = row();
-        let ctx = CapContext::new(&inst);
-        let mut s = SsState::new(&ctx, &[true, true, true]);
-        s.set(&ctx, 1, Some(0));
-        s.set(&ctx, 2, Some(1));
-        assert!(!s.fits(&ctx, 0, 0));
-        assert_eq!(s.repair_stranded(&ctx, 1), 0, "one move cannot make room");
-        assert_eq!(s.stranded(&ctx), 1);
-        assert_eq!(s.repair_stranded(&ctx, 2), 1);
-        assert_eq!(s.stranded(&ctx), 0);
-        assert_eq!(s.assign, vec![0, 1, 2]);
-        assert_eq!(s.load, vec![6.0, 6.0, 6.0]);
-        // Recomputed by hand: u at A 3, v at B 5, w at C 4.
-        assert_eq!(s.objective(&ctx), 12.0);
-    }
-
     /// A (fixed, free) serves clients 1..=3; B costs 5 of a budget of 9 and
     /// each served client charges 2. With all three at A (spent 6), B does
     /// not fit; evicting frees the least valuable per unit of budget first
@@ -780,7 +445,7 @@ mod tests {
         inst.unserved_penalty = Some(10.0);
         let ctx = CapContext::new(&inst);
         assert!(ctx.pays_for_clients);
-        let mut s = SsState::new(&ctx, &[true, false]);
+        let mut s = SingleSourceState::new(&ctx, &[true, false]);
         for u in 0..3 {
             s.set(&ctx, u, Some(0));
         }

@@ -30,9 +30,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::ctx::CapContext;
+use crate::solve::context::CapContext;
 use crate::solve::knapsack::{Item, knapsack_01, knapsack_fractional};
-use crate::solve::lagrange::proves_optimal;
+use crate::solve::lagrangian::proves_optimal;
 use crate::solve::select::{OpenRules, Selector};
 
 /// Knapsack search nodes per facility and iteration before settling for the
@@ -53,7 +53,7 @@ pub struct Pick {
     pub clients: Vec<(u32, f64)>,
 }
 
-pub struct CapLagrangian {
+pub struct SingleSourceLagrangian {
     lambda: Vec<f64>,
     /// Multiplier of the budget row scaled by the budget (Σ spend / B ≤ 1), so
     /// that its subgradient is on the clients' scale; μ = mu / B.
@@ -76,12 +76,12 @@ pub struct CapLagrangian {
     rules: OpenRules,
 }
 
-impl CapLagrangian {
+impl SingleSourceLagrangian {
     /// Starts from multipliers `lambda0` (for example each client's cost in a
     /// known solution).
-    pub fn new(ctx: &CapContext, lambda0: Vec<f64>) -> CapLagrangian {
+    pub fn new(ctx: &CapContext, lambda0: Vec<f64>) -> SingleSourceLagrangian {
         let (n, m) = (ctx.n_clients(), ctx.n_facilities());
-        CapLagrangian {
+        SingleSourceLagrangian {
             lambda: lambda0.clone(),
             mu: 0.0,
             best_bound: f64::NEG_INFINITY,
@@ -152,7 +152,7 @@ impl CapLagrangian {
         integral: bool,
         max_iterations: usize,
         deadline: Option<Instant>,
-        visit: &mut dyn FnMut(&CapLagrangian, usize) -> Option<f64>,
+        visit: &mut dyn FnMut(&SingleSourceLagrangian, usize) -> Option<f64>,
     ) -> f64 {
         let budgeted = ctx.budget.is_finite();
         for _ in 0..max_iterations {

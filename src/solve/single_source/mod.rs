@@ -1,59 +1,43 @@
-//! Capacitated location: single-source (SSCFLP, capacitated p-median, hub
-//! planning) and multi-source (CFLP), with budgets, groups and penalties.
+//! Single-source capacitated location (SSCFLP, capacitated p-median, hub
+//! planning), with budgets, groups and penalties; also the models without
+//! capacities that the uncapacitated engine does not take (budgets, counts,
+//! groups). Multi-source models are solved by [`crate::solve::multi_source`].
 
-pub mod ctx;
+pub mod construction;
 pub mod lagrange;
+pub mod moves;
 pub mod search;
 pub mod state;
 
 use std::time::Instant;
 
-use ctx::CapContext;
-use search::{Scored, VnsSettings, construct, vns};
+use crate::solve::context::CapContext;
+use construction::{construct, reopen_for_stranded};
+use moves::can_close;
+use search::{ScoredState, VnsSettings, vns};
 use state::NONE;
 
+use crate::plan::Solution;
 use crate::problem::Instance;
-use crate::solve::lagrange::proves_optimal as lagrange_proves;
-use crate::solve::uncap::Stages;
-use lagrange::CapLagrangian;
+use crate::solve::SolveStats;
+use crate::solve::engine::{EngineOptions, EngineOutcome, Stages};
+use crate::solve::lagrangian::proves_optimal as lagrange_proves;
+use crate::solve::uncapacitated;
+use lagrange::SingleSourceLagrangian;
 
-/// Effort settings of the capacitated heuristic.
+/// The single-source engine's own effort knobs.
 #[derive(Debug, Clone)]
-pub struct CapOptions {
-    pub seed: u64,
-    pub deadline: Option<Instant>,
-    pub tasks: usize,
-    pub max_stall_rounds: usize,
+pub struct Effort {
     /// Subgradient iterations of the first bound phase.
     pub lagrange_iterations: usize,
     /// Exact facility-move evaluations per local descent in VNS.
     pub facility_evaluations: usize,
 }
 
-impl Default for CapOptions {
+impl Default for Effort {
     fn default() -> Self {
-        CapOptions {
-            seed: 1,
-            deadline: None,
-            tasks: 8,
-            max_stall_rounds: 40,
-            lagrange_iterations: 600,
-            facility_evaluations: 200,
-        }
+        Effort { lagrange_iterations: 600, facility_evaluations: 200 }
     }
-}
-
-pub struct CapResult {
-    pub open: Vec<usize>,
-    pub assignment: Vec<Option<usize>>,
-    pub objective: f64,
-    pub lower_bound: Option<f64>,
-    pub proven: bool,
-    pub hit_deadline: bool,
-    pub rounds: u64,
-    pub lagrange_iterations: usize,
-    pub solver: String,
-    pub stages: Vec<(String, f64)>,
 }
 
 /// Moves in the ejection chains that make room for stranded clients.
@@ -70,9 +54,9 @@ pub(crate) fn integral(inst: &Instance) -> bool {
 /// valuable facilities if it breaks the budget), give each client the
 /// cheapest open facility whose knapsack chose it, insert the rest by regret,
 /// then the client local search.
-pub fn lagrangian_heuristic(ctx: &CapContext, lag: &CapLagrangian) -> Option<Scored> {
+pub fn lagrangian_heuristic(ctx: &CapContext, lag: &SingleSourceLagrangian) -> Option<ScoredState> {
     let m = ctx.n_facilities();
-    let mut s = state::SsState::new(ctx, &lag.open);
+    let mut s = state::SingleSourceState::new(ctx, &lag.open);
     if s.spent > ctx.budget * (1.0 + 1e-9) + 1e-9 {
         let mut order: Vec<usize> = (0..m).filter(|&f| s.open[f]).collect();
         order.sort_by(|&a, &b| lag.rho[b].total_cmp(&lag.rho[a]).then(a.cmp(&b)));
@@ -80,7 +64,7 @@ pub fn lagrangian_heuristic(ctx: &CapContext, lag: &CapLagrangian) -> Option<Sco
             if s.spent <= ctx.budget * (1.0 + 1e-9) + 1e-9 {
                 break;
             }
-            if search::can_close(ctx, &s, f) {
+            if can_close(ctx, &s, f) {
                 s.set_open(ctx, f, false);
             }
         }
@@ -108,21 +92,21 @@ pub fn lagrangian_heuristic(ctx: &CapContext, lag: &CapLagrangian) -> Option<Sco
     s.insert_by_regret(ctx, &all);
     s.repair_stranded(ctx, CHAIN_DEPTH);
     let stranded = s.stranded(ctx);
-    search::reopen_for_stranded(ctx, &mut s, 2 * stranded);
+    reopen_for_stranded(ctx, &mut s, 2 * stranded);
     s.local_search(ctx);
-    Some(Scored::new(ctx, s))
+    Some(ScoredState::new(ctx, s))
 }
 
 /// Improves the assignment of `s`'s open set: a Lagrangian relaxation with
 /// that open set fixed (only the assignment relaxed), repairing its
 /// knapsack picks at every iteration.
-pub fn polish(ctx: &CapContext, s: &Scored, deadline: Option<Instant>) -> Option<Scored> {
+pub fn polish(ctx: &CapContext, s: &ScoredState, deadline: Option<Instant>) -> Option<ScoredState> {
     let lambda0: Vec<f64> = (0..ctx.n_clients()).map(|u| s.state.client_cost(ctx, u)).collect();
-    let mut lag = CapLagrangian::new(ctx, lambda0).restricted_to(&s.state.open);
-    let mut best: Option<Scored> = None;
+    let mut lag = SingleSourceLagrangian::new(ctx, lambda0).restricted_to(&s.state.open);
+    let mut best: Option<ScoredState> = None;
     let mut ub = s.objective;
     let mut tried: std::collections::HashSet<u64> = std::collections::HashSet::new();
-    let mut visit = |lag: &CapLagrangian, _: usize| -> Option<f64> {
+    let mut visit = |lag: &SingleSourceLagrangian, _: usize| -> Option<f64> {
         if !tried.insert(lag.fingerprint()) {
             return None;
         }
@@ -141,7 +125,7 @@ pub fn polish(ctx: &CapContext, s: &Scored, deadline: Option<Instant>) -> Option
 /// capacities (fast swap local search and a short VNS), then assign by
 /// regret with capacities. Only when groups and budgets are absent (the
 /// uncapacitated engine does not know them).
-fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> Option<Scored> {
+fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &EngineOptions<Effort>) -> Option<ScoredState> {
     if !inst.groups.is_empty() || inst.budget.is_some() {
         return None;
     }
@@ -150,38 +134,36 @@ fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &CapOptions) -> O
         f.capacity = None;
         f.max_clients = None;
     }
-    let uopts = crate::solve::uncap::UncapOptions {
+    let uopts = EngineOptions {
         seed: opts.seed,
         deadline: opts.deadline,
+        tasks: crate::solve::engine::VNS_TASKS,
         max_stall_rounds: 10,
-        max_nodes: 0,
-        max_bnb_work: 0,
-        lagrange_iterations: 0,
-        ..Default::default()
+        effort: uncapacitated::Effort { max_nodes: 0, max_bnb_work: 0, lagrange_iterations: 0, ..Default::default() },
     };
-    let r = crate::solve::uncap::solve_uncapacitated(&relaxed, &uopts);
+    let r = uncapacitated::solve(&relaxed, &uopts);
     let mut open = vec![false; ctx.n_facilities()];
-    for &f in &r.open {
+    for &f in &r.solution.open {
         open[f] = true;
     }
     if !ctx.rules.admits(&open) {
         return None;
     }
-    let mut s = state::SsState::new(ctx, &open);
+    let mut s = state::SingleSourceState::new(ctx, &open);
     let all: Vec<u32> = (0..ctx.n_clients() as u32).collect();
     s.insert_by_regret(ctx, &all);
     s.local_search(ctx);
-    Some(Scored::new(ctx, s))
+    Some(ScoredState::new(ctx, s))
 }
 
 /// The single-source pipeline: construction, Lagrangian bound with the
 /// Lagrangian heuristic, VNS over facility moves, and more bound iterations
 /// toward the improved objective.
-pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
+pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
     let mut stages = Stages::start();
     let ctx = CapContext::new(inst);
     let integral = integral(inst);
-    let mut best = Scored::new(&ctx, construct(&ctx));
+    let mut best = ScoredState::new(&ctx, construct(&ctx));
     if let Some(seeded) = uncapacitated_seed(inst, &ctx, opts)
         && seeded.objective < best.objective - ctx.eps
     {
@@ -197,11 +179,11 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
             cs.first().copied().unwrap_or(0.0).min(ctx.unserved[u])
         })
         .collect();
-    let mut lag = lagrange::CapLagrangian::new(&ctx, lambda0);
+    let mut lag = lagrange::SingleSourceLagrangian::new(&ctx, lambda0);
     let mut ub = best.objective;
     let mut tried: std::collections::HashSet<u64> = std::collections::HashSet::new();
     let mut heuristic_runs = 0;
-    let mut visit = |lag: &lagrange::CapLagrangian, it: usize| -> Option<f64> {
+    let mut visit = |lag: &lagrange::SingleSourceLagrangian, it: usize| -> Option<f64> {
         // Every relaxed open set is tried once (early iterations every time, later every second).
         if it > 20 && !it.is_multiple_of(2) {
             return None;
@@ -216,7 +198,7 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
         }
         Some(best.objective)
     };
-    lag.run(&ctx, &mut ub, integral, opts.lagrange_iterations, opts.deadline, &mut visit);
+    lag.run(&ctx, &mut ub, integral, opts.effort.lagrange_iterations, opts.deadline, &mut visit);
     stages.mark("lagrangian bound + heuristic");
     let settings = VnsSettings {
         seed: opts.seed,
@@ -224,7 +206,7 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
         kmax: best.state.open_count.clamp(1, 6),
         max_stall_rounds: opts.max_stall_rounds,
         deadline: opts.deadline,
-        facility_evaluations: opts.facility_evaluations,
+        facility_evaluations: opts.effort.facility_evaluations,
     };
     let bound = lag.best_bound;
     let done = move |obj: f64| lagrange_proves(bound, obj, integral);
@@ -240,24 +222,30 @@ pub fn solve_single_source(inst: &Instance, opts: &CapOptions) -> CapResult {
     if !lagrange_proves(lag.best_bound, best.objective, integral) && !hit_deadline {
         lag.reheat();
         let mut ub = best.objective;
-        let mut none = |_: &lagrange::CapLagrangian, _: usize| None;
-        lag.run(&ctx, &mut ub, integral, opts.lagrange_iterations / 2, opts.deadline, &mut none);
+        let mut none = |_: &lagrange::SingleSourceLagrangian, _: usize| None;
+        lag.run(&ctx, &mut ub, integral, opts.effort.lagrange_iterations / 2, opts.deadline, &mut none);
         stages.mark("lagrangian bound (resumed)");
     }
     let objective = best.state.objective(&ctx);
     let lower_bound = lag.best_bound.is_finite().then_some(lag.best_bound.min(objective));
     let s = &best.state;
-    CapResult {
-        open: (0..s.open.len()).filter(|&f| s.open[f]).collect(),
-        assignment: s.assign.iter().map(|&a| (a != NONE).then_some(a as usize)).collect(),
+    EngineOutcome {
+        solution: Solution::single_source(
+            (0..s.open.len()).filter(|&f| s.open[f]).collect(),
+            s.assign.iter().map(|&a| (a != NONE).then_some(a as usize)).collect(),
+        ),
         objective,
         lower_bound,
         proven: lower_bound.is_some_and(|lb| lagrange_proves(lb, objective, integral)),
         hit_deadline: hit_deadline || opts.deadline.is_some_and(|d| Instant::now() >= d),
-        rounds,
-        lagrange_iterations: lag.iterations,
+        lp_may_tighten: true,
+        stats: SolveStats {
+            vns_rounds: rounds,
+            lagrange_iterations: lag.iterations,
+            stages: stages.done,
+            ..Default::default()
+        },
         solver: "cap-lagrangian+vns".into(),
-        stages: stages.done,
     }
 }
 
@@ -356,8 +344,8 @@ mod tests {
     /// targets the optimum itself; and it is tight on most of them.
     #[test]
     fn lagrangian_bound_below_mip_optimum_with_budget_and_groups() {
-        use super::ctx::CapContext;
-        use super::lagrange::CapLagrangian;
+        use super::lagrange::SingleSourceLagrangian;
+        use crate::solve::context::CapContext;
         let (mut checked, mut close) = (0, 0);
         for seed in 0..500u64 {
             let mut shape = cap_shape(seed);
@@ -383,9 +371,9 @@ mod tests {
             let lambda0: Vec<f64> = (0..ctx.n_clients())
                 .map(|u| ctx.client_links.of(u).1.first().copied().unwrap_or(0.0).min(ctx.unserved[u]))
                 .collect();
-            let mut lag = CapLagrangian::new(&ctx, lambda0);
+            let mut lag = SingleSourceLagrangian::new(&ctx, lambda0);
             let mut ub = opt;
-            let mut none = |_: &CapLagrangian, _: usize| None;
+            let mut none = |_: &SingleSourceLagrangian, _: usize| None;
             let lb = lag.run(&ctx, &mut ub, false, 400, None, &mut none);
             assert!(lb <= opt + 1e-6 * opt.abs().max(1.0), "seed {seed}: bound {lb} above the optimum {opt}");
             checked += 1;
