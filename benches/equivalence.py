@@ -35,7 +35,7 @@ def csv_rows(text):
     return [[row[i] if i < len(row) else None for i in keep] for row in rows]
 
 
-def normalise(path: Path):
+def normalise(path: Path, root: Path):
     """What of a file must stay identical; None to skip the file."""
     name = path.name
     if name.startswith("bench-") and name.endswith(".txt"):
@@ -46,7 +46,7 @@ def normalise(path: Path):
     if path.suffix == ".csv":
         return csv_rows(data.decode())
     if path.suffix in (".txt", ".html"):
-        return DURATION.sub("<duration>", data.decode())
+        return DURATION.sub("<duration>", data.decode().replace(str(root), "<out>"))
     return data
 
 
@@ -57,7 +57,7 @@ def main(before: Path, after: Path) -> int:
     problems += [f"only in {after}: {p}" for p in sorted(files_b - files_a)]
     compared = 0
     for rel in sorted(files_a & files_b):
-        a, b = normalise(before / rel), normalise(after / rel)
+        a, b = normalise(before / rel, before), normalise(after / rel, after)
         if a is None:
             continue
         compared += 1

@@ -86,7 +86,7 @@ pub fn run(a: DistancesArgs) -> anyhow::Result<ExitCode> {
     };
     // Name the options as the user typed them.
     opts.validate().map_err(|e| {
-        let mut msg = e;
+        let mut msg = e.to_string();
         for name in
             ["max_km", "max_minutes", "detour_factor", "snap_limit_km", "access_speed_kmh", "fallback_speed_kmh"]
         {

@@ -322,7 +322,7 @@ pub fn resolve(path: &Path, raw: RawInstance) -> Result<Instance, InputErrors> {
     inst.max_open = raw.max_open;
     inst.groups = groups;
     inst.unserved_penalty = raw.unserved_penalty;
-    inst.validate().map_err(|e| InputError::new(path, Location::File, ErrorCode::Inconsistent, e.0))?;
+    inst.validate().map_err(|e| InputError::new(path, Location::File, ErrorCode::Inconsistent, e.to_string()))?;
     Ok(inst)
 }
 

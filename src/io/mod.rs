@@ -137,5 +137,5 @@ pub fn read_instance(path: &Path, opts: &ReadOptions) -> Result<Instance, InputE
     };
     let model = opts.model.or(format.default_model()).unwrap_or(inst.model);
     inst.with_model(model, opts.p)
-        .map_err(|e| InputError::new(path, Location::File, ErrorCode::Inconsistent, e.0).into())
+        .map_err(|e| InputError::new(path, Location::File, ErrorCode::Inconsistent, e.to_string()).into())
 }

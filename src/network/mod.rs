@@ -48,7 +48,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use graph::{GraphBuilder, NodeIdx, RoadGraph, RoadSummary};
-pub use options::{DistanceOptions, Metric, SchoolPoint};
+pub use options::{DistanceOptions, Metric, OptionProblem, OptionProblems, SchoolPoint};
 pub use roads::{RoadFormat, RoadsRead, read_roads};
 pub use table::{DistanceTable, Link, Method, SchoolIdx, SnapStats, Unlinked, UnlinkedReason};
 
@@ -63,7 +63,7 @@ pub enum NetworkError {
     Input(#[from] InputErrors),
     /// Options that make no sense.
     #[error("invalid distance options: {0}")]
-    Options(String),
+    Options(OptionProblems),
     /// No school can serve as a hub.
     #[error("no hub: no school has `hub` = `existing` or `candidate`, so there is nothing to measure from")]
     NoHubs,

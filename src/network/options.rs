@@ -98,15 +98,15 @@ impl DistanceOptions {
     /// All problems in one message, joined by `; `: no link radius, a radius
     /// or speed that is not positive, a negative snap limit, a detour factor
     /// below 1.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), OptionProblems> {
         let mut bad = Vec::new();
-        let positive = |name: &str, v: f64, bad: &mut Vec<String>| {
-            if !(v.is_finite() && v > 0.0) {
-                bad.push(format!("{name} must be a positive number, got {v}"));
+        let positive = |option: &'static str, value: f64, bad: &mut Vec<OptionProblem>| {
+            if !(value.is_finite() && value > 0.0) {
+                bad.push(OptionProblem::NotPositive { option, value });
             }
         };
         if self.max_km.is_none() && self.max_minutes.is_none() {
-            bad.push("give a link radius: max_km or max_minutes (or both)".into());
+            bad.push(OptionProblem::NoRadius);
         }
         if let Some(v) = self.max_km {
             positive("max_km", v, &mut bad);
@@ -115,14 +115,14 @@ impl DistanceOptions {
             positive("max_minutes", v, &mut bad);
         }
         if !(self.snap_limit_km.is_finite() && self.snap_limit_km >= 0.0) {
-            bad.push(format!("snap_limit_km must be 0 or more, got {}", self.snap_limit_km));
+            bad.push(OptionProblem::Negative { option: "snap_limit_km", value: self.snap_limit_km });
         }
         positive("access_speed_kmh", self.access_speed_kmh, &mut bad);
         positive("fallback_speed_kmh", self.fallback_speed_kmh, &mut bad);
         if !(self.detour_factor.is_finite() && self.detour_factor >= 1.0) {
-            bad.push(format!("detour_factor must be at least 1, got {}", self.detour_factor));
+            bad.push(OptionProblem::DetourBelowOne { value: self.detour_factor });
         }
-        if bad.is_empty() { Ok(()) } else { Err(bad.join("; ")) }
+        if bad.is_empty() { Ok(()) } else { Err(OptionProblems(bad)) }
     }
 
     /// Whether a `[km, minutes]` pair lies within the radius.
@@ -169,3 +169,38 @@ fn min_opt(a: Option<f64>, b: Option<f64>) -> f64 {
         (None, None) => f64::INFINITY,
     }
 }
+
+/// One distance option out of its range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OptionProblem {
+    /// Neither `max_km` nor `max_minutes` is given.
+    #[error("give a link radius: max_km or max_minutes (or both)")]
+    NoRadius,
+    /// An option that must be a positive number is not.
+    #[error("{option} must be a positive number, got {value}")]
+    NotPositive {
+        /// The option's name.
+        option: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// An option that must be 0 or more is negative (or not a number).
+    #[error("{option} must be 0 or more, got {value}")]
+    Negative {
+        /// The option's name.
+        option: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// The detour factor is below 1 (a road is never shorter than the straight line).
+    #[error("detour_factor must be at least 1, got {value}")]
+    DetourBelowOne {
+        /// The value given.
+        value: f64,
+    },
+}
+
+/// Every problem found in one set of distance options, printed `; `-separated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; "))]
+pub struct OptionProblems(pub Vec<OptionProblem>);

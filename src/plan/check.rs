@@ -29,26 +29,86 @@ pub struct Evaluation {
 /// One way a solution breaks the instance's rules.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Violation {
-    Shape(String),
-    OpenForbidden { facility: String },
-    FixedClosed { facility: String },
-    ServedByClosed { client: String, facility: String },
-    LinkNotAllowed { client: String, facility: String },
-    Unserved { client: String },
-    BadShare { client: String, detail: String },
-    SplitInSingleSource { client: String },
-    OverCapacity { facility: String, load: f64, capacity: f64 },
-    TooManyClients { facility: String, clients: usize, limit: u32 },
-    OpenCount { open: usize, rule: String },
-    Group { group: String, open: usize, rule: String },
-    OverBudget { spent: f64, budget: f64 },
-    ObjectiveMismatch { claimed: f64, recomputed: f64 },
+    /// The solution has a different number of assignments than the instance has clients.
+    AssignmentCount {
+        assignments: usize,
+        clients: usize,
+    },
+    /// An index in the solution points past the instance's facilities or clients.
+    IndexOutOfRange {
+        what: &'static str,
+        index: usize,
+        count: usize,
+    },
+    /// A facility is listed as open twice.
+    OpenTwice {
+        facility: String,
+    },
+    OpenForbidden {
+        facility: String,
+    },
+    FixedClosed {
+        facility: String,
+    },
+    ServedByClosed {
+        client: String,
+        facility: String,
+    },
+    LinkNotAllowed {
+        client: String,
+        facility: String,
+    },
+    Unserved {
+        client: String,
+    },
+    BadShare {
+        client: String,
+        detail: String,
+    },
+    SplitInSingleSource {
+        client: String,
+    },
+    OverCapacity {
+        facility: String,
+        load: f64,
+        capacity: f64,
+    },
+    TooManyClients {
+        facility: String,
+        clients: usize,
+        limit: u32,
+    },
+    OpenCount {
+        open: usize,
+        rule: String,
+    },
+    Group {
+        group: String,
+        open: usize,
+        rule: String,
+    },
+    OverBudget {
+        spent: f64,
+        budget: f64,
+    },
+    ObjectiveMismatch {
+        claimed: f64,
+        recomputed: f64,
+    },
 }
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Violation::Shape(s) => write!(f, "malformed solution: {s}"),
+            Violation::AssignmentCount { assignments, clients } => {
+                write!(f, "malformed solution: {assignments} assignments for {clients} clients")
+            }
+            Violation::IndexOutOfRange { what, index, count } => {
+                write!(f, "malformed solution: {what} index {index} out of range (there are {count})")
+            }
+            Violation::OpenTwice { facility } => {
+                write!(f, "malformed solution: facility {facility} is listed as open twice")
+            }
             Violation::OpenForbidden { facility } => write!(f, "facility {facility} is forbidden but open"),
             Violation::FixedClosed { facility } => write!(f, "facility {facility} must stay open but is closed"),
             Violation::ServedByClosed { client, facility } => {
@@ -119,17 +179,17 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         budget_spent: 0.0,
     };
     if sol.assignment.len() != n {
-        v.push(Violation::Shape(format!("{} assignments for {n} clients", sol.assignment.len())));
+        v.push(Violation::AssignmentCount { assignments: sol.assignment.len(), clients: n });
         return CheckReport { evaluation: zero, violations: v };
     }
     let mut is_open = vec![false; m];
     for &f in &sol.open {
         if f >= m {
-            v.push(Violation::Shape(format!("open facility index {f} out of range (there are {m})")));
+            v.push(Violation::IndexOutOfRange { what: "open facility", index: f, count: m });
             return CheckReport { evaluation: zero, violations: v };
         }
         if is_open[f] {
-            v.push(Violation::Shape(format!("facility {} is listed as open twice", fid(f))));
+            v.push(Violation::OpenTwice { facility: fid(f) });
         }
         is_open[f] = true;
     }
@@ -154,7 +214,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
     let mut service_cost = 0.0;
     let mut serve = |c: usize, f: usize, share: f64, v: &mut Vec<Violation>| {
         if f >= m {
-            v.push(Violation::Shape(format!("client {} is served by facility index {f}, out of range", cid(c))));
+            v.push(Violation::IndexOutOfRange { what: "serving facility", index: f, count: m });
             return;
         }
         if !is_open[f] {
@@ -182,7 +242,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
             let mut shares_of = vec![0usize; n];
             for fl in flows {
                 if fl.client >= n {
-                    v.push(Violation::Shape(format!("flow for client index {} out of range", fl.client)));
+                    v.push(Violation::IndexOutOfRange { what: "flow client", index: fl.client, count: n });
                     continue;
                 }
                 if !(fl.share > 0.0 && fl.share <= 1.0 + 1e-9) {

@@ -127,10 +127,99 @@ pub struct Instance {
     pub unserved_penalty: Option<f64>,
 }
 
-/// Why an instance is not well-formed (a data error, not an infeasible model).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct InstanceError(pub String);
+/// Why an instance is not well-formed (a data error, not an infeasible
+/// model). Ids are the clients' and facilities' external ids; amounts are
+/// printed as found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InstanceError {
+    /// There are no clients to serve.
+    #[error("the instance has no clients")]
+    NoClients,
+    /// There are no candidate facilities.
+    #[error("the instance has no candidate facilities")]
+    NoFacilities,
+    /// The cost table's shape differs from the client and facility counts.
+    #[error("the cost table is {rows}×{columns} but there are {clients} clients and {facilities} facilities")]
+    CostTableShape {
+        /// Clients in the cost table.
+        rows: usize,
+        /// Facilities in the cost table.
+        columns: usize,
+        /// Clients in the instance.
+        clients: usize,
+        /// Facilities in the instance.
+        facilities: usize,
+    },
+    /// An amount that must be a finite number ≥ 0 is not.
+    #[error("{owner}: {what} must be a finite number ≥ 0, found {value}")]
+    NotNonNegative {
+        /// Whose amount: `client ID`, `facility ID` or `the instance`.
+        owner: String,
+        /// Which amount (demand, opening cost, capacity, budget cost, budget, unserved penalty).
+        what: &'static str,
+        /// The value found.
+        value: f64,
+    },
+    /// A facility is both fixed open and forbidden.
+    #[error("facility {facility} is both fixed open and forbidden")]
+    FixedAndForbidden {
+        /// The facility's id.
+        facility: String,
+    },
+    /// A link's cost is negative or not a number.
+    #[error("cost from client {client} to facility {facility} must be ≥ 0, found {value}")]
+    LinkCost {
+        /// The client's id.
+        client: String,
+        /// The facility's id.
+        facility: String,
+        /// The cost found.
+        value: f64,
+    },
+    /// `p` is zero.
+    #[error("p must be at least 1")]
+    PZero,
+    /// A facility limits its clients' count in a multi-source model.
+    #[error(
+        "facility {facility} limits its number of clients, which needs single-source assignment (a split client has no count)"
+    )]
+    ClientLimitNeedsSingleSource {
+        /// The facility's id.
+        facility: String,
+    },
+    /// A lower limit on open facilities is above its upper limit.
+    #[error("{owner}min_open {min} is greater than max_open {max}")]
+    MinAboveMax {
+        /// Empty for the instance's own limits, `group ID: ` for a group's.
+        owner: String,
+        /// The lower limit.
+        min: usize,
+        /// The upper limit.
+        max: usize,
+    },
+    /// A group names a facility index that does not exist.
+    #[error("group {group} refers to facility index {index}, but there are only {facilities}")]
+    GroupFacilityOutOfRange {
+        /// The group's id.
+        group: String,
+        /// The index found.
+        index: usize,
+        /// The number of facilities.
+        facilities: usize,
+    },
+    /// The model needs `p` and none was given.
+    #[error("the {model} model needs p (the number of facilities to open): give --p N")]
+    NeedsP {
+        /// The model's name.
+        model: &'static str,
+    },
+    /// The model needs capacities and the instance has none.
+    #[error("the {model} model needs facility capacities, and this instance has none")]
+    NeedsCapacities {
+        /// The model's name.
+        model: &'static str,
+    },
+}
 
 impl Instance {
     /// An uncapacitated instance with no constraints beyond `p` (if given).
@@ -194,50 +283,43 @@ impl Instance {
     /// finite and non-negative, references are in range.
     pub fn validate(&self) -> Result<(), InstanceError> {
         let (n, m) = (self.n_clients(), self.n_facilities());
-        let err = |s: String| Err(InstanceError(s));
+        let non_negative = |owner: &dyn Fn() -> String, what: &'static str, value: f64| {
+            if value.is_finite() && value >= 0.0 {
+                Ok(())
+            } else {
+                Err(InstanceError::NotNonNegative { owner: owner(), what, value })
+            }
+        };
         if n == 0 {
-            return err("the instance has no clients".into());
+            return Err(InstanceError::NoClients);
         }
         if m == 0 {
-            return err("the instance has no candidate facilities".into());
+            return Err(InstanceError::NoFacilities);
         }
         if self.costs.n_clients() != n || self.costs.n_facilities() != m {
-            return err(format!(
-                "the cost table is {}×{} but there are {n} clients and {m} facilities",
-                self.costs.n_clients(),
-                self.costs.n_facilities()
-            ));
+            return Err(InstanceError::CostTableShape {
+                rows: self.costs.n_clients(),
+                columns: self.costs.n_facilities(),
+                clients: n,
+                facilities: m,
+            });
         }
         for c in &self.clients {
-            if !(c.demand.is_finite() && c.demand >= 0.0) {
-                return err(format!("client {}: demand must be a finite number ≥ 0, found {}", c.id, c.demand));
-            }
-            if !(c.budget_cost.is_finite() && c.budget_cost >= 0.0) {
-                return err(format!(
-                    "client {}: budget cost must be a finite number ≥ 0, found {}",
-                    c.id, c.budget_cost
-                ));
-            }
+            let owner = || format!("client {}", c.id);
+            non_negative(&owner, "demand", c.demand)?;
+            non_negative(&owner, "budget cost", c.budget_cost)?;
         }
         for f in &self.facilities {
-            if !(f.open_cost.is_finite() && f.open_cost >= 0.0) {
-                return err(format!(
-                    "facility {}: opening cost must be a finite number ≥ 0, found {}",
-                    f.id, f.open_cost
-                ));
+            let owner = || format!("facility {}", f.id);
+            non_negative(&owner, "opening cost", f.open_cost)?;
+            if let Some(cap) = f.capacity {
+                non_negative(&owner, "capacity", cap)?;
             }
-            if let Some(cap) = f.capacity
-                && !(cap.is_finite() && cap >= 0.0)
-            {
-                return err(format!("facility {}: capacity must be a finite number ≥ 0, found {cap}", f.id));
-            }
-            if let Some(b) = f.budget_cost
-                && !(b.is_finite() && b >= 0.0)
-            {
-                return err(format!("facility {}: budget cost must be a finite number ≥ 0, found {b}", f.id));
+            if let Some(b) = f.budget_cost {
+                non_negative(&owner, "budget cost", b)?;
             }
             if f.fixed_open && f.forbidden {
-                return err(format!("facility {} is both fixed open and forbidden", f.id));
+                return Err(InstanceError::FixedAndForbidden { facility: f.id.to_string() });
             }
         }
         let mut bad = None;
@@ -248,48 +330,41 @@ impl Instance {
                 }
             });
         }
-        if let Some((c, j, v)) = bad {
-            return err(format!(
-                "cost from client {} to facility {} must be ≥ 0, found {v}",
-                self.clients[c].id, self.facilities[j].id
-            ));
+        if let Some((c, j, value)) = bad {
+            return Err(InstanceError::LinkCost {
+                client: self.clients[c].id.to_string(),
+                facility: self.facilities[j].id.to_string(),
+                value,
+            });
         }
-        if let Some(p) = self.p
-            && p == 0
-        {
-            return err("p must be at least 1".into());
+        if self.p == Some(0) {
+            return Err(InstanceError::PZero);
         }
-        if let Some(b) = self.budget
-            && !(b.is_finite() && b >= 0.0)
-        {
-            return err(format!("the budget must be a finite number ≥ 0, found {b}"));
+        let instance = || "the instance".to_string();
+        if let Some(b) = self.budget {
+            non_negative(&instance, "the budget", b)?;
         }
-        if let Some(pen) = self.unserved_penalty
-            && !(pen.is_finite() && pen >= 0.0)
-        {
-            return err(format!("the unserved penalty must be a finite number ≥ 0, found {pen}"));
+        if let Some(pen) = self.unserved_penalty {
+            non_negative(&instance, "the unserved penalty", pen)?;
         }
         if !self.single_source
             && let Some(f) = self.facilities.iter().find(|f| f.max_clients.is_some())
         {
-            return err(format!(
-                "facility {} limits its number of clients, which needs single-source assignment (a split client has no count)",
-                f.id
-            ));
+            return Err(InstanceError::ClientLimitNeedsSingleSource { facility: f.id.to_string() });
         }
-        if let (Some(lo), Some(hi)) = (self.min_open, self.max_open)
-            && lo > hi
+        if let (Some(min), Some(max)) = (self.min_open, self.max_open)
+            && min > max
         {
-            return err(format!("min_open {lo} is greater than max_open {hi}"));
+            return Err(InstanceError::MinAboveMax { owner: String::new(), min, max });
         }
         for g in &self.groups {
-            if let Some(&f) = g.facilities.iter().find(|&&f| f >= m) {
-                return err(format!("group {} refers to facility index {f}, but there are only {m}", g.id));
+            if let Some(&index) = g.facilities.iter().find(|&&f| f >= m) {
+                return Err(InstanceError::GroupFacilityOutOfRange { group: g.id.to_string(), index, facilities: m });
             }
-            if let Some(hi) = g.max_open
-                && g.min_open > hi
+            if let Some(max) = g.max_open
+                && g.min_open > max
             {
-                return err(format!("group {}: min_open {} is greater than max_open {hi}", g.id, g.min_open));
+                return Err(InstanceError::MinAboveMax { owner: format!("group {}: ", g.id), min: g.min_open, max });
             }
         }
         Ok(())
@@ -304,10 +379,7 @@ impl Instance {
         match model {
             Model::Pmedian | Model::Cpmp => {
                 if self.p.is_none() {
-                    return Err(InstanceError(format!(
-                        "the {} model needs p (the number of facilities to open): give --p N",
-                        model.as_str()
-                    )));
+                    return Err(InstanceError::NeedsP { model: model.as_str() });
                 }
                 for f in &mut self.facilities {
                     f.open_cost = 0.0;
@@ -318,10 +390,7 @@ impl Instance {
         }
         if model.is_capacitated() {
             if !self.is_capacitated() {
-                return Err(InstanceError(format!(
-                    "the {} model needs facility capacities, and this instance has none",
-                    model.as_str()
-                )));
+                return Err(InstanceError::NeedsCapacities { model: model.as_str() });
             }
             self.single_source = model != Model::Cflp;
         } else {

@@ -58,12 +58,16 @@ pub enum MipOutcome {
     Infeasible,
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
+/// Why the MIP gave no answer.
+#[derive(Debug, thiserror::Error)]
 pub enum MipError {
+    /// The backend was not compiled in.
     #[error("the {0} backend is not compiled into this binary: rebuild with `--features {0}`")]
     Unavailable(&'static str),
+    /// The backend reported an error of its own.
     #[error("the MIP solver failed: {0}")]
-    Solver(String),
+    Solver(#[source] good_lp::ResolutionError),
+    /// The time limit came before any feasible solution.
     #[error("the MIP solver stopped at the time limit without a feasible solution")]
     NoSolutionInTime,
 }
@@ -191,14 +195,11 @@ fn build(inst: &Instance, relax: bool) -> Model {
     Model { vars, objective, constraints, y, links }
 }
 
-fn run<M: SolverModel + WithTimeLimit>(
+fn run<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
     mut model: M,
     constraints: Vec<Constraint>,
     time_limit: Option<f64>,
-) -> Result<Option<(M::Solution, bool)>, MipError>
-where
-    M::Error: std::fmt::Display,
-{
+) -> Result<Option<(M::Solution, bool)>, MipError> {
     for c in constraints {
         model = model.with(c);
     }
@@ -221,7 +222,7 @@ where
             } else if text.to_ascii_lowercase().contains("time") || text.to_ascii_lowercase().contains("interrupt") {
                 Err(MipError::NoSolutionInTime)
             } else {
-                Err(MipError::Solver(text))
+                Err(MipError::Solver(e))
             }
         }
     }
@@ -250,7 +251,7 @@ pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> 
                     .using(good_lp::highs)
                     .set_threads(1)
                     .set_mip_rel_gap(0.0)
-                    .map_err(|e| MipError::Solver(e.to_string()))?
+                    .map_err(MipError::Solver)?
                     .set_option("mip_abs_gap", 0.0);
                 match run(model, constraints, time_limit)? {
                     None => return Ok(MipOutcome::Infeasible),

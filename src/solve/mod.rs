@@ -144,18 +144,30 @@ impl SolveOutcome {
     }
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
+/// Why a solve could not run or return a checked result.
+#[derive(Debug, thiserror::Error)]
 pub enum SolveError {
-    #[error("{0}")]
-    Instance(String),
+    /// The instance is not well-formed.
+    #[error(transparent)]
+    Instance(#[from] crate::problem::InstanceError),
+    /// The MIP backend failed.
     #[error(transparent)]
     Mip(#[from] mip::MipError),
-    #[error("internal error: the checker rejected the {solver} solution: {violations}")]
-    CheckerRejected { solver: String, violations: String },
-    #[error("this model is not supported by the {0} solver yet")]
-    Unsupported(String),
+    /// A solver returned a solution the independent checker rejects: a bug.
+    #[error("internal error: the checker rejected the {solver} solution: {}", join_violations(.violations))]
+    CheckerRejected {
+        /// What ran.
+        solver: String,
+        /// Every rule the solution breaks.
+        violations: Vec<crate::plan::Violation>,
+    },
+    /// The worker thread pool could not start.
     #[error("cannot start the thread pool: {0}")]
-    Threads(String),
+    Threads(#[source] rayon::ThreadPoolBuildError),
+}
+
+fn join_violations(violations: &[crate::plan::Violation]) -> String {
+    violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; ")
 }
 
 /// Instances up to this many allowed links may be handed to the MIP by `auto`.
@@ -163,14 +175,13 @@ const AUTO_MIP_LINKS: usize = 2_500;
 
 /// Solves `inst` as `opts` asks and returns a result the checker accepted.
 pub fn solve(inst: &Instance, opts: &SolveOptions) -> Result<SolveOutcome, SolveError> {
-    inst.validate().map_err(|e| SolveError::Instance(e.0))?;
+    inst.validate()?;
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     } else {
         opts.threads
     };
-    let pool =
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| SolveError::Threads(e.to_string()))?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(SolveError::Threads)?;
     let start = Instant::now();
     let deadline = opts.time_limit.map(|t| start + Duration::from_secs_f64(t.max(0.0)));
     let mut out = pool.install(|| dispatch(inst, opts, deadline))?;
@@ -396,8 +407,7 @@ fn finish(
             out.stats = stats;
             return Ok(out);
         }
-        let violations = report.violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; ");
-        return Err(SolveError::CheckerRejected { solver, violations });
+        return Err(SolveError::CheckerRejected { solver, violations: report.violations });
     }
     let lower_bound = lower_bound.map(|lb| lb.min(report.evaluation.objective));
     Ok(SolveOutcome {
