@@ -181,6 +181,16 @@ impl MultiSourceLagrangian {
         }
     }
 
+    /// L(λ, μ) at `lambda` and the scaled budget multiplier `mu` under the
+    /// model's own rules, before any maximisation or cap; `None` when no open
+    /// set satisfies the rules.
+    #[cfg(test)]
+    pub(crate) fn value_at(&mut self, model: &MultiSourceModel, lambda: &[f64], mu: f64) -> Option<f64> {
+        self.lambda.copy_from_slice(lambda);
+        self.mu = mu;
+        self.evaluate(model, &model.ctx.rules).map(|v| v.0)
+    }
+
     /// L at the current multipliers; fills the relaxed solution and the subgradient.
     fn evaluate(&mut self, model: &MultiSourceModel, rules: &OpenRules) -> Option<(f64, f64)> {
         let ctx = &model.ctx;

@@ -202,6 +202,16 @@ impl SingleSourceLagrangian {
         self.best_bound
     }
 
+    /// L(λ, μ) at `lambda` and the scaled budget multiplier `mu`, before any
+    /// maximisation or cap (μ is still chosen exactly when the knapsacks do
+    /// not depend on it); `None` when no open set satisfies the rules.
+    #[cfg(test)]
+    pub(crate) fn value_at(&mut self, ctx: &CapContext, lambda: &[f64], mu: f64) -> Option<f64> {
+        self.lambda.copy_from_slice(lambda);
+        self.mu = mu;
+        self.evaluate(ctx)
+    }
+
     /// L(λ, μ) at the current multipliers, with the relaxed solution and the
     /// subgradient; `None` when no open set satisfies the rules.
     fn evaluate(&mut self, ctx: &CapContext) -> Option<f64> {

@@ -159,6 +159,14 @@ impl Lagrangian {
         self.best_bound
     }
 
+    /// L(λ) at `lambda`, before any maximisation or cap: what the bound's
+    /// validity rests on (every such value is at most the optimum).
+    #[cfg(test)]
+    pub(crate) fn value_at(&mut self, ctx: &SwapContext, lambda: &[f64]) -> f64 {
+        self.lambda.copy_from_slice(lambda);
+        self.evaluate(ctx)
+    }
+
     /// L(λ) at the current multipliers; fills `y` and the subgradient.
     fn evaluate(&mut self, ctx: &SwapContext) -> f64 {
         let n = self.lambda.len();
