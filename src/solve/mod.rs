@@ -17,6 +17,9 @@ pub mod transport;
 pub mod uncapacitated;
 pub mod vns;
 
+#[cfg(test)]
+mod bound_tests;
+
 use std::time::{Duration, Instant};
 
 use crate::plan::{Evaluation, Solution, check};

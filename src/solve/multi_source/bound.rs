@@ -33,7 +33,7 @@ use super::model::{MultiSourceModel, Workspace};
 use super::search::ScoredOpenSet;
 use crate::solve::engine::EngineOptions;
 use crate::solve::knapsack::{Item, knapsack_01, knapsack_fractional};
-use crate::solve::lagrangian::proves_optimal;
+use crate::solve::lagrangian::{Dual, Flat, RunEnd, StepFactor, SubgradientSchedule, Target, ascend, proves_optimal};
 use crate::solve::select::{OpenRules, Selector};
 
 /// With at most this many free facilities a node is finished by enumeration.
@@ -54,6 +54,15 @@ struct Relaxed {
     shares: Vec<Vec<(u32, f64)>>,
 }
 
+/// The multi-source engine's subgradient constants.
+pub const MULTI_SOURCE_SCHEDULE: SubgradientSchedule = SubgradientSchedule {
+    patience: 20,
+    min_step_factor: 1e-5,
+    improvement: 0.0,
+    target: Target::FlooredGap,
+    flat: Flat::Below(1e-18),
+};
+
 /// The subgradient state for one set of open-set rules.
 pub struct MultiSourceLagrangian {
     lambda: Vec<f64>,
@@ -62,11 +71,12 @@ pub struct MultiSourceLagrangian {
     pub best_bound: f64,
     pub best_lambda: Vec<f64>,
     pub best_mu: f64,
-    pi: f64,
-    stall: usize,
+    step: StepFactor,
     pub iterations: usize,
     relaxed: Relaxed,
     grad: Vec<f64>,
+    /// The budget multiplier's subgradient at the latest evaluation.
+    grad_mu: f64,
     selector: Selector,
 }
 
@@ -155,11 +165,11 @@ impl MultiSourceLagrangian {
             mu: 0.0,
             best_bound: f64::NEG_INFINITY,
             best_mu: 0.0,
-            pi: 2.0,
-            stall: 0,
+            step: StepFactor::new(2.0),
             iterations: 0,
             relaxed: Relaxed { open: vec![false; m], rho: vec![0.0; m], shares: vec![Vec::new(); m], base: 0.0 },
             grad: vec![0.0; n],
+            grad_mu: 0.0,
             selector: Selector::default(),
         }
     }
@@ -172,13 +182,23 @@ impl MultiSourceLagrangian {
             best_bound: f64::NEG_INFINITY,
             best_lambda: self.best_lambda.clone(),
             best_mu: self.best_mu,
-            pi: 1.0,
-            stall: 0,
+            step: StepFactor::new(1.0),
             iterations: 0,
             relaxed: self.relaxed.clone(),
             grad: self.grad.clone(),
+            grad_mu: 0.0,
             selector: Selector::default(),
         }
+    }
+
+    /// L(λ, μ) at `lambda` and the scaled budget multiplier `mu` under the
+    /// model's own rules, before any maximisation or cap; `None` when no open
+    /// set satisfies the rules.
+    #[cfg(test)]
+    pub(crate) fn value_at(&mut self, model: &MultiSourceModel, lambda: &[f64], mu: f64) -> Option<f64> {
+        self.lambda.copy_from_slice(lambda);
+        self.mu = mu;
+        self.evaluate(model, &model.ctx.rules).map(|v| v.0)
     }
 
     /// L at the current multipliers; fills the relaxed solution and the subgradient.
@@ -246,49 +266,10 @@ impl MultiSourceLagrangian {
         deadline: Option<Instant>,
         visit: &mut dyn FnMut(&[bool]) -> f64,
     ) -> f64 {
-        let budgeted = model.ctx.budget.is_finite();
-        for it in 0..max_iterations {
-            if self.pi < 1e-5 || proves_optimal(self.best_bound, *upper_bound, false) {
-                break;
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                break;
-            }
-            let Some((value, grad_mu)) = self.evaluate(model, rules) else {
-                self.best_bound = f64::INFINITY;
-                break;
-            };
-            self.iterations += 1;
-            if value > self.best_bound {
-                self.best_bound = value;
-                self.best_lambda.clone_from(&self.lambda);
-                self.best_mu = self.mu;
-                self.stall = 0;
-            } else {
-                self.stall += 1;
-                if self.stall >= 20 {
-                    self.pi *= 0.5;
-                    self.stall = 0;
-                }
-            }
-            if it < 30 || it % 5 == 0 {
-                *upper_bound = upper_bound.min(visit(&self.relaxed.open));
-            }
-            let mut norm2: f64 = self.grad.iter().map(|g| g * g).sum();
-            if budgeted {
-                norm2 += grad_mu * grad_mu;
-            }
-            if norm2 < 1e-18 {
-                break;
-            }
-            let target = if upper_bound.is_finite() { *upper_bound } else { value.abs().max(1.0) * 1.1 + value };
-            let step = self.pi * (target - value).max(1e-9 * value.abs().max(1.0)) / norm2;
-            for (l, g) in self.lambda.iter_mut().zip(&self.grad) {
-                *l = (*l + step * g).max(0.0);
-            }
-            if budgeted {
-                self.mu = (self.mu + step * grad_mu).max(0.0);
-            }
+        let mut run = Run { lag: self, model, rules, visit };
+        if ascend(&mut run, &MULTI_SOURCE_SCHEDULE, upper_bound, false, max_iterations, deadline) == RunEnd::Infeasible
+        {
+            self.best_bound = f64::INFINITY;
         }
         self.best_bound
     }
@@ -298,6 +279,60 @@ impl MultiSourceLagrangian {
         self.lambda.clone_from(&self.best_lambda);
         self.mu = self.best_mu;
         self.evaluate(model, rules).map(|v| v.0)
+    }
+}
+
+/// One run of the driver over the multi-source dual under one node's rules.
+struct Run<'r, 'c> {
+    lag: &'r mut MultiSourceLagrangian,
+    model: &'r MultiSourceModel<'c>,
+    rules: &'r OpenRules,
+    visit: &'r mut dyn FnMut(&[bool]) -> f64,
+}
+
+impl Dual for Run<'_, '_> {
+    fn evaluate(&mut self) -> Option<f64> {
+        let (value, grad_mu) = self.lag.evaluate(self.model, self.rules)?;
+        self.lag.grad_mu = grad_mu;
+        self.lag.iterations += 1;
+        Some(value)
+    }
+
+    fn best_bound(&self) -> f64 {
+        self.lag.best_bound
+    }
+
+    fn keep_best(&mut self, value: f64) {
+        let lag = &mut *self.lag;
+        lag.best_bound = value;
+        lag.best_lambda.clone_from(&lag.lambda);
+        lag.best_mu = lag.mu;
+    }
+
+    fn visit(&mut self, iteration: usize) -> Option<f64> {
+        (iteration < 30 || iteration.is_multiple_of(5)).then(|| (self.visit)(&self.lag.relaxed.open))
+    }
+
+    fn norm2(&self) -> f64 {
+        let mut norm2: f64 = self.lag.grad.iter().map(|g| g * g).sum();
+        if self.model.ctx.budget.is_finite() {
+            norm2 += self.lag.grad_mu * self.lag.grad_mu;
+        }
+        norm2
+    }
+
+    fn step(&mut self, step: f64) {
+        let lag = &mut *self.lag;
+        for (l, g) in lag.lambda.iter_mut().zip(&lag.grad) {
+            *l = (*l + step * g).max(0.0);
+        }
+        if self.model.ctx.budget.is_finite() {
+            lag.mu = (lag.mu + step * lag.grad_mu).max(0.0);
+        }
+    }
+
+    fn step_factor(&mut self) -> &mut StepFactor {
+        &mut self.lag.step
     }
 }
 

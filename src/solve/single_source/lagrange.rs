@@ -32,7 +32,7 @@ use rayon::prelude::*;
 
 use crate::solve::context::CapContext;
 use crate::solve::knapsack::{Item, knapsack_01, knapsack_fractional};
-use crate::solve::lagrangian::proves_optimal;
+use crate::solve::lagrangian::{Dual, Flat, StepFactor, SubgradientSchedule, Target, ascend};
 use crate::solve::select::{OpenRules, Selector};
 
 /// Knapsack search nodes per facility and iteration before settling for the
@@ -53,6 +53,15 @@ pub struct Pick {
     pub clients: Vec<(u32, f64)>,
 }
 
+/// The capacitated (single-source) engine's subgradient constants.
+pub const SINGLE_SOURCE_SCHEDULE: SubgradientSchedule = SubgradientSchedule {
+    patience: 30,
+    min_step_factor: 1e-4,
+    improvement: 1e-12,
+    target: Target::AboveValue { finite_only: true },
+    flat: Flat::Exact,
+};
+
 pub struct SingleSourceLagrangian {
     lambda: Vec<f64>,
     /// Multiplier of the budget row scaled by the budget (Σ spend / B ≤ 1), so
@@ -61,9 +70,7 @@ pub struct SingleSourceLagrangian {
     pub best_bound: f64,
     pub best_lambda: Vec<f64>,
     pub best_mu: f64,
-    pi: f64,
-    stall: usize,
-    patience: usize,
+    step: StepFactor,
     pub iterations: usize,
     /// The relaxed solution of the latest evaluation.
     pub open: Vec<bool>,
@@ -87,9 +94,7 @@ impl SingleSourceLagrangian {
             best_bound: f64::NEG_INFINITY,
             best_lambda: lambda0,
             best_mu: 0.0,
-            pi: 2.0,
-            stall: 0,
-            patience: 30,
+            step: StepFactor::new(2.0),
             iterations: 0,
             open: vec![false; m],
             picks: vec![Pick::default(); m],
@@ -134,12 +139,11 @@ impl SingleSourceLagrangian {
     }
 
     pub fn converged(&self) -> bool {
-        self.pi < 1e-4
+        self.step.converged(&SINGLE_SOURCE_SCHEDULE)
     }
 
     pub fn reheat(&mut self) {
-        self.pi = self.pi.max(0.5);
-        self.stall = 0;
+        self.step.reheat();
     }
 
     /// Runs subgradient steps toward `upper_bound`; after each evaluation
@@ -154,52 +158,19 @@ impl SingleSourceLagrangian {
         deadline: Option<Instant>,
         visit: &mut dyn FnMut(&SingleSourceLagrangian, usize) -> Option<f64>,
     ) -> f64 {
-        let budgeted = ctx.budget.is_finite();
-        for _ in 0..max_iterations {
-            if self.converged() || proves_optimal(self.best_bound, *upper_bound, integral) {
-                break;
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                break;
-            }
-            let Some(value) = self.evaluate(ctx) else { break };
-            self.iterations += 1;
-            if value > self.best_bound + 1e-12 * value.abs().max(1.0) {
-                self.best_bound = value;
-                self.best_lambda.clone_from(&self.lambda);
-                self.best_mu = self.mu;
-                self.stall = 0;
-            } else {
-                self.stall += 1;
-                if self.stall >= self.patience {
-                    self.pi *= 0.5;
-                    self.stall = 0;
-                }
-            }
-            if let Some(ub) = visit(self, self.iterations) {
-                *upper_bound = upper_bound.min(ub);
-            }
-            let mut norm2: f64 = self.grad.iter().map(|g| g * g).sum();
-            if budgeted {
-                norm2 += self.grad_mu * self.grad_mu;
-            }
-            if norm2 == 0.0 {
-                self.pi = 0.0;
-                break;
-            }
-            let target = upper_bound.max(value + 1e-9 * value.abs().max(1.0));
-            if !target.is_finite() {
-                break;
-            }
-            let step = self.pi * (target - value) / norm2;
-            for (l, g) in self.lambda.iter_mut().zip(&self.grad) {
-                *l = (*l + step * g).max(0.0);
-            }
-            if budgeted {
-                self.mu = (self.mu + step * self.grad_mu).max(0.0);
-            }
-        }
+        let mut run = Run { lag: self, ctx, visit };
+        ascend(&mut run, &SINGLE_SOURCE_SCHEDULE, upper_bound, integral, max_iterations, deadline);
         self.best_bound
+    }
+
+    /// L(λ, μ) at `lambda` and the scaled budget multiplier `mu`, before any
+    /// maximisation or cap (μ is still chosen exactly when the knapsacks do
+    /// not depend on it); `None` when no open set satisfies the rules.
+    #[cfg(test)]
+    pub(crate) fn value_at(&mut self, ctx: &CapContext, lambda: &[f64], mu: f64) -> Option<f64> {
+        self.lambda.copy_from_slice(lambda);
+        self.mu = mu;
+        self.evaluate(ctx)
     }
 
     /// L(λ, μ) at the current multipliers, with the relaxed solution and the
@@ -341,5 +312,57 @@ impl SingleSourceLagrangian {
         let star = star.clamp(lo, hi);
         let (gs, _) = at(star, sel, &mut open)?;
         [(glo, lo), (ghi, hi), (gs, star)].into_iter().max_by(|a, b| a.0.total_cmp(&b.0)).map(|x| x.1)
+    }
+}
+
+/// One run of the driver over the single-source dual.
+struct Run<'r, 'c> {
+    lag: &'r mut SingleSourceLagrangian,
+    ctx: &'r CapContext<'c>,
+    visit: &'r mut dyn FnMut(&SingleSourceLagrangian, usize) -> Option<f64>,
+}
+
+impl Dual for Run<'_, '_> {
+    fn evaluate(&mut self) -> Option<f64> {
+        let value = self.lag.evaluate(self.ctx)?;
+        self.lag.iterations += 1;
+        Some(value)
+    }
+
+    fn best_bound(&self) -> f64 {
+        self.lag.best_bound
+    }
+
+    fn keep_best(&mut self, value: f64) {
+        let lag = &mut *self.lag;
+        lag.best_bound = value;
+        lag.best_lambda.clone_from(&lag.lambda);
+        lag.best_mu = lag.mu;
+    }
+
+    fn visit(&mut self, _iteration: usize) -> Option<f64> {
+        (self.visit)(self.lag, self.lag.iterations)
+    }
+
+    fn norm2(&self) -> f64 {
+        let mut norm2: f64 = self.lag.grad.iter().map(|g| g * g).sum();
+        if self.ctx.budget.is_finite() {
+            norm2 += self.lag.grad_mu * self.lag.grad_mu;
+        }
+        norm2
+    }
+
+    fn step(&mut self, step: f64) {
+        let lag = &mut *self.lag;
+        for (l, g) in lag.lambda.iter_mut().zip(&lag.grad) {
+            *l = (*l + step * g).max(0.0);
+        }
+        if self.ctx.budget.is_finite() {
+            lag.mu = (lag.mu + step * lag.grad_mu).max(0.0);
+        }
+    }
+
+    fn step_factor(&mut self) -> &mut StepFactor {
+        &mut self.lag.step
     }
 }

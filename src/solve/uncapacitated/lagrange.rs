@@ -20,7 +20,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::swap::SwapContext;
-use crate::solve::lagrangian::proves_optimal;
+use crate::solve::lagrangian::{Dual, Flat, StepFactor, SubgradientSchedule, Target, ascend, proves_optimal};
 
 /// Subgradient state; can be resumed with a better upper bound.
 pub struct Lagrangian {
@@ -34,9 +34,8 @@ pub struct Lagrangian {
     /// Exponential average of the relaxed open sets: a primal estimate whose
     /// fractional entries suggest where to branch.
     pub y_average: Vec<f64>,
-    pi: f64,
-    stall: usize,
-    patience: usize,
+    step: StepFactor,
+    schedule: SubgradientSchedule,
     pub iterations: usize,
     /// Work done so far: candidate-list entries scanned plus facilities ranked
     /// (deterministic, proportional to time; used for effort limits).
@@ -52,10 +51,14 @@ pub struct Lagrangian {
     chosen: Vec<usize>,
 }
 
-/// Iterations without a better bound before the step factor is halved.
-const PATIENCE: usize = 25;
-/// The method stops once the step factor falls below this.
-const MIN_PI: f64 = 1e-5;
+/// The uncapacitated engine's subgradient constants.
+pub const UNCAPACITATED_SCHEDULE: SubgradientSchedule = SubgradientSchedule {
+    patience: 25,
+    min_step_factor: 1e-5,
+    improvement: 1e-12,
+    target: Target::AboveValue { finite_only: false },
+    flat: Flat::Exact,
+};
 
 impl Lagrangian {
     /// Starts from multipliers `lambda0` (for example the heuristic's service costs).
@@ -71,9 +74,8 @@ impl Lagrangian {
             best_open: Vec::new(),
             best_rho: vec![0.0; m],
             y_average: vec![0.0; m],
-            pi: 2.0,
-            stall: 0,
-            patience: PATIENCE,
+            step: StepFactor::new(2.0),
+            schedule: UNCAPACITATED_SCHEDULE,
             iterations: 0,
             work: 0,
             chunks,
@@ -90,20 +92,19 @@ impl Lagrangian {
     /// Sets the starting step factor and how many non-improving iterations halve it
     /// (short settings suit warm-started nodes of a branch-and-bound tree).
     pub fn with_schedule(mut self, pi: f64, patience: usize) -> Self {
-        self.pi = pi;
-        self.patience = patience.max(1);
+        self.step = StepFactor::new(pi);
+        self.schedule.patience = patience.max(1);
         self
     }
 
     /// True once the step factor is exhausted (further iterations will not help).
     pub fn converged(&self) -> bool {
-        self.pi < MIN_PI
+        self.step.converged(&self.schedule)
     }
 
     /// Gives the method fresh step length (after the upper bound improved).
     pub fn reheat(&mut self) {
-        self.pi = self.pi.max(0.5);
-        self.stall = 0;
+        self.step.reheat();
     }
 
     /// Runs up to `max_iterations` subgradient steps toward `upper_bound`;
@@ -117,46 +118,18 @@ impl Lagrangian {
         max_iterations: usize,
         deadline: Option<Instant>,
     ) -> f64 {
-        let n = self.lambda.len();
-        for _ in 0..max_iterations {
-            if self.converged() || proves_optimal(self.best_bound, upper_bound, integral) {
-                break;
-            }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                break;
-            }
-            let value = self.evaluate(ctx);
-            self.iterations += 1;
-            let w = if self.iterations == 1 { 1.0 } else { 0.1 };
-            for (a, &y) in self.y_average.iter_mut().zip(&self.y) {
-                *a += w * (if y { 1.0 } else { 0.0 } - *a);
-            }
-            if value > self.best_bound + 1e-12 * value.abs().max(1.0) {
-                self.best_bound = value;
-                self.best_lambda.clone_from(&self.lambda);
-                self.best_open = (0..self.y.len()).filter(|&f| self.y[f]).collect();
-                self.best_rho.clone_from(&self.rho);
-                self.stall = 0;
-            } else {
-                self.stall += 1;
-                if self.stall >= self.patience {
-                    self.pi *= 0.5;
-                    self.stall = 0;
-                }
-            }
-            let norm2: f64 = self.grad.iter().map(|g| g * g).sum();
-            if norm2 == 0.0 {
-                // The relaxed solution is feasible: its value is optimal for the relaxation and the bound is exact.
-                self.pi = 0.0;
-                break;
-            }
-            let target = upper_bound.max(value + 1e-9 * value.abs().max(1.0));
-            let step = self.pi * (target - value) / norm2;
-            for u in 0..n {
-                self.lambda[u] = (self.lambda[u] + step * self.grad[u]).max(0.0);
-            }
-        }
+        let mut upper_bound = upper_bound;
+        let schedule = self.schedule;
+        ascend(&mut Run { lag: self, ctx }, &schedule, &mut upper_bound, integral, max_iterations, deadline);
         self.best_bound
+    }
+
+    /// L(λ) at `lambda`, before any maximisation or cap: what the bound's
+    /// validity rests on (every such value is at most the optimum).
+    #[cfg(test)]
+    pub(crate) fn value_at(&mut self, ctx: &SwapContext, lambda: &[f64]) -> f64 {
+        self.lambda.copy_from_slice(lambda);
+        self.evaluate(ctx)
     }
 
     /// L(λ) at the current multipliers; fills `y` and the subgradient.
@@ -305,5 +278,55 @@ impl Lagrangian {
             total += r;
         }
         total
+    }
+}
+
+/// One run of the driver over the uncapacitated dual.
+struct Run<'r, 'c> {
+    lag: &'r mut Lagrangian,
+    ctx: &'r SwapContext<'c>,
+}
+
+impl Dual for Run<'_, '_> {
+    fn evaluate(&mut self) -> Option<f64> {
+        let lag = &mut *self.lag;
+        let value = lag.evaluate(self.ctx);
+        lag.iterations += 1;
+        let w = if lag.iterations == 1 { 1.0 } else { 0.1 };
+        for (a, &y) in lag.y_average.iter_mut().zip(&lag.y) {
+            *a += w * (if y { 1.0 } else { 0.0 } - *a);
+        }
+        Some(value)
+    }
+
+    fn best_bound(&self) -> f64 {
+        self.lag.best_bound
+    }
+
+    fn keep_best(&mut self, value: f64) {
+        let lag = &mut *self.lag;
+        lag.best_bound = value;
+        lag.best_lambda.clone_from(&lag.lambda);
+        lag.best_open = (0..lag.y.len()).filter(|&f| lag.y[f]).collect();
+        lag.best_rho.clone_from(&lag.rho);
+    }
+
+    fn visit(&mut self, _iteration: usize) -> Option<f64> {
+        None
+    }
+
+    fn norm2(&self) -> f64 {
+        self.lag.grad.iter().map(|g| g * g).sum()
+    }
+
+    fn step(&mut self, step: f64) {
+        let lag = &mut *self.lag;
+        for (l, g) in lag.lambda.iter_mut().zip(&lag.grad) {
+            *l = (*l + step * g).max(0.0);
+        }
+    }
+
+    fn step_factor(&mut self) -> &mut StepFactor {
+        &mut self.lag.step
     }
 }
