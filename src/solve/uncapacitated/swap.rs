@@ -268,25 +268,14 @@ impl SwapState {
     /// option included), ties broken by facility index.
     fn update_nearest(&mut self, ctx: &SwapContext, u: usize) {
         let big = ctx.unserved[u];
-        let (mut c1, mut d1, mut c2, mut d2) = (NONE, big, NONE, big);
-        let mut consider = |f: u32, d: f64| {
-            if d < d1 || (d == d1 && f < c1) {
-                c2 = c1;
-                d2 = d1;
-                c1 = f;
-                d1 = d;
-            } else if d < d2 || (d == d2 && f < c2) {
-                c2 = f;
-                d2 = d;
-            }
-        };
+        let mut near = NearestTwo::new(big);
         let (fs, ds) = ctx.lists.row(u);
         let scan_open = self.open.len() * self.open.len() <= 2 * fs.len();
         if scan_open {
             for &f in &self.open {
                 let d = ctx.inst.costs.cost(u, f as usize);
                 if d < big {
-                    consider(f, d);
+                    near.consider(f, d);
                 }
             }
         } else {
@@ -298,7 +287,7 @@ impl SwapState {
                     break;
                 }
                 if self.is_open[f as usize] {
-                    consider(f, d);
+                    near.consider(f, d);
                     found += 1;
                     if found == 2 {
                         exhausted = false;
@@ -308,33 +297,19 @@ impl SwapState {
             }
             if exhausted && !ctx.lists.is_complete(u) {
                 // Beyond the cut list: find the exact answer among open facilities.
-                c1 = NONE;
-                d1 = big;
-                c2 = NONE;
-                d2 = big;
-                let mut consider = |f: u32, d: f64| {
-                    if d < d1 || (d == d1 && f < c1) {
-                        c2 = c1;
-                        d2 = d1;
-                        c1 = f;
-                        d1 = d;
-                    } else if d < d2 || (d == d2 && f < c2) {
-                        c2 = f;
-                        d2 = d;
-                    }
-                };
+                near = NearestTwo::new(big);
                 for &f in &self.open {
                     let d = ctx.inst.costs.cost(u, f as usize);
                     if d < big {
-                        consider(f, d);
+                        near.consider(f, d);
                     }
                 }
             }
         }
-        self.c1[u] = c1;
-        self.d1[u] = d1;
-        self.c2[u] = c2;
-        self.d2[u] = d2;
+        self.c1[u] = near.c1;
+        self.d1[u] = near.d1;
+        self.c2[u] = near.c2;
+        self.d2[u] = near.d2;
     }
 
     /// Adds (`sign = 1`) or removes (`sign = -1`) client `u`'s share of the tables.
@@ -648,6 +623,34 @@ impl SwapState {
             }
             FacilityMove::Add(i) => self.gain[i] - ctx.open_cost[i],
             FacilityMove::Drop(r) => ctx.open_cost[r] - self.loss[self.slot_of[r] as usize],
+        }
+    }
+}
+
+/// The nearest and second-nearest facility seen so far, ties broken by
+/// facility index; distances start at the unserved cost (`NONE` = no facility).
+struct NearestTwo {
+    c1: u32,
+    d1: f64,
+    c2: u32,
+    d2: f64,
+}
+
+impl NearestTwo {
+    fn new(unserved: f64) -> Self {
+        NearestTwo { c1: NONE, d1: unserved, c2: NONE, d2: unserved }
+    }
+
+    #[inline]
+    fn consider(&mut self, f: u32, d: f64) {
+        if d < self.d1 || (d == self.d1 && f < self.c1) {
+            self.c2 = self.c1;
+            self.d2 = self.d1;
+            self.c1 = f;
+            self.d1 = d;
+        } else if d < self.d2 || (d == self.d2 && f < self.c2) {
+            self.c2 = f;
+            self.d2 = d;
         }
     }
 }
