@@ -355,6 +355,19 @@ mod tests {
     use super::*;
     use crate::hub::sweep::{RowFigures, ThreadPlan};
 
+    /// A sweep of one run varying `budget.kzt`.
+    fn one_row_report(r: SweepRow) -> SweepReport {
+        SweepReport {
+            rows: vec![r],
+            keys: vec!["budget.kzt".into()],
+            input_sets: vec![],
+            schools_reads: 1,
+            schools_s: 0.0,
+            threads: ThreadPlan::new(1, 1),
+            wall_s: 0.0,
+        }
+    }
+
     fn row(name: &str, budget: &str, cost: f64, cov: f64) -> SweepRow {
         SweepRow {
             name: name.into(),
@@ -411,15 +424,7 @@ mod tests {
     fn text_is_escaped() {
         let mut r = row("x", "1", 1e9, 50.0);
         r.name = "<b>&\"".into();
-        let report = SweepReport {
-            rows: vec![r],
-            keys: vec!["budget.kzt".into()],
-            input_sets: vec![],
-            schools_reads: 1,
-            schools_s: 0.0,
-            threads: ThreadPlan::new(1, 1),
-            wall_s: 0.0,
-        };
+        let report = one_row_report(r);
         let page = render(&report, "T <script>", &|r| Some(format!("{}/plan.json", r.name)));
         assert!(!page.contains("<b>") && !page.contains("<script>"), "{page}");
         assert!(page.contains("&lt;b&gt;&amp;&quot;/plan.json"));
@@ -431,15 +436,7 @@ mod tests {
         if let Some(f) = r.figures.as_mut() {
             f.small_school_students = 15_970;
         }
-        let report = SweepReport {
-            rows: vec![r],
-            keys: vec!["budget.kzt".into()],
-            input_sets: vec![],
-            schools_reads: 1,
-            schools_s: 0.0,
-            threads: ThreadPlan::new(1, 1),
-            wall_s: 0.0,
-        };
+        let report = one_row_report(r);
         let page = render(&report, "T", &|_| None);
         assert!(page.contains("15,970") && !page.contains('\u{2009}'), "{page}");
     }
