@@ -67,6 +67,9 @@ pub enum MipError {
     /// The backend reported an error of its own.
     #[error("the MIP solver failed: {0}")]
     Solver(#[source] good_lp::ResolutionError),
+    /// The backend refused a gap setting (HiGHS's zero relative MIP gap).
+    #[error("the MIP solver refused its gap setting: {0}")]
+    Gap(#[source] good_lp::solvers::MipGapError),
     /// The time limit came before any feasible solution.
     #[error("the MIP solver stopped at the time limit without a feasible solution")]
     NoSolutionInTime,
@@ -251,7 +254,7 @@ pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> 
                     .using(good_lp::highs)
                     .set_threads(1)
                     .set_mip_rel_gap(0.0)
-                    .map_err(MipError::Solver)?
+                    .map_err(MipError::Gap)?
                     .set_option("mip_abs_gap", 0.0);
                 match run(model, constraints, time_limit)? {
                     None => return Ok(MipOutcome::Infeasible),
