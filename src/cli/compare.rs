@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use hubplan::fsutil::write_atomic;
-use hubplan::hub::plan_doc::{PLAN_SCHEMA, PlanDoc};
+use hubplan::hub::plan_doc::{PLAN_SCHEMAS_READ, PlanDoc};
 use hubplan::hub::verify::read_plan;
 use hubplan::report::compare::{compare, csv, markdown};
 
@@ -47,11 +47,12 @@ fn outputs(prefix: Option<&Path>) -> (PathBuf, PathBuf) {
 
 fn load(dir: &Path) -> Result<PlanDoc, String> {
     let doc = read_plan(dir).map_err(|e| e.to_string())?;
-    if doc.schema != PLAN_SCHEMA {
+    if !PLAN_SCHEMAS_READ.contains(&doc.schema.as_str()) {
         return Err(format!(
-            "{}: field `schema` is `{}`, expected `{PLAN_SCHEMA}`",
+            "{}: field `schema` is `{}`, expected one of `{}`",
             shown(&dir.join("plan.json")),
-            doc.schema
+            doc.schema,
+            PLAN_SCHEMAS_READ.join("`, `")
         ));
     }
     Ok(doc)

@@ -7,7 +7,7 @@ use clap::Args;
 use hubplan::hub::plan_doc::PlanDoc;
 use hubplan::hub::verify::{check_plan, read_plan};
 use hubplan::hub::write::write_plan_dir;
-use hubplan::hub::{LoadedScenario, PlanError, PlanOptions, plan};
+use hubplan::hub::{LoadedScenario, ObjectiveKind, PlanError, PlanOptions, plan};
 use hubplan::network::cache;
 use hubplan::report::format::{self, mkzt};
 use hubplan::report::html::write_report;
@@ -175,23 +175,48 @@ fn km(v: Option<f64>) -> String {
     v.map(format::km).unwrap_or_else(|| "-".into())
 }
 
-/// The terminal summary: a per-district table, totals, budget use and gap.
+/// `writeln!` into a `String` (which cannot fail).
+macro_rules! outln {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// Prints [`summary`].
 pub fn print_summary(doc: &PlanDoc) {
-    println!("scenario   {}", doc.scenario.name);
-    println!(
+    print!("{}", summary(doc));
+}
+
+/// The terminal summary: a per-district table, totals, budget use, the
+/// plan's quality in the planner's unit, and the solver's internal figures.
+pub fn summary(doc: &PlanDoc) -> String {
+    let mut out = String::new();
+    outln!(out, "scenario   {}", doc.scenario.name);
+    outln!(
+        out,
         "model      {} · links ≤ {} km{} · distances {}",
         doc.scenario.objective.kind.as_str(),
         doc.scenario.links.max_road_km,
         if doc.scenario.links.within_district { " within district" } else { "" },
         doc.inputs.distances
     );
-    println!();
-    println!(
+    out.push('\n');
+    outln!(
+        out,
         "{:<24} {:>5} {:>4} {:>13} {:>9} {:>8} {:>8} {:>10}",
-        "district", "hubs", "new", "linked/small", "students", "mean km", "max km", "cost MKZT"
+        "district",
+        "hubs",
+        "new",
+        "linked/small",
+        "students",
+        "mean km",
+        "max km",
+        "cost MKZT"
     );
     for d in &doc.districts {
-        println!(
+        outln!(
+            out,
             "{:<24} {:>5} {:>4} {:>13} {:>9} {:>8} {:>8} {:>10}",
             truncate(&d.district, 24),
             d.hubs,
@@ -204,7 +229,8 @@ pub fn print_summary(doc: &PlanDoc) {
         );
     }
     let t = &doc.totals;
-    println!(
+    outln!(
+        out,
         "{:<24} {:>5} {:>4} {:>13} {:>9} {:>8} {:>8} {:>10}",
         "total",
         t.hubs,
@@ -215,19 +241,21 @@ pub fn print_summary(doc: &PlanDoc) {
         km(t.max_km),
         mkzt(t.cost_kzt)
     );
-    println!();
+    out.push('\n');
     let budget = match t.budget_kzt {
         Some(b) if b > 0.0 => format!("of KZT {} million budget ({:.1}%)", mkzt(b), 100.0 * t.cost_kzt / b),
         Some(_) => "of a zero budget".into(),
         None => "(no budget limit)".into(),
     };
-    println!(
+    outln!(
+        out,
         "cost       KZT {} million: hubs {} + rooms {} {budget}",
         mkzt(t.cost_kzt),
         mkzt(t.hub_cost_kzt),
         mkzt(t.room_cost_kzt)
     );
-    println!(
+    outln!(
+        out,
         "coverage   {} of {} small schools, {} of {} students; {:.0} student-km; visits KZT {} million a year",
         t.linked_small_schools,
         t.small_schools,
@@ -242,28 +270,27 @@ pub fn print_summary(doc: &PlanDoc) {
     }
     if !reasons.is_empty() {
         let r: Vec<String> = reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        println!("unlinked   {} ({})", doc.unlinked.len(), r.join(", "));
+        outln!(out, "unlinked   {} ({})", doc.unlinked.len(), r.join(", "));
     }
-    if let Some(proven) = doc.coverage_proven {
-        println!(
-            "coverage   {}",
-            if proven {
-                "proven maximal: the bound shows no plan links more students"
-            } else {
-                "not proven maximal (see gap)"
-            }
-        );
+    let quality = doc.quality();
+    outln!(out, "quality    {}", quality.sentence());
+    if let Some(n) = quality.never_linkable_sentence() {
+        outln!(out, "           {n}");
     }
-    println!(
-        "solution   {} · objective {:.6e} · bound {} · gap {} · {} · seed {} · {:.2}s",
-        doc.status,
-        doc.objective,
-        doc.lower_bound.map(|b| format!("{b:.6e}")).unwrap_or_else(|| "-".into()),
-        doc.gap.map(|g| format!("{:.3}%", 100.0 * g)).unwrap_or_else(|| "-".into()),
-        doc.solver,
-        doc.seed,
-        doc.elapsed_s
+    outln!(out, "solution   {} · {} · seed {} · {:.2}s", doc.status, doc.solver, doc.seed, doc.elapsed_s);
+    let internal = match doc.scenario.objective.kind {
+        ObjectiveKind::MaxCoverage => "penalty × unlinked students + student-km",
+        ObjectiveKind::MinDistance => "student-km",
+        ObjectiveKind::MinCost => "KZT",
+    };
+    outln!(
+        out,
+        "internal   objective {:.6e} · bound {} · gap {} ({internal}; the quality line is in planner units)",
+        doc.internal_objective,
+        doc.internal_lower_bound.map(|b| format!("{b:.6e}")).unwrap_or_else(|| "-".into()),
+        doc.internal_gap.map(|g| format!("{:.3}%", 100.0 * g)).unwrap_or_else(|| "-".into()),
     );
+    out
 }
 
 fn truncate(s: &str, n: usize) -> String {

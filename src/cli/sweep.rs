@@ -157,21 +157,21 @@ fn print_report(r: &SweepReport, verbose: bool) {
     }
     println!();
     println!(
-        "{:<40} {:<10} {:>4} {:>10} {:>10} {:>9} {:>8} {:>7}",
-        "scenario", "status", "new", "cost MKZT", "budget", "coverage", "gap", "seconds"
+        "{:<40} {:<10} {:>4} {:>10} {:>10} {:>9} {:>7}  quality gap (proven bound)",
+        "scenario", "status", "new", "cost MKZT", "budget", "coverage", "seconds"
     );
     for row in &r.rows {
         match &row.figures {
             Some(f) => println!(
-                "{:<40} {:<10} {:>4} {:>10} {:>10} {:>8.2}% {:>8} {:>7.2}",
+                "{:<40} {:<10} {:>4} {:>10} {:>10} {:>8.2}% {:>7.2}  {}",
                 row.name,
                 row.status,
                 f.new_hubs,
                 mkzt(f.cost_kzt),
                 f.budget_kzt.map(mkzt).unwrap_or_else(|| "none".into()),
                 f.coverage_pct,
-                f.gap.map(|g| format!("{:.3}%", 100.0 * g)).unwrap_or_else(|| "-".into()),
-                row.seconds()
+                row.seconds(),
+                f.quality.short_gap()
             ),
             None => println!("{:<40} {:<10} {}", row.name, row.status, one_line(row.error.as_deref().unwrap_or(""))),
         }

@@ -14,6 +14,7 @@ pub mod inputs;
 pub mod model;
 pub mod plan_doc;
 pub mod post_solve;
+pub mod quality;
 pub mod scenario;
 pub mod sources;
 pub mod sweep;
@@ -30,6 +31,7 @@ pub use inputs::{Inputs, School};
 pub use model::{HubModel, build_model};
 pub use plan_doc::{Decision, PlanDoc, Reason};
 pub use post_solve::{Solved, solve_plan};
+pub use quality::{Measure, PlanQuality, TieBreak, plan_quality};
 pub use scenario::{LoadedScenario, ObjectiveKind, Scenario, ScenarioError};
 pub use violation::PlanViolation;
 

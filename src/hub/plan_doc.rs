@@ -1,5 +1,11 @@
 //! `plan.json`: the plan a scenario produced, in the documented schema
-//! `hubplan-plan/1`, and how it is assembled from a solver outcome.
+//! `hubplan-plan/2`, and how it is assembled from a solver outcome.
+//!
+//! `hubplan-plan/2` added `quality` (the plan's quality in students,
+//! student-km or tenge, see [`super::quality`]) and renamed the solver's
+//! `objective`, `lower_bound` and `gap` to `internal_objective`,
+//! `internal_lower_bound` and `internal_gap`. A `hubplan-plan/1` file still
+//! reads: the old names are aliases and its quality is recomputed.
 
 use std::collections::BTreeMap;
 
@@ -7,11 +13,15 @@ use serde::{Deserialize, Serialize};
 
 use super::inputs::{InputPaths, School};
 use super::model::HubModel;
+use super::quality::{PlanQuality, QualityInputs, plan_quality};
 use super::scenario::Scenario;
 use crate::io::schools::HubStatus;
 use crate::solve::SolveOutcome;
 
-pub const PLAN_SCHEMA: &str = "hubplan-plan/1";
+pub const PLAN_SCHEMA: &str = "hubplan-plan/2";
+
+/// The schemas this hubplan reads: the current one and `hubplan-plan/1`.
+pub const PLAN_SCHEMAS_READ: [&str; 2] = [PLAN_SCHEMA, "hubplan-plan/1"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanDoc {
@@ -24,22 +34,30 @@ pub struct PlanDoc {
     pub unlinked: Vec<UnlinkedRow>,
     pub districts: Vec<DistrictRow>,
     pub totals: Totals,
-    /// The objective the solver minimised (see `models/README.md`).
-    pub objective: f64,
-    pub lower_bound: Option<f64>,
-    /// `(objective − lower_bound) / objective`.
-    pub gap: Option<f64>,
+    /// The plan's quality in the planner's unit (students, student-km or
+    /// tenge) with a proven bound: what a planner reads. Absent only in a
+    /// `hubplan-plan/1` file, where [`read_plan`](super::verify::read_plan)
+    /// recomputes it.
+    #[serde(default)]
+    pub quality: Option<PlanQuality>,
+    /// The objective the solver minimised (see `models/README.md`); for
+    /// `max-coverage` it mixes a penalty per unlinked student with student-km,
+    /// so read `quality` instead.
+    #[serde(alias = "objective")]
+    pub internal_objective: f64,
+    /// The solver's lower bound on `internal_objective`.
+    #[serde(alias = "lower_bound")]
+    pub internal_lower_bound: Option<f64>,
+    /// `(internal_objective − internal_lower_bound) / internal_objective`.
+    #[serde(alias = "gap")]
+    pub internal_gap: Option<f64>,
     pub status: String,
     pub solver: String,
     pub seed: u64,
     pub threads: usize,
     pub elapsed_s: f64,
-    /// `max-coverage`: the cost of one unlinked student in `objective`.
+    /// `max-coverage`: the cost of one unlinked student in `internal_objective`.
     pub penalty_per_student: Option<f64>,
-    /// `max-coverage`: true when the bound proves that no plan links more
-    /// students (objective − bound < one student's penalty); the remaining gap
-    /// is then in the student-km tie-break only.
-    pub coverage_proven: Option<bool>,
     pub sources: Vec<Source>,
     pub notes: Vec<String>,
 }
@@ -172,6 +190,14 @@ pub struct Decision {
     pub open: Vec<bool>,
     /// Per client: facility index.
     pub assignment: Vec<Option<usize>>,
+}
+
+impl PlanDoc {
+    /// The plan's quality: as recorded, or recomputed from the solver's
+    /// figures and the totals (a `hubplan-plan/1` file has none recorded).
+    pub fn quality(&self) -> PlanQuality {
+        self.quality.clone().unwrap_or_else(|| plan_quality(&QualityInputs::from_doc(self)))
+    }
 }
 
 impl Decision {
@@ -412,6 +438,15 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     let districts = district_rows(schools, &hubs, &links, &by_id);
     let objective = out.objective();
     let gap = out.lower_bound.filter(|_| objective > 0.0).map(|lb| ((objective - lb) / objective).max(0.0));
+    let never_linkable: u64 = model.unreachable.iter().map(|&i| u64::from(schools[i].students)).sum();
+    let quality = plan_quality(&QualityInputs::from_outcome(
+        sc.objective.kind,
+        out,
+        model.penalty_per_student,
+        &totals,
+        never_linkable,
+        sc.objective.years,
+    ));
     PlanDoc {
         schema: PLAN_SCHEMA.into(),
         scenario: sc.clone(),
@@ -421,16 +456,16 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
         unlinked,
         districts,
         totals,
-        objective,
-        lower_bound: out.lower_bound,
-        gap: if objective == 0.0 && out.lower_bound.is_some() { Some(0.0) } else { gap },
+        quality: Some(quality),
+        internal_objective: objective,
+        internal_lower_bound: out.lower_bound,
+        internal_gap: if objective == 0.0 && out.lower_bound.is_some() { Some(0.0) } else { gap },
         status: out.status.as_str().into(),
         solver: out.solver.clone(),
         seed: out.seed,
         threads: out.threads,
         elapsed_s: out.elapsed_s,
         penalty_per_student: model.penalty_per_student,
-        coverage_proven: model.penalty_per_student.map(|p| out.lower_bound.is_some_and(|lb| objective - lb < p)),
         sources: a.sources.clone(),
         notes,
     }

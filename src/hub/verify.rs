@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::PlanError;
 use super::inputs::{School, read_inputs};
-use super::plan_doc::{PLAN_SCHEMA, PlanDoc, Reason};
+use super::plan_doc::{PLAN_SCHEMA, PLAN_SCHEMAS_READ, PlanDoc, Reason};
 use super::scenario::{LoadedScenario, ObjectiveKind, Scenario};
 use super::violation::PlanViolation;
 use crate::error::{ErrorCode, InputErrors, Location, Problems, deserialize_all};
@@ -24,8 +24,9 @@ use crate::network::progress::Progress;
 const TOL_KM: f64 = 1e-3;
 
 /// Reads `DIR/plan.json`: every value that does not fit the schema
-/// `hubplan-plan/1` is reported at once, with its key path (`hubs[3].lat`)
-/// and code.
+/// `hubplan-plan/2` is reported at once, with its key path (`hubs[3].lat`)
+/// and code. A `hubplan-plan/1` plan reads too (its `quality` recomputed from
+/// its solver figures and totals); its `schema` stays as written.
 pub fn read_plan(dir: &Path) -> Result<PlanDoc, InputErrors> {
     let p = dir.join("plan.json");
     let mut problems = Problems::new(&p);
@@ -48,18 +49,21 @@ pub fn read_plan(dir: &Path) -> Result<PlanDoc, InputErrors> {
         }
     };
     if let Some(schema) = value.get("schema").and_then(|s| s.as_str())
-        && schema != PLAN_SCHEMA
+        && !PLAN_SCHEMAS_READ.contains(&schema)
     {
         problems.push(
             Location::Key("schema".into()),
             ErrorCode::WrongFormat,
-            format!("is `{schema}`; this hubplan reads `{PLAN_SCHEMA}`"),
+            format!("is `{schema}`; this hubplan reads `{PLAN_SCHEMA}` and `{}`", PLAN_SCHEMAS_READ[1]),
         );
         return problems.fail();
     }
-    let doc = deserialize_all(&mut problems, value, &|_| None);
+    let doc: Option<PlanDoc> = deserialize_all(&mut problems, value, &|_| None);
     match doc {
-        Some(doc) if problems.is_empty() => Ok(doc),
+        Some(mut doc) if problems.is_empty() => {
+            doc.quality = Some(doc.quality());
+            Ok(doc)
+        }
         _ => problems.fail(),
     }
 }
@@ -276,6 +280,30 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_plan_reads_with_its_quality_recomputed() {
+        // Fixture b is `hubplan-plan/1`: objective 1,003,560 = 100 unlinked
+        // students × P 10,000 + 3,560 student-km, bound 1,003,000.
+        let b = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans/b");
+        let doc = read_plan(&b).unwrap();
+        assert_eq!(doc.schema, "hubplan-plan/1");
+        assert_eq!((doc.internal_objective, doc.internal_lower_bound), (1_003_560.0, Some(1_003_000.0)));
+        let q = doc.quality.expect("recomputed on reading");
+        assert_eq!((q.value, q.bound, q.proven), (200.0, Some(200.0), true));
+        let t = q.tie_break.unwrap();
+        assert!(!t.proven);
+        assert_eq!((t.value, t.bound, t.gap), (3_560.0, Some(3_000.0), Some(560.0)));
+        // A version-2 plan keeps the quality it records.
+        let doc = read_edited(|d| {
+            d["schema"] = PLAN_SCHEMA.into();
+            let mut q = serde_json::to_value(read_plan(&b).unwrap().quality).unwrap();
+            q["value"] = 123.0.into();
+            d["quality"] = q;
+        })
+        .unwrap();
+        assert_eq!(doc.quality.unwrap().value, 123.0);
+    }
+
+    #[test]
     fn every_bad_value_of_a_plan_is_named_by_its_key_path() {
         let e = read_edited(|d| {
             d["hubs"][0]["lat"] = "north".into();
@@ -302,7 +330,9 @@ mod tests {
     fn a_plan_of_another_schema_or_not_json_is_named() {
         let e = read_edited(|d| d["schema"] = "hubplan-plan/9".into()).unwrap_err().to_string();
         assert!(
-            e.ends_with("key `schema`: is `hubplan-plan/9`; this hubplan reads `hubplan-plan/1` [E-FORMAT]"),
+            e.ends_with(
+                "key `schema`: is `hubplan-plan/9`; this hubplan reads `hubplan-plan/2` and `hubplan-plan/1` [E-FORMAT]"
+            ),
             "{e}"
         );
         let dir = tempfile::tempdir().unwrap();

@@ -104,7 +104,8 @@ pub struct ReasonChanged {
 /// One total in A and B (`None`: the plan has no value, e.g. no budget).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TotalChange {
-    /// The field of `totals` in plan.json, or `objective`, `lower_bound`, `gap`.
+    /// The field of `totals` in plan.json, a `quality.*` figure, or
+    /// `internal_objective`, `internal_lower_bound`, `internal_gap`.
     pub field: String,
     pub before: Option<f64>,
     pub after: Option<f64>,
@@ -136,7 +137,8 @@ pub struct Comparison {
     pub newly_linked: Vec<NewlyLinked>,
     pub newly_unlinked: Vec<NewlyUnlinked>,
     pub reason_changed: Vec<ReasonChanged>,
-    /// Every total (all of `totals`, then objective, lower bound and gap), changed or not.
+    /// Every total (all of `totals`, then the plan's quality in its own
+    /// unit, then the solver's internal objective, lower bound and gap), changed or not.
     pub totals: Vec<TotalChange>,
 }
 
@@ -330,11 +332,47 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
             after: tb.get(f).and_then(Value::as_f64),
         });
     }
-    totals.push(TotalChange { field: "objective".into(), before: Some(a.objective), after: Some(b.objective) });
-    totals.push(TotalChange { field: "lower_bound".into(), before: a.lower_bound, after: b.lower_bound });
-    totals.push(TotalChange { field: "gap".into(), before: a.gap, after: b.gap });
+    // Quality in the planner's units, then the solver's internal figures.
+    let (qa, qb) = (quality_fields(a), quality_fields(b));
+    let mut keys: Vec<&String> = qa.iter().map(|(k, _)| k).collect();
+    keys.extend(qb.iter().map(|(k, _)| k).filter(|k| !qa.iter().any(|(ka, _)| ka == *k)));
+    let get = |q: &[(String, Option<f64>)], k: &str| q.iter().find(|(f, _)| f == k).and_then(|(_, v)| *v);
+    for k in keys {
+        totals.push(TotalChange { field: k.clone(), before: get(&qa, k), after: get(&qb, k) });
+    }
+    totals.push(TotalChange {
+        field: "internal_objective".into(),
+        before: Some(a.internal_objective),
+        after: Some(b.internal_objective),
+    });
+    totals.push(TotalChange {
+        field: "internal_lower_bound".into(),
+        before: a.internal_lower_bound,
+        after: b.internal_lower_bound,
+    });
+    totals.push(TotalChange { field: "internal_gap".into(), before: a.internal_gap, after: b.internal_gap });
 
     Comparison { parameters, hubs_added, hubs_dropped, moved, newly_linked, newly_unlinked, reason_changed, totals }
+}
+
+/// A plan's quality as comparable figures, named by measure so that plans of
+/// different objectives do not mix: `quality.linked_students`,
+/// `quality.linked_students.bound`, `.gap`, `.relative_gap`, and for
+/// `max-coverage` the tie-break `quality.student_km`, `quality.student_km.bound`, `.gap`.
+fn quality_fields(d: &PlanDoc) -> Vec<(String, Option<f64>)> {
+    let q = d.quality();
+    let m = format!("quality.{}", q.measure.as_str());
+    let mut v = vec![
+        (m.clone(), Some(q.value)),
+        (format!("{m}.bound"), q.bound),
+        (format!("{m}.gap"), q.gap),
+        (format!("{m}.relative_gap"), q.relative_gap),
+    ];
+    if let Some(t) = &q.tie_break {
+        let m = format!("quality.{}", t.measure.as_str());
+        v.extend([(m.clone(), Some(t.value)), (format!("{m}.bound"), t.bound), (format!("{m}.gap"), t.gap)]);
+    }
+    v
 }
 
 /// A number for people and spreadsheets: integers plain, others to at most 6 decimals.

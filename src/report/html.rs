@@ -16,6 +16,7 @@ use super::svg::{self, COLOR_EXISTING, COLOR_NEW, REASONS, n1, reason_color, rea
 use super::{ReportError, escape};
 use crate::fsutil::write_atomic;
 use crate::hub::plan_doc::Reason;
+use crate::hub::quality::{Measure, PlanQuality};
 
 /// The file name of the report inside a plan directory.
 pub const REPORT_FILE: &str = "report.html";
@@ -96,6 +97,40 @@ fn kpi(out: &mut String, class: &str, label: &str, value: &str, detail_html: &st
     );
 }
 
+/// The headline figure of the plan's quality: the proven bound in the
+/// planner's unit and how far the plan can be from it.
+fn quality_kpi(h: &mut String, q: &PlanQuality) {
+    let (label, value) = match q.measure {
+        Measure::LinkedStudents => ("Most students any plan links", q.bound.map(thousands)),
+        Measure::StudentKm => ("Least student-km possible", q.bound.map(thousands)),
+        Measure::CostKzt => ("Least cost possible, KZT", q.bound.map(kzt)),
+    };
+    let class = if q.proven { "ok" } else { "" };
+    let mut detail = if q.proven {
+        match q.measure {
+            Measure::LinkedStudents => "proven: no plan links more students".to_string(),
+            _ => "proven optimal: this plan".to_string(),
+        }
+    } else {
+        match (q.gap, q.measure.maximise()) {
+            (Some(g), true) => format!("proven bound: this plan is at most {} short", q.measure.amount(g)),
+            (Some(g), false) => format!("proven bound: this plan is at most {} above it", q.measure.amount(g)),
+            (None, _) => "no bound known".to_string(),
+        }
+    };
+    if let Some(r) = q.relative_gap.filter(|_| !q.proven) {
+        detail.push_str(&format!(" ({:.2}%)", 100.0 * r));
+    }
+    if let Some(t) = &q.tie_break {
+        detail.push_str(&match (t.proven, t.bound) {
+            (true, _) => " · student-km proven least".to_string(),
+            (false, Some(b)) => format!(" · student-km ≥ {}", thousands(b)),
+            (false, None) => String::new(),
+        });
+    }
+    kpi(h, class, label, &value.unwrap_or_else(|| "–".into()), &escape(&detail));
+}
+
 /// The budget-use bar: hubs and rooms as shares of the budget (or of the cost without one).
 fn budget_bar(hubs: f64, rooms: f64, budget: Option<f64>) -> String {
     let whole = budget.filter(|b| *b > 0.0).unwrap_or(hubs + rooms).max(hubs + rooms).max(1.0);
@@ -123,7 +158,8 @@ fn render(p: &PlanDir) -> String {
         env!("CARGO_PKG_VERSION"),
         escape(&sc.name)
     );
-    let gap = doc.gap.map_or("no lower bound".to_string(), |g| format!("gap {:.2}%", 100.0 * g));
+    let quality = doc.quality();
+    let gap = quality.short_gap();
     let _ = write!(
         h,
         r#"<header id="title"><div class="kicker">Hub-school network plan</div><h1>{}</h1><p>Objective {} · links up to {} km by {}{} · {} districts · plan {} ({})</p></header>"#,
@@ -175,6 +211,7 @@ fn render(p: &PlanDir) -> String {
             thousands(t.small_school_students as f64)
         ),
     );
+    quality_kpi(&mut h, &quality);
     let budget_text = match t.budget_kzt {
         Some(b) => format!("{} of the KZT {} budget", share(t.cost_kzt, b), kzt(b)),
         None => "no budget limit".to_string(),
@@ -462,12 +499,21 @@ fn provenance(h: &mut String, p: &PlanDir) {
     );
     dl(h, "Solver", doc.solver.clone());
     dl(h, "Status", doc.status.clone());
-    dl(h, "Objective value", format!("{:.6e}", doc.objective));
-    dl(h, "Lower bound", doc.lower_bound.map_or("none".into(), |b| format!("{b:.6e}")));
-    dl(h, "Gap", doc.gap.map_or("–".into(), |g| format!("{:.4}%", 100.0 * g)));
-    if let Some(proven) = doc.coverage_proven {
-        dl(h, "Coverage", if proven { "proven maximal by the bound".into() } else { "not proven maximal".to_string() });
+    let quality = doc.quality();
+    dl(h, "Quality", quality.sentence());
+    if let Some(n) = quality.never_linkable_sentence() {
+        dl(h, "Never linkable", n);
     }
+    dl(
+        h,
+        "Internal objective",
+        format!(
+            "{:.6e} · bound {} · gap {} (the solver's own sum; Quality above is in planner units)",
+            doc.internal_objective,
+            doc.internal_lower_bound.map_or("none".into(), |b| format!("{b:.6e}")),
+            doc.internal_gap.map_or("–".into(), |g| format!("{:.4}%", 100.0 * g))
+        ),
+    );
     dl(h, "Seed · threads · time", format!("{} · {} · {:.1} s", doc.seed, doc.threads, doc.elapsed_s));
     dl(h, "hubplan version", env!("CARGO_PKG_VERSION").to_string());
     h.push_str("</dl></div></section>");

@@ -295,7 +295,7 @@ fn table(report: &SweepReport, frontier: &[bool], href: &dyn Fn(&SweepRow) -> Op
     s.push_str(
         "<th class=\"l\">status</th><th>new hubs</th><th>existing hubs</th><th>cost, MKZT</th><th>budget, MKZT</th>\
          <th>linked schools</th><th>linked students</th><th>coverage, %</th><th>mean km</th><th>max km</th>\
-         <th>gap</th><th>seconds</th><th class=\"l\">frontier</th></tr></thead>\n<tbody>\n",
+         <th title=\"how much better any plan could be, by the solver's proven bound, in the plan's own unit\">quality gap</th><th>seconds</th><th class=\"l\">frontier</th></tr></thead>\n<tbody>\n",
     );
     for (i, r) in report.rows.iter().enumerate() {
         let class = if r.figures.is_none() {
@@ -332,7 +332,7 @@ fn table(report: &SweepReport, frontier: &[bool], href: &dyn Fn(&SweepRow) -> Op
                     f.coverage_pct,
                     km_or_dash(f.mean_link_km),
                     km_or_dash(f.max_link_km),
-                    f.gap.map(|g| format!("{:.2}%", 100.0 * g)).unwrap_or_else(|| "–".into())
+                    esc(&f.quality.short_gap())
                 );
             }
             None => {
@@ -386,9 +386,21 @@ mod tests {
                 coverage_pct: cov,
                 mean_link_km: Some(10.0),
                 max_link_km: Some(20.0),
-                objective: 1.0,
-                lower_bound: None,
-                gap: None,
+                quality: crate::hub::plan_quality(&crate::hub::quality::QualityInputs {
+                    kind: crate::hub::ObjectiveKind::MaxCoverage,
+                    objective: 1.0,
+                    lower_bound: None,
+                    optimal: false,
+                    penalty_per_student: Some(10.0),
+                    small_school_students: 1000,
+                    linked_students: (cov * 10.0) as u64,
+                    never_linkable_students: 0,
+                    student_km: 1.0,
+                    years: 10.0,
+                }),
+                internal_objective: 1.0,
+                internal_lower_bound: None,
+                internal_gap: None,
             }),
             error: None,
             times: Default::default(),

@@ -21,12 +21,20 @@ fn plan_writes_every_output_and_check_plan_accepts_it() {
     let o = hubplan(&["plan", s(&scenario), "--out", s(&out)]);
     assert!(o.status.success(), "{}", text(&o));
     let summary = text(&o);
-    assert!(summary.contains("district") && summary.contains("total") && summary.contains("gap"), "{summary}");
+    assert!(
+        summary.contains("district") && summary.contains("total") && summary.contains("quality    linked"),
+        "{summary}"
+    );
     for f in ["plan.json", "hubs.csv", "links.csv", "unlinked.csv", "plan.geojson"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
-    assert_eq!(plan["schema"], "hubplan-plan/1");
+    assert_eq!(plan["schema"], "hubplan-plan/2");
+    let q = &plan["quality"];
+    assert_eq!(q["measure"], "linked_students");
+    assert_eq!(q["value"].as_f64(), plan["totals"]["linked_students"].as_f64());
+    assert!(q["bound"].as_f64().unwrap() >= q["value"].as_f64().unwrap(), "{q}");
+    assert_eq!(q["tie_break"]["value"].as_f64(), plan["totals"]["student_km"].as_f64());
     assert_eq!(plan["scenario"]["links"]["max_road_km"], 100.0);
     assert_eq!(plan["scenario"]["objective"]["kind"], "max-coverage", "defaults are filled in");
     assert_eq!(plan["inputs"]["distances"], "approx");
@@ -246,7 +254,7 @@ fn a_binding_budget_gets_a_tight_bound_from_the_lp_relaxation() {
     assert!(o.status.success(), "{}", text(&o));
     let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
     assert!(plan["totals"]["cost_kzt"].as_f64().unwrap() <= 4e9);
-    let (obj, lb) = (plan["objective"].as_f64().unwrap(), plan["lower_bound"].as_f64().unwrap());
+    let (obj, lb) = (plan["internal_objective"].as_f64().unwrap(), plan["internal_lower_bound"].as_f64().unwrap());
     assert!(lb <= obj);
     assert!((obj - lb) / obj < 0.01, "gap {} with bound {lb} and objective {obj}", (obj - lb) / obj);
     assert!(plan["solver"].as_str().unwrap().contains("+lp(microlp)"), "{}", plan["solver"]);

@@ -157,7 +157,7 @@ fn sweep_plans_equal_separate_plans_and_repeat_exactly() {
     assert_eq!(one.links, swept.links);
     assert_eq!(one.unlinked, swept.unlinked);
     assert_eq!(one.totals, swept.totals);
-    assert_eq!(one.objective, swept.objective);
+    assert_eq!(one.internal_objective, swept.internal_objective);
 }
 
 #[test]

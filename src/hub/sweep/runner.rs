@@ -13,6 +13,7 @@ use super::{SweepCase, SweepError};
 use crate::fsutil::{replace_dir, temp_sibling};
 use crate::hub::inputs::{Inputs, distance_options, read_schools_and_districts};
 use crate::hub::plan_doc::PlanDoc;
+use crate::hub::quality::PlanQuality;
 use crate::hub::scenario::LoadedScenario;
 use crate::hub::write::write_doc_dir;
 use crate::hub::{PlanError, StageTimes, plan_with_inputs};
@@ -100,9 +101,12 @@ pub struct RowFigures {
     pub coverage_pct: f64,
     pub mean_link_km: Option<f64>,
     pub max_link_km: Option<f64>,
-    pub objective: f64,
-    pub lower_bound: Option<f64>,
-    pub gap: Option<f64>,
+    /// The plan's quality in the planner's unit (students, student-km or tenge).
+    pub quality: PlanQuality,
+    /// The solver's own objective, bound and relative gap (see `PlanDoc`).
+    pub internal_objective: f64,
+    pub internal_lower_bound: Option<f64>,
+    pub internal_gap: Option<f64>,
 }
 
 impl RowFigures {
@@ -125,9 +129,10 @@ impl RowFigures {
             },
             mean_link_km: t.mean_km,
             max_link_km: t.max_km,
-            objective: doc.objective,
-            lower_bound: doc.lower_bound,
-            gap: doc.gap,
+            quality: doc.quality(),
+            internal_objective: doc.internal_objective,
+            internal_lower_bound: doc.internal_lower_bound,
+            internal_gap: doc.internal_gap,
         }
     }
 }
