@@ -349,3 +349,67 @@ pub fn run_check(a: CheckPlanArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::from(exit::VIOLATION))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fixture plan `b` reshaped into the national plan's profile: many
+    /// students linked, few left, and a bound 12.8% below the internal
+    /// objective. That gap is almost all penalty: in students it is 13 of
+    /// 26,000.
+    fn large_internal_small_student_gap() -> PlanDoc {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans/b");
+        let mut doc = read_plan(&dir).expect("fixture b reads");
+        // s5's 40 students have no hub in reach; 100 linkable ones are unlinked.
+        doc.totals.small_school_students = 26_140;
+        doc.totals.linked_students = 26_000;
+        doc.penalty_per_student = Some(1e6);
+        let obj = 100.0 * 1e6 + 3_560.0;
+        let lb = obj * (1.0 - 0.128);
+        doc.internal_objective = obj;
+        doc.internal_lower_bound = Some(lb);
+        doc.internal_gap = Some((obj - lb) / obj);
+        doc.status = "feasible".into();
+        doc.quality = None;
+        doc.quality = Some(doc.quality());
+        doc
+    }
+
+    #[test]
+    fn the_summary_states_the_gap_in_students_beside_the_internal_one() {
+        let text = summary(&large_internal_small_student_gap());
+        // ⌊LB / P⌋ = ⌊87.2⌋ = 87 of the plan's 100 unlinked: at most 13 more.
+        let want = "quality    linked 26,000 students · proven upper bound 26,013 · at most 13 more (0.05%) \
+                    · 3,560 student-km (bounded once coverage is proven)\n";
+        assert!(text.contains(want), "{text}");
+        assert!(
+            text.contains("           40 students in small schools with no hub in reach can never be linked"),
+            "{text}"
+        );
+        let internal = "internal   objective 1.000036e8 · bound 8.720310e7 · gap 12.800% \
+                        (penalty × unlinked students + student-km; the quality line is in planner units)\n";
+        assert!(text.contains(internal), "{text}");
+        // The internal gap is never printed before the planner's.
+        assert!(text.find("quality ").unwrap() < text.find("gap 12.800%").unwrap());
+    }
+
+    #[test]
+    fn plan_json_records_the_gap_in_students_and_the_internal_one_by_name() {
+        let json = serde_json::to_value(large_internal_small_student_gap()).unwrap();
+        let q = &json["quality"];
+        assert_eq!(q["measure"], "linked_students");
+        assert_eq!(
+            (q["value"].as_f64(), q["bound"].as_f64(), q["gap"].as_f64()),
+            (Some(26_000.0), Some(26_013.0), Some(13.0))
+        );
+        assert!((q["relative_gap"].as_f64().unwrap() - 13.0 / 26_000.0).abs() < 1e-12);
+        assert_eq!(q["proven"], false);
+        assert_eq!(q["never_linkable_students"], 40);
+        assert_eq!(q["tie_break"]["bound"], serde_json::Value::Null);
+        assert!((json["internal_gap"].as_f64().unwrap() - 0.128).abs() < 1e-12);
+        for old in ["objective", "lower_bound", "gap", "coverage_proven"] {
+            assert!(json.get(old).is_none(), "`{old}` is written");
+        }
+    }
+}
