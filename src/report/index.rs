@@ -388,7 +388,8 @@ mod tests {
                 max_link_km: Some(20.0),
                 quality: crate::hub::plan_quality(&crate::hub::quality::QualityInputs {
                     kind: crate::hub::ObjectiveKind::MaxCoverage,
-                    objective: 1.0,
+                    // P = 10 per unlinked student, 1 student-km; no bound.
+                    objective: 10.0 * (1000 - (cov * 10.0) as u64) as f64 + 1.0,
                     lower_bound: None,
                     optimal: false,
                     penalty_per_student: Some(10.0),
@@ -398,7 +399,7 @@ mod tests {
                     student_km: 1.0,
                     years: 10.0,
                 }),
-                internal_objective: 1.0,
+                internal_objective: 10.0 * (1000 - (cov * 10.0) as u64) as f64 + 1.0,
                 internal_lower_bound: None,
                 internal_gap: None,
             }),
@@ -451,5 +452,42 @@ mod tests {
         let report = one_row_report(r);
         let page = render(&report, "T", &|_| None);
         assert!(page.contains("15,970") && !page.contains('\u{2009}'), "{page}");
+    }
+
+    #[test]
+    fn the_table_and_the_csv_give_the_gap_in_the_plans_unit() {
+        let mut r = row("x", "1", 1e9, 50.0);
+        if let Some(f) = r.figures.as_mut() {
+            // A bound proving at least 480 of the 500 unlinked students stay unlinked.
+            f.quality = crate::hub::plan_quality(&crate::hub::quality::QualityInputs {
+                kind: crate::hub::ObjectiveKind::MaxCoverage,
+                objective: 5_001.0,
+                lower_bound: Some(4_800.5),
+                optimal: false,
+                penalty_per_student: Some(10.0),
+                small_school_students: 1000,
+                linked_students: 500,
+                never_linkable_students: 0,
+                student_km: 1.0,
+                years: 10.0,
+            });
+            f.internal_lower_bound = Some(4_800.5);
+            f.internal_gap = Some((5_001.0 - 4_800.5) / 5_001.0);
+        }
+        let report = one_row_report(r);
+        let page = render(&report, "T", &|_| None);
+        assert!(page.contains("quality gap</th>") && page.contains("<td>≤ 20 students (4.00%)</td>"), "{page}");
+        let csv = String::from_utf8(crate::report::sweep_summary::summary_csv(&report)).unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("{name}"))];
+        assert_eq!(
+            (col("quality_measure"), col("quality_value"), col("quality_bound"), col("quality_gap")),
+            ("linked_students", "500", "520", "20")
+        );
+        assert_eq!((col("quality_relative_gap"), col("quality_proven")), ("0.040000", "false"));
+        assert_eq!((col("tie_break_student_km"), col("tie_break_bound")), ("1", ""));
+        assert_eq!(col("internal_gap"), "0.040092");
     }
 }

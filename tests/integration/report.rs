@@ -334,3 +334,19 @@ fn report_renders_in_headless_chromium() {
     let dom = Html::parse_document(&String::from_utf8_lossy(&o.stdout));
     assert_markers_match(&dom, &plan_json(&dir));
 }
+
+#[test]
+fn the_report_states_the_plans_quality_beside_the_internal_gap() {
+    let (_tmp, dir) = fixture_plan();
+    let plan = hubplan::hub::verify::read_plan(&dir).unwrap();
+    let q = plan.quality.as_ref().expect("a new plan records its quality");
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    let doc = Html::parse_document(&html);
+    let page: String = doc.root_element().text().collect();
+    assert!(page.contains(&q.sentence()), "the quality sentence `{}` is not in the page", q.sentence());
+    assert!(page.contains("Most students any plan links"), "headline figure missing");
+    let quality = page.find("Quality").expect("a Quality row");
+    let internal = page.find("Internal objective").expect("an Internal objective row");
+    assert!(quality < internal, "the planner's gap comes first");
+    assert!(!page.contains("Objective value"), "the internal objective is no longer shown on its own");
+}
