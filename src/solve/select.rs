@@ -91,7 +91,7 @@ impl OpenRules {
     }
 }
 
-/// Scratch space for [`select_open`], reused across calls.
+/// Scratch space for [`Selector::select_open`], reused across calls.
 #[derive(Default)]
 pub struct Selector {
     order: Vec<(f64, u32)>,

@@ -13,7 +13,7 @@
 //! * `extra[i][r]` — correction when `i` opens as `r` closes:
 //!   Σ_{u: c1(u)=r, d(u,i)<d2(u)} (d2(u) − max(d(u,i), d1(u))).
 //!
-//! profit(swap i in, r out) = gain[i] − loss[r] + extra[i][r] − f_i + f_r.
+//! `profit(swap i in, r out) = gain[i] − loss[r] + extra[i][r] − f_i + f_r`.
 //! After a move only the clients whose `c1`/`c2` change (or that the new
 //! facility pulls closer than `d2`) are updated.
 //!
