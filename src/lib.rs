@@ -44,7 +44,6 @@
 //! ```
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 // Numeric kernels index several parallel arrays by the same position.
 #![allow(clippy::needless_range_loop)]
 
@@ -60,7 +59,7 @@ pub mod report;
 pub mod rng;
 pub mod solve;
 #[cfg(test)]
-pub mod testutil;
+mod testutil;
 
 pub use hub::{LoadedScenario, PlanError, PlanOptions, PlanRun, Scenario, plan};
 pub use io::{ReadOptions, read_instance};
