@@ -68,10 +68,6 @@ impl OpenRules {
         self.fixed.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.fixed.is_empty()
-    }
-
     /// Whether `open` satisfies every rule (groups included).
     pub fn admits(&self, open: &[bool]) -> bool {
         let k = open.iter().filter(|&&o| o).count();

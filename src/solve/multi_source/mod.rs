@@ -2,10 +2,10 @@
 //! split between open facilities.
 //!
 //! Once the open set is fixed, the best assignment is a transportation
-//! problem, solved exactly by [`crate::solve::transport`]; so the search works
+//! problem, solved exactly by the crate's transportation solver; so the search works
 //! on open sets only. The pipeline:
 //!
-//! 1. a Lagrangian relaxation of the demand constraints ([`bound`]) whose
+//! 1. a Lagrangian relaxation of the demand constraints (`bound`) whose
 //!    relaxed open sets are evaluated exactly (a Lagrangian heuristic), plus
 //!    the "everything that may open" start;
 //! 2. best-improvement local search over open / close / swap moves, each move

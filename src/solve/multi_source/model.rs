@@ -1,6 +1,6 @@
 //! The multi-source model in the solver's terms: the rules on open sets, and
 //! the exact assignment of an open set as a transportation problem (solved by
-//! [`crate::solve::transport`]), with the budget priced in when served
+//! the crate's transportation solver), with the budget priced in when served
 //! clients charge it.
 
 use crate::plan::{Flow, Solution};

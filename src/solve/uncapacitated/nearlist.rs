@@ -26,7 +26,7 @@ pub(crate) const FULL_LIST_ENTRIES: usize = 16_000_000;
 
 impl NearLists {
     /// Builds lists of at most `k` entries per client (all when `k` is `None`:
-    /// then the length is chosen from [`FULL_LIST_ENTRIES`]).
+    /// then the length is chosen from `FULL_LIST_ENTRIES`, about 200 MB of entries).
     pub fn build(inst: &Instance, k: Option<usize>) -> NearLists {
         let (n, m) = (inst.n_clients(), inst.n_facilities());
         let k = k.unwrap_or_else(|| {
