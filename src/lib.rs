@@ -18,9 +18,9 @@
 //! ## In memory
 //!
 //! The entry points are re-exported here: read an instance
-//! ([`read_instance`]) or build one ([`Instance::new`]), [`solve`] it, and
-//! [`check`] the result independently; for hub planning, load a scenario
-//! ([`LoadedScenario::load`]) and [`plan`] it. A p-median with two of three
+//! ([`read_instance`]) or build one ([`Instance::new`]), [`solve`](fn@solve) it, and
+//! [`check`](fn@check) the result independently; for hub planning, load a scenario
+//! ([`LoadedScenario::load`]) and [`plan`](fn@plan) it. A p-median with two of three
 //! sites open, solved and refereed:
 //!
 //! ```
@@ -59,7 +59,7 @@ pub mod report;
 pub mod rng;
 pub mod solve;
 #[cfg(test)]
-pub mod testutil;
+mod testutil;
 
 pub use hub::{LoadedScenario, PlanError, PlanOptions, PlanRun, Scenario, plan};
 pub use io::{ReadOptions, read_instance};

@@ -4,7 +4,7 @@
 //! newly linked, newly unlinked (with B's reason) or unlinked for another
 //! reason, the scenario parameters that differ, and every total before and
 //! after. [`compare`] computes it from two plan documents; [`markdown`] and
-//! [`csv`] render it.
+//! [`csv()`] render it.
 //!
 //! ```
 //! # use hubplan::hub::PlanDoc;

@@ -1,7 +1,7 @@
 //! Human outputs: the self-contained HTML report of a plan directory with its
 //! SVG map and charts ([`html`]), the comparison of two plans ([`compare`]),
 //! the index page and `summary.csv` of a sweep ([`index`],
-//! [`sweep_summary`]), and the number formats they all share ([`format`]).
+//! [`sweep_summary`]), and the number formats they all share ([`format`](mod@format)).
 //!
 //! Everything here reads the plan directory (`plan.json` as the
 //! [`crate::hub::plan_doc::PlanDoc`] it is, the points of `plan.geojson` and the

@@ -19,14 +19,6 @@ impl Links {
         (&self.to[a..b], &self.cost[a..b])
     }
 
-    pub fn len(&self) -> usize {
-        self.to.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.to.is_empty()
-    }
-
     fn build(rows: usize, mut triples: Vec<(u32, u32, f64)>) -> Links {
         triples.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.2.total_cmp(&b.2)).then(a.1.cmp(&b.1)));
         let mut start = vec![0usize; rows + 1];

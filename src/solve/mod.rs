@@ -2,20 +2,20 @@
 //!
 //! [`solve`] is the one entry point: it picks the method, runs it on a thread
 //! pool of the requested size, and passes every result through the
-//! independent checker ([`crate::plan::check`]) before returning it.
+//! independent checker ([`crate::plan::check()`]) before returning it.
 
-pub mod context;
-pub mod engine;
-pub mod knapsack;
-pub mod lagrangian;
-pub mod mip;
+pub(crate) mod context;
+pub(crate) mod engine;
+pub(crate) mod knapsack;
+pub(crate) mod lagrangian;
+pub(crate) mod mip;
 pub mod multi_source;
-pub mod presolve;
-pub mod select;
-pub mod single_source;
-pub mod transport;
+pub(crate) mod presolve;
+pub(crate) mod select;
+pub(crate) mod single_source;
+pub(crate) mod transport;
 pub mod uncapacitated;
-pub mod vns;
+pub(crate) mod vns;
 
 #[cfg(test)]
 mod bound_tests;
@@ -26,7 +26,7 @@ use crate::plan::{Evaluation, Solution, check};
 use crate::problem::Instance;
 use engine::EngineOptions;
 
-pub use mip::Backend;
+pub use mip::{Backend, MipError};
 
 /// Which method to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -68,10 +68,6 @@ impl OpenRules {
         self.fixed.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.fixed.is_empty()
-    }
-
     /// Whether `open` satisfies every rule (groups included).
     pub fn admits(&self, open: &[bool]) -> bool {
         let k = open.iter().filter(|&&o| o).count();
@@ -91,7 +87,7 @@ impl OpenRules {
     }
 }
 
-/// Scratch space for [`select_open`], reused across calls.
+/// Scratch space for [`Selector::select_open`], reused across calls.
 #[derive(Default)]
 pub struct Selector {
     order: Vec<(f64, u32)>,

@@ -2,10 +2,10 @@
 //! split between open facilities.
 //!
 //! Once the open set is fixed, the best assignment is a transportation
-//! problem, solved exactly by [`crate::solve::transport`]; so the search works
+//! problem, solved exactly by the crate's transportation solver; so the search works
 //! on open sets only. The pipeline:
 //!
-//! 1. a Lagrangian relaxation of the demand constraints ([`bound`]) whose
+//! 1. a Lagrangian relaxation of the demand constraints (`bound`) whose
 //!    relaxed open sets are evaluated exactly (a Lagrangian heuristic), plus
 //!    the "everything that may open" start;
 //! 2. best-improvement local search over open / close / swap moves, each move
@@ -20,9 +20,9 @@
 //! EJOR 33 (1988) 314–325. The VNS frame: N. Mladenović and P. Hansen,
 //! "Variable neighborhood search", Computers & OR 24 (1997) 1097–1100.
 
-pub mod bound;
+pub(crate) mod bound;
 pub mod model;
-pub mod search;
+pub(crate) mod search;
 
 use std::time::Instant;
 
@@ -37,13 +37,13 @@ use crate::solve::lagrangian::proves_optimal;
 
 /// The multi-source engine's own effort knobs.
 #[derive(Debug, Clone)]
-pub struct Effort {
+pub(crate) struct Effort {
     /// Subgradient iterations at the root of the branch and bound.
-    pub root_iterations: usize,
+    pub(crate) root_iterations: usize,
     /// Subgradient iterations at every other node.
-    pub node_iterations: usize,
+    pub(crate) node_iterations: usize,
     /// Branch-and-bound nodes before giving up on a proof (0: root bound only).
-    pub max_nodes: usize,
+    pub(crate) max_nodes: usize,
 }
 
 impl Default for Effort {
@@ -74,7 +74,7 @@ fn cheapest_start(model: &MultiSourceModel) -> Option<Vec<bool>> {
 /// The VNS gets a fifth of `opts.max_stall_rounds`: every multi-source shake
 /// ends in a full swap descent priced by transportation problems, and the
 /// branch and bound follows. `opts.tasks` is not used (see [`search`]).
-pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
+pub(crate) fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
     let max_stall_rounds = (opts.max_stall_rounds / 5).max(1);
     let mut stages = Stages::start();
     let model = MultiSourceModel::new(inst);

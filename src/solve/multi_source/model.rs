@@ -1,6 +1,6 @@
 //! The multi-source model in the solver's terms: the rules on open sets, and
 //! the exact assignment of an open set as a transportation problem (solved by
-//! [`crate::solve::transport`]), with the budget priced in when served
+//! the crate's transportation solver), with the budget priced in when served
 //! clients charge it.
 
 use crate::plan::{Flow, Solution};
@@ -10,7 +10,7 @@ use crate::solve::transport::{TransportProblem, TransportSolver};
 
 /// The model in the solver's terms, shared by search and bound.
 pub struct MultiSourceModel<'a> {
-    pub ctx: CapContext<'a>,
+    pub(crate) ctx: CapContext<'a>,
     /// Per client: cost of a unit of demand left unserved (the penalty, or a
     /// big value when every client must be served).
     unit_unserved: Vec<f64>,
@@ -20,7 +20,7 @@ pub struct MultiSourceModel<'a> {
     /// the assignment is priced against the budget (see [`MultiSourceModel::assign`]).
     pub(super) priced_service: bool,
     /// Total demand that must be served (0 with a penalty).
-    pub must_demand: f64,
+    pub(crate) must_demand: f64,
 }
 
 /// Reusable buffers for evaluating open sets.
@@ -32,13 +32,13 @@ pub struct Workspace {
 }
 
 /// An exact assignment for one open set.
-pub struct Assignment {
+pub(crate) struct Assignment {
     /// Opening + service + unserved cost (with the big value for must-serve demand left unserved).
     pub cost: f64,
     /// Must-serve demand left unserved.
-    pub missing: f64,
+    pub(crate) missing: f64,
     /// (client, facility, share) for every positive share.
-    pub flows: Vec<Flow>,
+    pub(crate) flows: Vec<Flow>,
 }
 
 const BUDGET_TOL: f64 = 1e-9;
@@ -56,7 +56,7 @@ impl<'a> MultiSourceModel<'a> {
         MultiSourceModel { ctx, unit_unserved, open_budget, priced_service, must_demand }
     }
 
-    pub fn n_facilities(&self) -> usize {
+    pub(crate) fn n_facilities(&self) -> usize {
         self.ctx.n_facilities()
     }
 
@@ -66,7 +66,7 @@ impl<'a> MultiSourceModel<'a> {
 
     /// Whether `open` keeps every rule on the open set: fixed, forbidden,
     /// counts, groups (overlapping ones too) and the budget.
-    pub fn admissible(&self, open: &[bool]) -> bool {
+    pub(crate) fn admissible(&self, open: &[bool]) -> bool {
         let rules = &self.ctx.rules;
         if !rules.admits(open) {
             return false;
@@ -174,7 +174,7 @@ impl<'a> MultiSourceModel<'a> {
     /// client budget charges and a budget, the served shares are priced at a
     /// budget multiplier found by bisection (the smallest tried that keeps the
     /// budget): feasible, but not always the best assignment of that open set.
-    pub fn assign(&self, open: &[bool], ws: &mut Workspace) -> Assignment {
+    pub(crate) fn assign(&self, open: &[bool], ws: &mut Workspace) -> Assignment {
         let ctx = &self.ctx;
         let (open_cost, open_charge) = self.opening(open);
         let solve_at = |mu: f64, ws: &mut Workspace| {
@@ -240,7 +240,7 @@ impl<'a> MultiSourceModel<'a> {
     }
 
     /// The checked-shape solution of `open` and its assignment.
-    pub fn solution(&self, open: &[bool], a: &Assignment) -> Solution {
+    pub(crate) fn solution(&self, open: &[bool], a: &Assignment) -> Solution {
         let n = self.ctx.n_clients();
         let mut best: Vec<Option<(f64, usize)>> = vec![None; n];
         for fl in &a.flows {

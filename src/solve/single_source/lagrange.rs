@@ -138,10 +138,6 @@ impl SingleSourceLagrangian {
         h.finish()
     }
 
-    pub fn converged(&self) -> bool {
-        self.step.converged(&SINGLE_SOURCE_SCHEDULE)
-    }
-
     pub fn reheat(&mut self) {
         self.step.reheat();
     }

@@ -105,11 +105,6 @@ impl SingleSourceState {
         if ctx.must_serve { self.unserved.len() } else { 0 }
     }
 
-    /// The clients of `f` now.
-    pub fn members(&self, f: usize) -> &[u32] {
-        &self.members[f]
-    }
-
     /// The unserved clients now.
     pub fn unserved_clients(&self) -> &[u32] {
         &self.unserved

@@ -3,8 +3,8 @@
 //! VNS alternating with further bound iterations until the bound proves the
 //! objective optimal or the search stalls.
 
-pub mod bnb;
-pub mod lagrange;
+pub(crate) mod bnb;
+pub(crate) mod lagrange;
 pub mod nearlist;
 pub mod swap;
 
@@ -24,16 +24,16 @@ use crate::solve::vns::{VnsSchedule, parallel_vns};
 
 /// The uncapacitated engine's own effort knobs.
 #[derive(Debug, Clone)]
-pub struct Effort {
+pub(crate) struct Effort {
     /// Subgradient iterations per bound phase.
-    pub lagrange_iterations: usize,
+    pub(crate) lagrange_iterations: usize,
     /// Candidate list length (`None`: whole lists up to a memory limit).
-    pub list_len: Option<usize>,
+    pub(crate) list_len: Option<usize>,
     /// Branch-and-bound node limit (0: bound at the root only).
-    pub max_nodes: usize,
+    pub(crate) max_nodes: usize,
     /// Branch-and-bound work limit in list entries scanned by the subgradient
     /// (deterministic, unlike a time limit; see [`lagrange::Lagrangian::work`]).
-    pub max_bnb_work: u64,
+    pub(crate) max_bnb_work: u64,
 }
 
 impl Default for Effort {
@@ -43,7 +43,7 @@ impl Default for Effort {
 }
 
 /// Runs the whole uncapacitated pipeline.
-pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
+pub(crate) fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
     let effort = &opts.effort;
     let integral = inst.costs.all_integral()
         && inst.facilities.iter().all(|f| f.open_cost.fract() == 0.0)

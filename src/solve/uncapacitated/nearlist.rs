@@ -22,11 +22,11 @@ pub struct NearLists {
 }
 
 /// Lists are kept whole while `n × m` stays under this many entries (≈ 200 MB).
-pub const FULL_LIST_ENTRIES: usize = 16_000_000;
+pub(crate) const FULL_LIST_ENTRIES: usize = 16_000_000;
 
 impl NearLists {
     /// Builds lists of at most `k` entries per client (all when `k` is `None`:
-    /// then the length is chosen from [`FULL_LIST_ENTRIES`]).
+    /// then the length is chosen from `FULL_LIST_ENTRIES`, about 200 MB of entries).
     pub fn build(inst: &Instance, k: Option<usize>) -> NearLists {
         let (n, m) = (inst.n_clients(), inst.n_facilities());
         let k = k.unwrap_or_else(|| {
@@ -70,14 +70,14 @@ impl NearLists {
 
     /// The candidate facilities of `client`, nearest first.
     #[inline]
-    pub fn row(&self, client: usize) -> (&[u32], &[f64]) {
+    pub(crate) fn row(&self, client: usize) -> (&[u32], &[f64]) {
         let (a, b) = (self.start[client], self.start[client + 1]);
         (&self.facility[a..b], &self.cost[a..b])
     }
 
     /// True if the row holds all candidates of the client.
     #[inline]
-    pub fn is_complete(&self, client: usize) -> bool {
+    pub(crate) fn is_complete(&self, client: usize) -> bool {
         self.complete[client]
     }
 
@@ -86,7 +86,13 @@ impl NearLists {
     /// come from an exact scan of the client's links (in facility order).
     /// Returns how many candidates were visited.
     #[inline]
-    pub fn for_each_below(&self, costs: &Costs, client: usize, limit: f64, mut visit: impl FnMut(usize, f64)) -> usize {
+    pub(crate) fn for_each_below(
+        &self,
+        costs: &Costs,
+        client: usize,
+        limit: f64,
+        mut visit: impl FnMut(usize, f64),
+    ) -> usize {
         let (fs, ds) = self.row(client);
         let mut k = 0;
         for (&f, &d) in fs.iter().zip(ds) {
@@ -113,7 +119,7 @@ impl NearLists {
 
     /// The same lists keeping only facilities with `keep[f]` (order kept, so
     /// rows stay sorted; a complete row stays complete for the kept facilities).
-    pub fn filtered(&self, keep: &[bool]) -> NearLists {
+    pub(crate) fn filtered(&self, keep: &[bool]) -> NearLists {
         let n = self.complete.len();
         let mut start = Vec::with_capacity(n + 1);
         start.push(0);
@@ -133,7 +139,7 @@ impl NearLists {
         NearLists { start, facility, cost, complete: self.complete.clone(), excluded }
     }
 
-    pub fn n_entries(&self) -> usize {
+    pub(crate) fn n_entries(&self) -> usize {
         self.facility.len()
     }
 }

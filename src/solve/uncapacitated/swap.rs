@@ -13,7 +13,7 @@
 //! * `extra[i][r]` — correction when `i` opens as `r` closes:
 //!   Σ_{u: c1(u)=r, d(u,i)<d2(u)} (d2(u) − max(d(u,i), d1(u))).
 //!
-//! profit(swap i in, r out) = gain[i] − loss[r] + extra[i][r] − f_i + f_r.
+//! `profit(swap i in, r out) = gain[i] − loss[r] + extra[i][r] − f_i + f_r`.
 //! After a move only the clients whose `c1`/`c2` change (or that the new
 //! facility pulls closer than `d2`) are updated.
 //!
@@ -28,25 +28,25 @@ use crate::rng::Rng;
 use rand::Rng as _;
 
 /// No facility: the client is (virtually) unserved.
-pub const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 const NO_SLOT: u32 = u32::MAX;
 
 /// What does not change during a search: costs, lists and move rules.
 pub struct SwapContext<'a> {
-    pub inst: &'a Instance,
-    pub lists: &'a NearLists,
+    pub(crate) inst: &'a Instance,
+    pub(crate) lists: &'a NearLists,
     /// Opening cost charged per facility (zero for facilities already open).
-    pub open_cost: Vec<f64>,
+    pub(crate) open_cost: Vec<f64>,
     /// Cost of leaving each client unserved.
-    pub unserved: Vec<f64>,
-    pub fixed: Vec<bool>,
-    pub forbidden: Vec<bool>,
+    pub(crate) unserved: Vec<f64>,
+    pub(crate) fixed: Vec<bool>,
+    pub(crate) forbidden: Vec<bool>,
     /// Exactly this many open (swaps only), or free between `min_open` and `max_open`.
-    pub p: Option<usize>,
-    pub min_open: usize,
-    pub max_open: usize,
+    pub(crate) p: Option<usize>,
+    pub(crate) min_open: usize,
+    pub(crate) max_open: usize,
     /// Moves must improve by more than this to be taken.
-    pub eps: f64,
+    pub(crate) eps: f64,
 }
 
 impl<'a> SwapContext<'a> {
@@ -85,7 +85,7 @@ impl<'a> SwapContext<'a> {
     /// The same context with other fixed-open and forbidden facilities (a
     /// branch-and-bound node); opening costs are unchanged, so a facility
     /// forced open by branching still pays its cost.
-    pub fn with_rules<'b>(&self, lists: &'b NearLists, fixed: Vec<bool>, forbidden: Vec<bool>) -> SwapContext<'b>
+    pub(crate) fn with_rules<'b>(&self, lists: &'b NearLists, fixed: Vec<bool>, forbidden: Vec<bool>) -> SwapContext<'b>
     where
         'a: 'b,
     {
@@ -145,7 +145,7 @@ pub struct SwapState {
     mark: Vec<bool>,
     affected: Vec<u32>,
     /// Moves applied since construction.
-    pub moves: u64,
+    pub(crate) moves: u64,
     /// Σᵤ |{i : d(u,i) < d2(u)}|: the cost of a sparse move evaluation.
     scan_total: u64,
 }
@@ -234,32 +234,28 @@ impl SwapState {
     }
 
     /// What client `u` costs now (its nearest open facility, or its unserved cost).
-    pub fn service_cost(&self, u: usize) -> f64 {
+    pub(crate) fn service_cost(&self, u: usize) -> f64 {
         self.d1[u]
     }
 
-    pub fn open_count(&self) -> usize {
+    pub(crate) fn open_count(&self) -> usize {
         self.open.len()
     }
 
-    pub fn is_open(&self, f: usize) -> bool {
-        self.is_open[f]
-    }
-
     /// Open facilities, ascending.
-    pub fn open_set(&self) -> Vec<usize> {
+    pub(crate) fn open_set(&self) -> Vec<usize> {
         let mut v: Vec<usize> = self.open.iter().map(|&f| f as usize).collect();
         v.sort_unstable();
         v
     }
 
     /// Each client's facility (`None` if left unserved).
-    pub fn assignment(&self) -> Vec<Option<usize>> {
+    pub(crate) fn assignment(&self) -> Vec<Option<usize>> {
         self.c1.iter().map(|&c| (c != NONE).then_some(c as usize)).collect()
     }
 
     /// Recomputes the objective from scratch (drift-free).
-    pub fn exact_objective(&self, ctx: &SwapContext) -> f64 {
+    pub(crate) fn exact_objective(&self, ctx: &SwapContext) -> f64 {
         let open: f64 = self.open.iter().map(|&f| ctx.open_cost[f as usize]).sum();
         open + self.d1.iter().sum::<f64>()
     }
@@ -344,7 +340,7 @@ impl SwapState {
 
     /// [`best_move`](Self::best_move) with the swap evaluation forced to the
     /// sparse (`Some(true)`) or dense (`Some(false)`) path, or chosen by cost.
-    pub fn best_move_via(&self, ctx: &SwapContext, sparse: Option<bool>) -> Option<(FacilityMove, f64)> {
+    pub(crate) fn best_move_via(&self, ctx: &SwapContext, sparse: Option<bool>) -> Option<(FacilityMove, f64)> {
         let m = ctx.n_facilities();
         let k = self.open.len();
         let can_add = ctx.p.is_none() && k < ctx.max_open;
@@ -446,7 +442,7 @@ impl SwapState {
     }
 
     /// Applies `mv`, updating only the clients it affects.
-    pub fn apply(&mut self, ctx: &SwapContext, mv: FacilityMove) {
+    pub(crate) fn apply(&mut self, ctx: &SwapContext, mv: FacilityMove) {
         let (insert, remove) = match mv {
             FacilityMove::Swap { insert, remove } => (Some(insert), Some(remove)),
             FacilityMove::Add(f) => (Some(f), None),
@@ -584,7 +580,7 @@ impl SwapState {
     }
 
     /// A random move for shaking (VNS): a swap, or with free `p` an add or drop.
-    pub fn random_move(&self, ctx: &SwapContext, rng: &mut Rng) -> Option<FacilityMove> {
+    pub(crate) fn random_move(&self, ctx: &SwapContext, rng: &mut Rng) -> Option<FacilityMove> {
         let closed: usize = ctx.n_facilities() - self.open.len();
         let pick_closed = |rng: &mut Rng| -> Option<usize> {
             for _ in 0..64 {
@@ -613,7 +609,8 @@ impl SwapState {
     }
 
     /// Profit the tables predict for `mv` (used by tests against full re-evaluation).
-    pub fn predicted_profit(&self, ctx: &SwapContext, mv: FacilityMove) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn predicted_profit(&self, ctx: &SwapContext, mv: FacilityMove) -> f64 {
         match mv {
             FacilityMove::Swap { insert, remove } => {
                 let s = self.slot_of[remove] as usize;
