@@ -65,6 +65,9 @@ pub struct SolverArgs {
     /// Branch-and-bound effort, in candidate-list entries scanned (0: bound at the root only).
     #[arg(long, default_value_t = 4_000_000_000)]
     pub bnb_work: u64,
+    /// With `--solver auto`: do not split the instance into blocks that share no allowed link.
+    #[arg(long)]
+    pub no_decompose: bool,
 }
 
 impl SolverArgs {
@@ -77,6 +80,7 @@ impl SolverArgs {
             backend: Backend::best_available(),
             max_stall_rounds: self.stall_rounds,
             bnb_work: self.bnb_work,
+            decompose: !self.no_decompose,
         }
     }
 }

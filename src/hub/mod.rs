@@ -100,6 +100,7 @@ pub fn solve_options(sc: &Scenario) -> SolveOptions {
         seed: sc.solver.seed,
         threads: sc.solver.threads,
         backend: crate::solve::Backend::best_available(),
+        decompose: sc.solver.decompose,
         ..SolveOptions::default()
     }
 }

@@ -207,11 +207,13 @@ pub struct Solver {
     pub seed: u64,
     /// Worker threads; 0 = one per core.
     pub threads: usize,
+    /// With `auto`: solve districts that share no link separately and combine them exactly.
+    pub decompose: bool,
 }
 
 impl Default for Solver {
     fn default() -> Self {
-        Solver { kind: SolverChoice::Auto, time_limit_s: 60.0, seed: 1, threads: 0 }
+        Solver { kind: SolverChoice::Auto, time_limit_s: 60.0, seed: 1, threads: 0, decompose: true }
     }
 }
 
@@ -247,6 +249,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "solver.time_limit_s",
     "solver.seed",
     "solver.threads",
+    "solver.decompose",
 ];
 
 /// A scenario as loaded: the parameters and where its file lives.

@@ -5,6 +5,7 @@
 //! independent checker ([`crate::plan::check()`]) before returning it.
 
 pub(crate) mod context;
+pub(crate) mod decompose;
 pub(crate) mod engine;
 pub(crate) mod knapsack;
 pub(crate) mod lagrangian;
@@ -57,6 +58,9 @@ pub struct SolveOptions {
     pub max_stall_rounds: usize,
     /// Branch-and-bound effort in list entries scanned (0: bound at the root only).
     pub bnb_work: u64,
+    /// With `auto`: solve blocks that share no allowed link (districts)
+    /// separately and combine them exactly (see `decompose`).
+    pub decompose: bool,
 }
 
 impl Default for SolveOptions {
@@ -69,6 +73,7 @@ impl Default for SolveOptions {
             backend: Backend::best_available(),
             max_stall_rounds: 40,
             bnb_work: uncapacitated::Effort::default().max_bnb_work,
+            decompose: true,
         }
     }
 }
@@ -199,6 +204,30 @@ fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> 
     if !reasons.is_empty() {
         return Ok(infeasible(inst, reasons, "presolve"));
     }
+    let mut block_bound = None;
+    if opts.solver == SolverKind::Auto && opts.decompose {
+        match decompose::solve_by_blocks(inst, opts, deadline)? {
+            decompose::Decomposed::Solved(out) => return Ok(*out),
+            decompose::Decomposed::BudgetBinds { bound, note } => block_bound = Some((bound, note)),
+            decompose::Decomposed::NotApplicable => {}
+        }
+    }
+    let mut out = undecomposed(inst, opts, deadline)?;
+    if let Some((bound, note)) = block_bound {
+        out.notes.push(note);
+        if out.status != Status::Infeasible && out.lower_bound.is_none_or(|lb| bound > lb) {
+            let objective = out.objective();
+            out.lower_bound = Some(bound.min(objective));
+            if lagrangian::proves_optimal(bound, objective, single_source::integral(inst)) {
+                out.status = Status::Optimal;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// [`dispatch`] without the decomposition: the engine, the MIP, or both.
+fn undecomposed(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> Result<SolveOutcome, SolveError> {
     match opts.solver {
         SolverKind::Mip => run_mip(inst, opts, deadline, Vec::new()),
         SolverKind::Heuristic | SolverKind::Auto => {

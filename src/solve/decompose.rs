@@ -1,0 +1,699 @@
+//! Exact decomposition by blocks: when clients and facilities fall apart into
+//! groups that share no allowed link (the districts of a hub plan whose links
+//! stay inside districts), the blocks interact only through the instance-wide
+//! rows — `p`, `min_open`, `max_open` and the budget.
+//!
+//! This is the block-angular structure of Dantzig & Wolfe, "Decomposition
+//! principle for linear programs", *Operations Research* 8 (1960) 101–111,
+//! read the column-generation way: every block contributes a *frontier* of
+//! columns, one per number of new facilities it could open (each the block's
+//! best plan with exactly that many), and a master chooses one column per
+//! block under the linking rows. The master is a multiple-choice knapsack
+//! (Sinha & Zoltners, "The multiple-choice knapsack problem", *Operations
+//! Research* 27 (1979) 503–515) in the count of new facilities, solved here
+//! exactly by dynamic programming over that count.
+//!
+//! A block is solved exactly by enumerating its open sets when there are few
+//! (districts open at most one or two new hubs): the assignment for a fixed
+//! open set is trivial without capacities; with capacities each single hub is
+//! a two-dimensional knapsack (schools and students) solved by dynamic
+//! programming, and a set of several hubs takes the exact MIP only when its
+//! bound — the better of the uncapacitated assignment and the sum of the
+//! hubs' own knapsacks — beats the best set found. Larger blocks go to the
+//! general solver with their bound; the result is then a bound, not a proof,
+//! and says so.
+//!
+//! The budget row is not priced in the frontier: when the columns chosen
+//! without it also fit the budget, they are optimal with it (the master over
+//! count is a relaxation); otherwise the caller solves the whole model and
+//! keeps the master's value as a valid lower bound.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::{SolveError, SolveOptions, SolveOutcome, SolveStats, Status, dispatch, finish, lagrangian, mip};
+use crate::plan::{Flow, Solution, check};
+use crate::problem::{Client, Costs, Facility, Group, Instance, SparseCosts};
+
+/// Open sets a block may enumerate before it goes to the general solver.
+const MAX_OPEN_SETS: usize = 20_000;
+
+/// Clients and facilities that share no allowed link with the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Block {
+    /// Client indices of the instance, ascending.
+    pub clients: Vec<usize>,
+    /// Facility indices of the instance, ascending.
+    pub facilities: Vec<usize>,
+    /// Group indices of the instance whose facilities lie in this block.
+    pub groups: Vec<usize>,
+}
+
+/// What the decomposition made of an instance.
+pub(crate) enum Decomposed {
+    /// The instance is one block (or its structure does not allow it).
+    NotApplicable,
+    /// The blocks' best columns chosen without the budget break it: `bound`
+    /// is still a valid lower bound on the whole model's optimum.
+    BudgetBinds { bound: f64, note: String },
+    /// A checked result over every block.
+    Solved(Box<SolveOutcome>),
+}
+
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn find(&mut self, mut a: usize) -> usize {
+        while self.0[a] != a {
+            self.0[a] = self.0[self.0[a]];
+            a = self.0[a];
+        }
+        a
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            // The smaller root wins, so blocks do not depend on the order of unions.
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.0[hi] = lo;
+        }
+    }
+}
+
+/// The instance's blocks in order of their smallest facility (then client):
+/// a client belongs with every facility it may use, a group's facilities stay
+/// together. Forbidden facilities outside any group belong to no block.
+pub(crate) fn blocks(inst: &Instance) -> Vec<Block> {
+    let (n, m) = (inst.n_clients(), inst.n_facilities());
+    let mut uf = UnionFind((0..m + n).collect());
+    for c in 0..n {
+        inst.costs.for_each_link(c, |f, _| {
+            if !inst.facilities[f].forbidden {
+                uf.union(f, m + c);
+            }
+        });
+    }
+    for g in &inst.groups {
+        for w in g.facilities.windows(2) {
+            uf.union(w[0], w[1]);
+        }
+    }
+    let in_group: Vec<bool> = {
+        let mut v = vec![false; m];
+        inst.groups.iter().flat_map(|g| &g.facilities).for_each(|&f| v[f] = true);
+        v
+    };
+    let mut index_of_root = vec![usize::MAX; m + n];
+    let mut out: Vec<Block> = Vec::new();
+    for node in 0..m + n {
+        if node < m && inst.facilities[node].forbidden && !in_group[node] {
+            continue;
+        }
+        let r = uf.find(node);
+        if index_of_root[r] == usize::MAX {
+            index_of_root[r] = out.len();
+            out.push(Block { clients: Vec::new(), facilities: Vec::new(), groups: Vec::new() });
+        }
+        let b = &mut out[index_of_root[r]];
+        if node < m { b.facilities.push(node) } else { b.clients.push(node - m) }
+    }
+    for (gi, g) in inst.groups.iter().enumerate() {
+        if let Some(&f) = g.facilities.first() {
+            let b = index_of_root[uf.find(f)];
+            out[b].groups.push(gi);
+        }
+    }
+    out
+}
+
+/// A block as an instance of its own, without the instance-wide rows.
+fn sub_instance(inst: &Instance, block: &Block, index: usize) -> Instance {
+    let mut local = vec![usize::MAX; inst.n_facilities()];
+    for (i, &f) in block.facilities.iter().enumerate() {
+        local[f] = i;
+    }
+    let mut triples = Vec::new();
+    for (i, &c) in block.clients.iter().enumerate() {
+        inst.costs.for_each_link(c, |f, v| {
+            if local[f] != usize::MAX {
+                triples.push((i as u32, local[f] as u32, v));
+            }
+        });
+    }
+    let clients: Vec<Client> = block.clients.iter().map(|&c| inst.clients[c].clone()).collect();
+    let facilities: Vec<Facility> = block.facilities.iter().map(|&f| inst.facilities[f].clone()).collect();
+    let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
+    let mut sub = Instance::new(format!("{} block {index}", inst.name), inst.model, clients, facilities, costs);
+    sub.single_source = inst.single_source;
+    sub.unserved_penalty = inst.unserved_penalty;
+    sub.groups = block
+        .groups
+        .iter()
+        .map(|&g| {
+            let g = &inst.groups[g];
+            Group { facilities: g.facilities.iter().map(|&f| local[f]).collect(), ..g.clone() }
+        })
+        .collect();
+    sub
+}
+
+/// One column of a block's frontier: its best plan with exactly `new`
+/// facilities opened beyond the fixed ones.
+#[derive(Debug, Clone)]
+struct Column {
+    new: usize,
+    /// Objective of the plan (`INFINITY` when none was found).
+    objective: f64,
+    /// A valid lower bound on the best plan with exactly `new` new facilities.
+    bound: f64,
+    /// The plan, in the block's own indices.
+    solution: Option<Solution>,
+}
+
+/// A block's frontier and how it was found.
+struct Frontier {
+    columns: Vec<Column>,
+    /// `enumeration`, or the general solver's name.
+    method: String,
+    hit_deadline: bool,
+    exact_mips: usize,
+}
+
+/// Most new facilities a block can open: free facilities, capped by the
+/// upper limits of the groups they belong to.
+fn most_new(sub: &Instance) -> usize {
+    let m = sub.n_facilities();
+    let mut counted = vec![false; m];
+    let mut total = 0;
+    for g in &sub.groups {
+        let free: Vec<usize> = g
+            .facilities
+            .iter()
+            .copied()
+            .filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden)
+            .collect();
+        let fixed = g.facilities.iter().filter(|&&f| sub.facilities[f].fixed_open).count();
+        let allowed = g.max_open.map_or(free.len(), |mx| mx.saturating_sub(fixed).min(free.len()));
+        total += allowed;
+        free.iter().for_each(|&f| counted[f] = true);
+    }
+    total + (0..m).filter(|&f| !counted[f] && !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden).count()
+}
+
+fn binomial(n: usize, k: usize) -> usize {
+    let mut r: usize = 1;
+    for i in 0..k.min(n) {
+        r = r.saturating_mul(n - i) / (i + 1);
+        if r > MAX_OPEN_SETS * 10 {
+            return usize::MAX;
+        }
+    }
+    r
+}
+
+/// The best plan for each number of new facilities of one block.
+fn frontier(
+    sub: &Instance,
+    max_new: usize,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<Frontier, SolveError> {
+    let free: Vec<usize> =
+        (0..sub.n_facilities()).filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden).collect();
+    let top = most_new(sub).min(max_new);
+    let sets: usize = (0..=top).map(|k| binomial(free.len(), k)).fold(0usize, |a, b| a.saturating_add(b));
+    let assignable = !sub.is_capacitated() || (sub.single_source && sub.unserved_penalty.is_some());
+    if assignable && sets <= MAX_OPEN_SETS {
+        return Ok(enumerate(sub, &free, top, opts, deadline));
+    }
+    if sub.n_clients() == 0 {
+        return Err(SolveError::Instance(crate::problem::InstanceError::NoClients));
+    }
+    let fixed = sub.facilities.iter().filter(|f| f.fixed_open).count();
+    let mut columns = Vec::new();
+    let mut method = String::new();
+    let mut hit_deadline = false;
+    for k in 0..=top {
+        let mut part = sub.clone();
+        part.p = Some(fixed + k);
+        if part.p == Some(0) {
+            // No facility at all: every client unserved.
+            let solution = Solution::single_source(Vec::new(), vec![None; part.n_clients()]);
+            let report = check(sub, &solution, None);
+            if report.is_feasible() {
+                let v = report.evaluation.objective;
+                columns.push(Column { new: 0, objective: v, bound: v, solution: Some(solution) });
+            }
+            continue;
+        }
+        let out = dispatch(&part, opts, deadline)?;
+        method = out.solver.clone();
+        hit_deadline |= out.status == Status::TimeLimit;
+        match out.status {
+            Status::Infeasible if out.infeasibility_proven => {}
+            Status::Infeasible => columns.push(Column { new: k, objective: f64::INFINITY, bound: 0.0, solution: None }),
+            _ => {
+                let v = out.objective();
+                let bound = if out.status == Status::Optimal { v } else { out.lower_bound.unwrap_or(0.0) };
+                columns.push(Column { new: k, objective: v, bound, solution: Some(out.solution) });
+            }
+        }
+    }
+    Ok(Frontier { columns, method, hit_deadline, exact_mips: 0 })
+}
+
+/// Steps `idx` (ascending indices below `n`) to the next combination in
+/// lexicographic order; false after the last.
+fn next_combination(idx: &mut [usize], n: usize) -> bool {
+    let k = idx.len();
+    for i in (0..k).rev() {
+        if idx[i] < n - k + i {
+            idx[i] += 1;
+            for j in i + 1..k {
+                idx[j] = idx[j - 1] + 1;
+            }
+            return true;
+        }
+    }
+    false
+}
+
+/// One hub's best clients on its own: a knapsack in schools and students.
+struct HubAlone {
+    /// Sum of (penalty − link cost) over the chosen clients.
+    value: f64,
+    /// Chosen clients (block indices), ascending.
+    chosen: Vec<usize>,
+}
+
+/// Exact two-dimensional knapsack (client count ≤ `max_clients`, demand ≤
+/// `capacity`) by dynamic programming; `None` when demands or the capacity
+/// are not whole numbers (then the MIP decides).
+fn hub_alone(sub: &Instance, f: usize, penalty: f64) -> Option<HubAlone> {
+    let mut items: Vec<(usize, f64, usize)> = Vec::new();
+    sub.costs.for_each_client_of(f, |c, cost| {
+        let v = penalty * sub.clients[c].demand - cost;
+        if v > 0.0 {
+            items.push((c, v, 0));
+        }
+    });
+    let fac = &sub.facilities[f];
+    let count_cap = fac.max_clients.map_or(items.len(), |k| (k as usize).min(items.len()));
+    let student_cap = match fac.capacity {
+        None => 0,
+        Some(cap) => {
+            let total: f64 = items.iter().map(|&(c, ..)| sub.clients[c].demand).sum();
+            if items.iter().any(|&(c, ..)| sub.clients[c].demand.fract() != 0.0) {
+                return None;
+            }
+            cap.floor().min(total) as usize
+        }
+    };
+    if fac.capacity.is_some() {
+        for it in &mut items {
+            it.2 = sub.clients[it.0].demand as usize;
+        }
+    }
+    let width = student_cap + 1;
+    let states = (count_cap + 1) * width;
+    if states.saturating_mul(items.len()) > 50_000_000 {
+        return None;
+    }
+    let mut best = vec![0.0f64; states];
+    let mut take = vec![false; states * items.len()];
+    for (i, &(_, v, w)) in items.iter().enumerate() {
+        for k in (1..=count_cap).rev() {
+            for s in (w..width).rev() {
+                let cand = best[(k - 1) * width + s - w] + v;
+                if cand > best[k * width + s] {
+                    best[k * width + s] = cand;
+                    take[i * states + k * width + s] = true;
+                }
+            }
+        }
+    }
+    let (mut k, mut s) = (count_cap, student_cap);
+    let value = best[k * width + s];
+    let mut chosen = Vec::new();
+    for i in (0..items.len()).rev() {
+        if take[i * states + k * width + s] {
+            chosen.push(items[i].0);
+            k -= 1;
+            s -= items[i].2;
+        }
+    }
+    chosen.sort_unstable();
+    Some(HubAlone { value, chosen })
+}
+
+/// An open set to value: its bound, its exact value when already known, the
+/// set, and a feasible plan for it when one is at hand.
+type Candidate = (f64, Option<(f64, Solution)>, Vec<usize>, Option<Solution>);
+
+/// Every open set of up to `top` new facilities, each valued exactly (see the
+/// module doc); per count of new facilities, the best set.
+fn enumerate(sub: &Instance, free: &[usize], top: usize, opts: &SolveOptions, deadline: Option<Instant>) -> Frontier {
+    let n = sub.n_clients();
+    let fixed: Vec<usize> = (0..sub.n_facilities()).filter(|&f| sub.facilities[f].fixed_open).collect();
+    let penalty = sub.unserved_penalty;
+    let unserved: Vec<f64> = (0..n).map(|c| sub.unserved_cost(c).unwrap_or(f64::INFINITY)).collect();
+    let all_unserved: f64 = unserved.iter().sum();
+    // Per facility: link cost to each client (block-local, sparse as a map).
+    let mut link: Vec<Vec<(usize, f64)>> = vec![Vec::new(); sub.n_facilities()];
+    for (f, l) in link.iter_mut().enumerate() {
+        sub.costs.for_each_client_of(f, |c, v| l.push((c, v)));
+    }
+    let capacitated = sub.is_capacitated();
+    let alone: Vec<Option<HubAlone>> = (0..sub.n_facilities())
+        .map(|f| match (capacitated, penalty) {
+            (true, Some(p)) if !sub.facilities[f].forbidden => hub_alone(sub, f, p),
+            _ => None,
+        })
+        .collect();
+    let groups_ok = |open: &[usize]| {
+        sub.groups.iter().all(|g| {
+            let k = g.facilities.iter().filter(|f| open.contains(f)).count();
+            k >= g.min_open && g.max_open.is_none_or(|mx| k <= mx)
+        })
+    };
+    let mut columns = Vec::new();
+    let mut exact_mips = 0;
+    let mut unsettled = false;
+    for k in 0..=top {
+        // (bound, exact value if known, open set, a feasible plan for it)
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut idx: Vec<usize> = (0..k).collect();
+        if k > free.len() {
+            break;
+        }
+        loop {
+            let mut open: Vec<usize> = fixed.clone();
+            open.extend(idx.iter().map(|&i| free[i]));
+            open.sort_unstable();
+            if groups_ok(&open) {
+                let opening: f64 = idx.iter().map(|&i| sub.facilities[free[i]].open_cost).sum();
+                // Cheapest open facility (or unserved) per client, ignoring capacities.
+                let mut cheapest = unserved.clone();
+                let mut at: Vec<Option<usize>> = vec![None; n];
+                for &f in &open {
+                    for &(c, v) in &link[f] {
+                        if v < cheapest[c] {
+                            cheapest[c] = v;
+                            at[c] = Some(f);
+                        }
+                    }
+                }
+                let uncap: f64 = opening + cheapest.iter().sum::<f64>();
+                if uncap.is_finite() {
+                    let sol = Solution::single_source(open.clone(), at.clone());
+                    let uncap_fits = !capacitated || check(sub, &sol, None).is_feasible();
+                    if uncap_fits {
+                        candidates.push((uncap, Some((uncap, sol)), open, None));
+                    } else if let Some(alone) = open.iter().map(|&f| alone[f].as_ref()).collect::<Option<Vec<_>>>() {
+                        let knap = opening + all_unserved - alone.iter().map(|a| a.value).sum::<f64>();
+                        let mut seen = vec![false; n];
+                        let disjoint =
+                            alone.iter().flat_map(|a| &a.chosen).all(|&c| !std::mem::replace(&mut seen[c], true));
+                        let repaired = knapsack_repair(&open, &alone, n);
+                        let exact = disjoint.then(|| (knap, repaired.clone()));
+                        candidates.push((uncap.max(knap), exact, open, Some(repaired)));
+                    } else {
+                        candidates.push((uncap, None, open, None));
+                    }
+                }
+            }
+            if !next_combination(&mut idx, free.len()) {
+                break;
+            }
+        }
+        if candidates.is_empty() {
+            continue;
+        }
+        // Best-bound order; ties by enumeration order (stable sort).
+        candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut best: Option<(f64, Solution)> = None;
+        let mut bound = f64::INFINITY;
+        for (lb, exact, open, fallback) in candidates {
+            if best.as_ref().is_some_and(|(v, _)| lb >= *v - 1e-9 * v.abs().max(1.0)) {
+                bound = bound.min(lb);
+                break;
+            }
+            let valued = match exact {
+                Some(e) => Some(e),
+                None => {
+                    exact_mips += 1;
+                    let set = fixed_open_mip(sub, &open, lb, fallback, opts, deadline);
+                    if set.best.as_ref().is_none_or(|b| set.bound < b.0 - 1e-9 * b.0.abs().max(1.0)) {
+                        // Not settled: the set's bound stays in the column's bound.
+                        unsettled = true;
+                        bound = bound.min(set.bound);
+                    }
+                    set.best
+                }
+            };
+            if let Some((v, sol)) = valued
+                && best.as_ref().is_none_or(|(b, _)| v < *b - 1e-9 * b.abs().max(1.0))
+            {
+                best = Some((v, sol));
+            }
+        }
+        let objective = best.as_ref().map_or(f64::INFINITY, |b| b.0);
+        columns.push(Column { new: k, objective, bound: bound.min(objective), solution: best.map(|b| b.1) });
+    }
+    Frontier {
+        columns,
+        method: "enumeration".into(),
+        hit_deadline: unsettled && deadline.is_some_and(|d| Instant::now() >= d),
+        exact_mips,
+    }
+}
+
+/// Seconds the MIP may spend on one fixed open set before the set keeps
+/// its bound and the best assignment found.
+const SET_MIP_SECONDS: f64 = 2.0;
+
+/// What the exact assignment for a fixed open set found.
+struct SetValue {
+    /// The best assignment found, with its objective in `sub`.
+    best: Option<(f64, Solution)>,
+    /// A lower bound on the set's objective in `sub` (its value when proven).
+    bound: f64,
+}
+
+/// The exact assignment for a fixed open set: the MIP with every other
+/// facility forbidden, within [`SET_MIP_SECONDS`]; when that is not enough,
+/// the LP relaxation's bound (or `bound`) stays, with the MIP's plan or
+/// `fallback`.
+fn fixed_open_mip(
+    sub: &Instance,
+    open: &[usize],
+    bound: f64,
+    fallback: Option<Solution>,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> SetValue {
+    let mut fixed = sub.clone();
+    fixed.groups.clear();
+    let mut opening = 0.0;
+    for (f, fac) in fixed.facilities.iter_mut().enumerate() {
+        if open.contains(&f) {
+            if !fac.fixed_open {
+                opening += fac.open_cost;
+            }
+            fac.fixed_open = true;
+            fac.forbidden = false;
+        } else {
+            fac.forbidden = true;
+            fac.fixed_open = false;
+        }
+    }
+    let value = |sol: Solution| {
+        let report = check(sub, &sol, None);
+        report.is_feasible().then_some((report.evaluation.objective, sol))
+    };
+    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+    let limit = left.map_or(SET_MIP_SECONDS, |l| l.min(SET_MIP_SECONDS));
+    let mut best = fallback.and_then(value);
+    if limit > 0.0 {
+        match mip::solve_mip(&fixed, opts.backend, Some(limit)) {
+            Ok(mip::MipOutcome::Infeasible) => return SetValue { best: None, bound: f64::INFINITY },
+            Ok(mip::MipOutcome::Solved { solution, proven }) => {
+                if let Some((v, sol)) = value(Solution::single_source(open.to_vec(), solution.assignment)) {
+                    if proven {
+                        return SetValue { best: Some((v, sol)), bound: v };
+                    }
+                    if best.as_ref().is_none_or(|b| v < b.0) {
+                        best = Some((v, sol));
+                    }
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    let lp = mip::lp_bound(&fixed, opts.backend, Some(SET_MIP_SECONDS)).ok().flatten().map(|b| b + opening);
+    SetValue { best, bound: lp.map_or(bound, |l| l.max(bound)) }
+}
+
+/// A feasible assignment for `open` from the hubs' own knapsacks: each
+/// client goes to the first hub that chose it.
+fn knapsack_repair(open: &[usize], alone: &[&HubAlone], n: usize) -> Solution {
+    let mut assignment = vec![None; n];
+    for (a, &f) in alone.iter().zip(open) {
+        for &c in &a.chosen {
+            if assignment[c].is_none() {
+                assignment[c] = Some(f);
+            }
+        }
+    }
+    Solution::single_source(open.to_vec(), assignment)
+}
+
+/// The master: one column per block, new facilities in total within
+/// `[lo, hi]`, least total of `value(column)`. Returns the chosen column
+/// index per block and the total, or `None` when no choice meets the rows.
+fn master(
+    frontiers: &[Vec<Column>],
+    lo: usize,
+    hi: usize,
+    value: impl Fn(&Column) -> f64,
+) -> Option<(Vec<usize>, f64)> {
+    let cap = hi.min(frontiers.iter().map(|f| f.iter().map(|c| c.new).max().unwrap_or(0)).sum());
+    if lo > cap {
+        return None;
+    }
+    let width = cap + 1;
+    let mut best = vec![f64::INFINITY; width];
+    best[0] = 0.0;
+    let mut choice: Vec<Vec<usize>> = Vec::with_capacity(frontiers.len());
+    for cols in frontiers {
+        let mut next = vec![f64::INFINITY; width];
+        let mut pick = vec![usize::MAX; width];
+        for (t, &b) in best.iter().enumerate() {
+            if !b.is_finite() {
+                continue;
+            }
+            for (ci, col) in cols.iter().enumerate() {
+                let v = value(col);
+                let u = t + col.new;
+                if u < width && v.is_finite() && b + v < next[u] {
+                    next[u] = b + v;
+                    pick[u] = ci;
+                }
+            }
+        }
+        best = next;
+        choice.push(pick);
+    }
+    let (total_new, total) =
+        (lo..width).map(|t| (t, best[t])).filter(|(_, v)| v.is_finite()).min_by(|a, b| a.1.total_cmp(&b.1))?;
+    // Walk back through the choices.
+    let mut picks = vec![0; frontiers.len()];
+    let mut t = total_new;
+    for b in (0..frontiers.len()).rev() {
+        let ci = choice[b][t];
+        picks[b] = ci;
+        t -= frontiers[b][ci].new;
+    }
+    Some((picks, total))
+}
+
+/// Solves `inst` block by block when it falls apart into at least two blocks.
+pub(crate) fn solve_by_blocks(
+    inst: &Instance,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<Decomposed, SolveError> {
+    let parts = blocks(inst);
+    if parts.len() < 2 {
+        return Ok(Decomposed::NotApplicable);
+    }
+    let fixed_total = inst.facilities.iter().filter(|f| f.fixed_open).count();
+    let hi_all = [inst.p, inst.max_open].into_iter().flatten().min();
+    let lo_all = [inst.p, inst.min_open].into_iter().flatten().max().unwrap_or(0);
+    let max_new = hi_all.map_or(usize::MAX, |h| h.saturating_sub(fixed_total));
+    let subs: Vec<Instance> = parts.iter().enumerate().map(|(i, b)| sub_instance(inst, b, i)).collect();
+    // Blocks in parallel; each keeps its own deterministic solve.
+    let results: Vec<Result<Frontier, SolveError>> =
+        subs.par_iter().map(|sub| frontier(sub, max_new, opts, deadline)).collect();
+    let mut frontiers = Vec::with_capacity(subs.len());
+    for r in results {
+        match r {
+            Ok(f) => frontiers.push(f),
+            Err(SolveError::Instance(_)) => return Ok(Decomposed::NotApplicable),
+            Err(e) => return Err(e),
+        }
+    }
+    let columns: Vec<Vec<Column>> = frontiers.iter().map(|f| f.columns.clone()).collect();
+    let lo = lo_all.saturating_sub(fixed_total);
+    let Some((picks, _)) = master(&columns, lo, max_new, |c| c.objective) else {
+        return Ok(Decomposed::NotApplicable);
+    };
+    let bound = master(&columns, lo, max_new, |c| c.bound).map(|(_, b)| b);
+    // The whole plan, in the instance's indices.
+    let mut open = Vec::new();
+    let mut assignment = vec![None; inst.n_clients()];
+    let mut flows: Option<Vec<Flow>> = None;
+    for ((block, cols), &ci) in parts.iter().zip(&columns).zip(&picks) {
+        let Some(sol) = &cols[ci].solution else { return Ok(Decomposed::NotApplicable) };
+        open.extend(sol.open.iter().map(|&f| block.facilities[f]));
+        for (c, a) in sol.assignment.iter().enumerate() {
+            assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
+        }
+        if let Some(fl) = &sol.flows {
+            flows.get_or_insert_with(Vec::new).extend(fl.iter().map(|x| Flow {
+                client: block.clients[x.client],
+                facility: block.facilities[x.facility],
+                share: x.share,
+            }));
+        }
+    }
+    open.sort_unstable();
+    let solution = Solution { open, assignment, flows };
+    let report = check(inst, &solution, None);
+    let objective = report.evaluation.objective;
+    let enumerated = frontiers.iter().filter(|f| f.method == "enumeration").count();
+    let mips: usize = frontiers.iter().map(|f| f.exact_mips).sum();
+    let general: Vec<&str> =
+        frontiers.iter().filter(|f| f.method != "enumeration").map(|f| f.method.as_str()).collect();
+    let mut note = format!(
+        "decomposition: {} independent blocks (no allowed link joins them); {} solved by enumerating open sets ({} exact assignment MIPs), {} by the general solver; master over the count of new facilities by dynamic programming",
+        parts.len(),
+        enumerated,
+        mips,
+        general.len()
+    );
+    if let Some(b) = inst.budget {
+        let spend: f64 = solution.open.iter().map(|&f| inst.facilities[f].budget_charge()).sum::<f64>()
+            + (0..inst.n_clients())
+                .filter(|&c| solution.assignment[c].is_some())
+                .map(|c| inst.clients[c].budget_cost)
+                .sum::<f64>();
+        if spend > b + 1e-9 * b.abs().max(1.0) {
+            return Ok(Decomposed::BudgetBinds {
+                bound: bound.unwrap_or(0.0),
+                note: format!(
+                    "decomposition: the blocks' best plans without the budget spend {spend:.0} of {b:.0}, so the whole model was solved; the blocks' value stays as a lower bound"
+                ),
+            });
+        }
+        note.push_str(&format!("; the budget does not bind ({spend:.0} of {b:.0})"));
+    }
+    let hit_deadline = frontiers.iter().any(|f| f.hit_deadline);
+    let integral = super::single_source::integral(inst);
+    let proven = bound.is_some_and(|lb| lagrangian::proves_optimal(lb, objective, integral));
+    let status = if proven {
+        Status::Optimal
+    } else if hit_deadline {
+        Status::TimeLimit
+    } else {
+        Status::Feasible
+    };
+    let solver = if general.is_empty() {
+        "decomposition(enumeration)".to_string()
+    } else {
+        format!("decomposition(enumeration+{})", general[0])
+    };
+    let out = finish(inst, solution, bound, status, solver, SolveStats::default(), vec![note])?;
+    Ok(Decomposed::Solved(Box::new(out)))
+}
