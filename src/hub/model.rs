@@ -41,7 +41,7 @@ pub enum ModelProblem {
     /// A district has fewer hub candidates than `hubs.min_per_district`.
     TooFewCandidates { district: String, candidates: usize, schools: usize, min_students: u32, min: usize },
     /// `hubs.min_per_district` needs more new hubs than `hubs.max_new` allows.
-    TooFewNewHubs { needed: usize, min: usize, max_new: usize },
+    TooFewNewHubs { needed: usize, min: usize, max_new: usize, short: Vec<(String, usize)> },
 }
 
 impl fmt::Display for ModelProblem {
@@ -59,8 +59,14 @@ impl fmt::Display for ModelProblem {
                 plural(*candidates),
                 plural(*schools),
             ),
-            ModelProblem::TooFewNewHubs { needed, min, max_new } => {
-                write!(f, "the districts need {needed} new hubs to have {min} each, but `hubs.max_new` = {max_new}")
+            ModelProblem::TooFewNewHubs { needed, min, max_new, short } => {
+                let listed: Vec<String> = short.iter().take(12).map(|(d, k)| format!("`{d}` needs {k}")).collect();
+                write!(
+                    f,
+                    "the districts need {needed} new hubs to have {min} each, but `hubs.max_new` = {max_new}: {}{}",
+                    listed.join(", "),
+                    if short.len() > 12 { format!(", … ({} districts in all)", short.len()) } else { String::new() }
+                )
             }
         }
     }
@@ -267,12 +273,14 @@ fn check_districts(sc: &Scenario, schools: &[School], facility_school: &[usize])
                 *m.entry(schools[i].district.as_str()).or_default() += 1;
                 m
             });
-        let needed: usize = districts_with_facilities(schools, facility_school)
+        let short: Vec<(String, usize)> = districts_with_facilities(schools, facility_school)
             .keys()
-            .map(|d| min.saturating_sub(existing_by.get(d).copied().unwrap_or(0)))
-            .sum();
+            .map(|d| (d.to_string(), min.saturating_sub(existing_by.get(d).copied().unwrap_or(0))))
+            .filter(|(_, k)| *k > 0)
+            .collect();
+        let needed: usize = short.iter().map(|(_, k)| k).sum();
         if needed > k {
-            bad.push(ModelProblem::TooFewNewHubs { needed, min, max_new: k });
+            bad.push(ModelProblem::TooFewNewHubs { needed, min, max_new: k, short });
         }
     }
     if bad.is_empty() { Ok(()) } else { Err(PlanError::Model(bad)) }

@@ -439,6 +439,71 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(64)))]
+
+    /// On multi-district regions (links stay inside districts) `auto`
+    /// decomposes by district and finds the MIP optimum under every rule —
+    /// capacities, district limits, `max_new`, a budget that may bind across
+    /// districts — and never claims a proof the MIP contradicts.
+    #[test]
+    fn decomposition_meets_the_mip_optimum(seed in 0u64..1_000_000) {
+        let (schools, sc) = random_region(seed);
+        let t = table(&sc, &schools);
+        let Ok(model) = build_model(&sc, &schools, &t) else { return Ok(()) };
+        let mut mopts = solve_options(&sc);
+        mopts.solver = SolverKind::Mip;
+        let m = solve(&model.instance, &mopts).unwrap();
+        let mut dopts = solve_options(&sc);
+        dopts.solver = SolverKind::Auto;
+        let d = solve(&model.instance, &dopts).unwrap();
+        prop_assert_eq!(d.status == Status::Infeasible, m.status == Status::Infeasible);
+        if m.status == Status::Optimal {
+            let (a, b) = (d.objective(), m.objective());
+            prop_assert!(a >= b - 1e-6 * b.abs().max(1.0), "decomposition {} below the MIP optimum {}", a, b);
+            prop_assert!(d.lower_bound.unwrap() <= b + 1e-6 * b.abs().max(1.0));
+            prop_assert_eq!(d.status, Status::Optimal, "not proven: {} vs {}", a, b);
+            prop_assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "decomposition {} vs MIP optimum {} ({:?})", a, b, sc.objective.kind);
+        }
+    }
+}
+
+/// Two districts, each worth one new hub, and a budget for only one: the
+/// decomposition's columns chosen without the budget break it, so the whole
+/// model is solved with the blocks' value as a bound, and the plan is the MIP's.
+#[test]
+fn a_budget_that_binds_across_districts_is_kept_exactly() {
+    let mut sc = scenario(ObjectiveKind::MaxCoverage);
+    sc.budget.kzt = Some(300e6);
+    let schools: Vec<School> = line_region().into_iter().filter(|s| s.district != "C").collect();
+    let model = build_model(&sc, &schools, &table(&sc, &schools)).unwrap();
+    let out = solve(&model.instance, &solve_options(&sc)).unwrap();
+    let mut mopts = solve_options(&sc);
+    mopts.solver = SolverKind::Mip;
+    let m = solve(&model.instance, &mopts).unwrap();
+    assert_eq!(out.status, Status::Optimal);
+    assert!(
+        (out.objective() - m.objective()).abs() <= 1e-6 * m.objective(),
+        "{} vs {}",
+        out.objective(),
+        m.objective()
+    );
+    assert!(out.notes.iter().any(|n| n.contains("the whole model was solved")), "{:?}", out.notes);
+    assert_eq!(out.solution.open.len(), 1);
+}
+
+/// When `hubs.max_new` cannot give every district its minimum, the error
+/// names the districts that need a new hub.
+#[test]
+fn too_few_new_hubs_for_the_district_minimum_names_the_districts() {
+    let mut sc = scenario(ObjectiveKind::MaxCoverage);
+    sc.hubs.min_per_district = 1;
+    sc.hubs.max_new = Some(2);
+    let schools = line_region();
+    let e = build_model(&sc, &schools, &table(&sc, &schools)).unwrap_err().to_string();
+    assert!(e.contains("need 3 new hubs") && e.contains("`A` needs 1") && e.contains("`C` needs 1"), "{e}");
+}
+
 /// Found by the property test at 400 cases: the search opens {0,1,3,4}
 /// where the optimum opens {1,2,3,4}; reaching it needs a facility swap
 /// followed by exchanging served and unserved schools at a full hub, a

@@ -697,3 +697,115 @@ pub(crate) fn solve_by_blocks(
     let out = finish(inst, solution, bound, status, solver, SolveStats::default(), vec![note])?;
     Ok(Decomposed::Solved(Box::new(out)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::task_rng;
+    use crate::solve::{SolverKind, solve};
+    use crate::testutil::{Shape, brute_force, random_instance};
+    use proptest::prelude::*;
+    use rand::Rng as _;
+
+    /// A random uncapacitated instance whose clients and facilities are dealt
+    /// into `parts` blocks with no link between them.
+    fn blocky(seed: u64) -> Instance {
+        let mut r = task_rng(seed, 11);
+        let parts = r.random_range(2..=4);
+        let facilities = r.random_range(parts..=12);
+        let p_mode = r.random_bool(0.5);
+        let shape = Shape {
+            clients: r.random_range(parts..=14),
+            facilities,
+            p: p_mode.then(|| r.random_range(1..=facilities)),
+            open_costs: !p_mode,
+            fixed: usize::from(r.random_bool(0.3)),
+            forbidden: usize::from(r.random_bool(0.2)),
+            penalty: r.random_bool(0.5).then_some(60.0),
+            integral: r.random_bool(0.5),
+            ..Default::default()
+        };
+        let mut inst = random_instance(seed, &shape);
+        let mut triples = Vec::new();
+        for c in 0..inst.n_clients() {
+            inst.costs.for_each_link(c, |f, v| {
+                if c % parts == f % parts {
+                    triples.push((c as u32, f as u32, v));
+                }
+            });
+        }
+        inst.costs = Costs::Sparse(SparseCosts::from_triples(inst.n_clients(), inst.n_facilities(), triples));
+        if !p_mode && r.random_bool(0.5) {
+            inst.max_open = Some(r.random_range(1..=facilities));
+        }
+        if r.random_bool(0.3) {
+            inst.min_open = Some(r.random_range(0..=2));
+        }
+        inst
+    }
+
+    #[test]
+    fn blocks_follow_links_and_groups() {
+        let mut inst = blocky(3);
+        let parts = blocks(&inst);
+        assert!(parts.len() >= 2);
+        for b in &parts {
+            for &c in &b.clients {
+                inst.costs.for_each_link(c, |f, _| {
+                    assert!(inst.facilities[f].forbidden || b.facilities.contains(&f), "client {c} links outside");
+                });
+            }
+        }
+        // A group joins the blocks of its facilities.
+        let (a, b) = (parts[0].facilities[0], parts[1].facilities[0]);
+        inst.groups = vec![Group { id: 1u64.into(), facilities: vec![a, b], min_open: 0, max_open: None }];
+        assert_eq!(blocks(&inst).len(), parts.len() - 1);
+    }
+
+    #[test]
+    fn master_picks_the_best_columns_under_the_count() {
+        let col = |new, objective| Column { new, objective, bound: objective, solution: None };
+        let frontiers = vec![vec![col(0, 10.0), col(1, 4.0), col(2, 3.0)], vec![col(0, 9.0), col(1, 2.0)]];
+        // Two new facilities in all: 4 + 2 beats 3 + 9 and 10 + 2.
+        assert_eq!(master(&frontiers, 0, 2, |c| c.objective), Some((vec![1, 1], 6.0)));
+        assert_eq!(master(&frontiers, 0, 1, |c| c.objective), Some((vec![0, 1], 12.0)));
+        assert_eq!(master(&frontiers, 3, 3, |c| c.objective), Some((vec![2, 1], 5.0)));
+        assert_eq!(master(&frontiers, 4, 9, |c| c.objective), None);
+    }
+
+    #[test]
+    fn next_combination_visits_every_subset_once() {
+        let mut idx = vec![0, 1];
+        let mut seen = vec![idx.clone()];
+        while next_combination(&mut idx, 5) {
+            seen.push(idx.clone());
+        }
+        assert_eq!(seen.len(), 10);
+        seen.dedup();
+        assert_eq!(seen.len(), 10);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(120)))]
+
+        /// On block-structured instances the decomposition (auto) finds the
+        /// enumerated optimum, proves it, and says it decomposed.
+        #[test]
+        fn decomposition_meets_brute_force(seed in 0u64..1_000_000) {
+            let inst = blocky(seed);
+            prop_assume!(inst.validate().is_ok());
+            let opts = SolveOptions { solver: SolverKind::Auto, threads: 1, seed, ..Default::default() };
+            let out = solve(&inst, &opts).unwrap();
+            match brute_force(&inst) {
+                None => prop_assert_eq!(out.status, Status::Infeasible),
+                Some((opt, _)) => {
+                    prop_assert!((out.objective() - opt).abs() <= 1e-6 * opt.abs().max(1.0), "decomposition {} vs optimum {}", out.objective(), opt);
+                    prop_assert_eq!(out.status, Status::Optimal);
+                    if blocks(&inst).len() >= 2 {
+                        prop_assert!(out.solver.starts_with("decomposition"), "{}", out.solver);
+                    }
+                }
+            }
+        }
+    }
+}

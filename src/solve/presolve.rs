@@ -24,6 +24,17 @@ fn list(ids: &[String]) -> String {
 /// Every reason found why no solution can satisfy `inst`.
 pub fn infeasibility_reasons(inst: &Instance) -> Vec<String> {
     let mut reasons = Vec::new();
+    if let Some(p) = inst.p {
+        if let Some(lo) = inst.min_open.filter(|&lo| lo > p) {
+            reasons.push(format!("p = {p} facilities must open, but at least {lo} must (min_open)"));
+        }
+        if let Some(hi) = inst.max_open.filter(|&hi| hi < p) {
+            reasons.push(format!("p = {p} facilities must open, but at most {hi} may (max_open)"));
+        }
+        if !reasons.is_empty() {
+            return reasons;
+        }
+    }
     let m = inst.n_facilities();
     let rules = OpenRules::from_instance(inst);
     let mut open = vec![false; m];
