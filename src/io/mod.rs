@@ -4,6 +4,7 @@
 pub mod holmberg;
 pub mod instance_json;
 pub mod known_values;
+pub mod lorena_senne;
 pub mod orlib_cap;
 pub mod orlib_pmed;
 pub mod orlib_pmedcap;
@@ -30,6 +31,8 @@ pub enum Format {
     OrlibPmedcap,
     /// Holmberg et al. single-source CFLP (`p1`…`p71`).
     Holmberg,
+    /// Lorena & Senne capacitated p-median (`SJC1`…`SJC4b`, `p3038_600`…`p3038_1000`).
+    LorenaSenne,
     /// TSPLIB `EUC_2D` point set, read as p-median.
     Tsplib,
     /// hubplan's own instance JSON.
@@ -44,12 +47,14 @@ impl Format {
             Format::OrlibCap => "orlib-cap",
             Format::OrlibPmedcap => "orlib-pmedcap",
             Format::Holmberg => "holmberg",
+            Format::LorenaSenne => "lorena-senne",
             Format::Tsplib => "tsplib",
             Format::Json => "json",
         }
     }
 
-    /// Guesses the format from a file name (`*.tsp`, `*.json`, `pmed*`, `cap*`).
+    /// Guesses the format from a file name (`*.tsp`, `*.json`, `pmed*`, `cap*`,
+    /// `p` and digits, `SJC*.dat`, `p3038_*.dat`).
     pub fn detect(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         if name.ends_with(".tsp") {
@@ -62,6 +67,8 @@ impl Format {
             Some(Format::OrlibPmed)
         } else if name.starts_with("cap") {
             Some(Format::OrlibCap)
+        } else if name.ends_with(".dat") && (name.starts_with("sjc") || name.starts_with("p3038_")) {
+            Some(Format::LorenaSenne)
         } else if name.len() >= 2 && name.starts_with('p') && name[1..].chars().all(|c| c.is_ascii_digit()) {
             Some(Format::Holmberg)
         } else {
@@ -74,7 +81,7 @@ impl Format {
         match self {
             Format::OrlibPmed | Format::Tsplib => Some(Model::Pmedian),
             Format::OrlibCap => Some(Model::Cflp),
-            Format::OrlibPmedcap => Some(Model::Cpmp),
+            Format::OrlibPmedcap | Format::LorenaSenne => Some(Model::Cpmp),
             Format::Holmberg => Some(Model::Sscflp),
             Format::Json => None,
         }
@@ -117,7 +124,7 @@ pub fn read_instance(path: &Path, opts: &ReadOptions) -> Result<Instance, InputE
                 path,
                 Location::File,
                 ErrorCode::WrongFormat,
-                "cannot tell the format from the file name: give --format orlib-pmed|orlib-cap|tsplib|json",
+                "cannot tell the format from the file name: give --format orlib-pmed|orlib-cap|orlib-pmedcap|holmberg|lorena-senne|tsplib|json",
             )
             .into());
         }
@@ -132,6 +139,7 @@ pub fn read_instance(path: &Path, opts: &ReadOptions) -> Result<Instance, InputE
         }
         Format::OrlibPmedcap => orlib_pmedcap::read(path)?.0,
         Format::Holmberg => holmberg::read(path)?,
+        Format::LorenaSenne => lorena_senne::read(path)?,
         Format::Tsplib => tsplib::read(path, opts.rounding)?,
         Format::Json => instance_json::read(path)?,
     };
