@@ -532,7 +532,109 @@ fn fixed_open_mip(
         }
     }
     let lp = mip::lp_bound(&fixed, opts.backend, Some(SET_MIP_SECONDS)).ok().flatten().map(|b| b + opening);
-    SetValue { best, bound: lp.map_or(bound, |l| l.max(bound)) }
+    let mut bound = lp.map_or(bound, |l| l.max(bound));
+    // The exact most demand the set can serve bounds the penalty term.
+    if let (Some(pen), Some(most)) = (sub.unserved_penalty, most_demand_served(sub, open)) {
+        let all: f64 = sub.clients.iter().map(|c| c.demand).sum();
+        bound = bound.max(opening + pen * (all - most as f64));
+    }
+    SetValue { best, bound }
+}
+
+/// The most demand one or two open facilities can serve together, exactly
+/// (clients whose link costs more than leaving them unserved excluded): a
+/// dynamic programme over (clients and demand at the first facility, clients
+/// at the second) holding the reachable demands at the second as a bit set.
+/// `None` for more than two facilities, or demands or capacities that are
+/// not whole numbers.
+fn most_demand_served(sub: &Instance, open: &[usize]) -> Option<u64> {
+    let pen = sub.unserved_penalty?;
+    if open.is_empty() || open.len() > 2 || sub.clients.iter().any(|c| c.demand.fract() != 0.0) {
+        return None;
+    }
+    let worth = |f: usize| -> Vec<bool> {
+        let mut w = vec![false; sub.n_clients()];
+        sub.costs.for_each_client_of(f, |c, cost| w[c] = pen * sub.clients[c].demand - cost > 0.0);
+        w
+    };
+    let a = open[0];
+    let b = open.get(1).copied();
+    let (wa, wb) = (worth(a), b.map(worth).unwrap_or_else(|| vec![false; sub.n_clients()]));
+    let clients: Vec<usize> = (0..sub.n_clients()).filter(|&c| wa[c] || wb[c]).collect();
+    let total: u64 = clients.iter().map(|&c| sub.clients[c].demand as u64).sum();
+    let caps = |f: Option<usize>| -> Option<(usize, usize)> {
+        let Some(f) = f else { return Some((0, 0)) };
+        let fac = &sub.facilities[f];
+        let k = fac.max_clients.map_or(clients.len(), |k| (k as usize).min(clients.len()));
+        let c = match fac.capacity {
+            Some(cap) if cap.is_finite() => (cap.floor() as u64).min(total) as usize,
+            Some(_) => return None,
+            None => total as usize,
+        };
+        Some((k, c))
+    };
+    let (ka, ca) = caps(Some(a))?;
+    let (kb, cb) = caps(b)?;
+    let words = cb / 64 + 1;
+    let cells = (ka + 1) * (ca + 1) * (kb + 1);
+    if cells.saturating_mul(words) > 20_000_000 {
+        return None;
+    }
+    let at = |i: usize, s: usize, j: usize| ((i * (ca + 1) + s) * (kb + 1) + j) * words;
+    let mut cur = vec![0u64; cells * words];
+    cur[at(0, 0, 0)] = 1;
+    let mut next = cur.clone();
+    for &c in &clients {
+        let d = sub.clients[c].demand as usize;
+        next.copy_from_slice(&cur);
+        for i in 0..=ka {
+            for s in 0..=ca {
+                for j in 0..=kb {
+                    let from = at(i, s, j);
+                    if cur[from..from + words].iter().all(|&w| w == 0) {
+                        continue;
+                    }
+                    if wa[c] && i < ka && s + d <= ca {
+                        let to = at(i + 1, s + d, j);
+                        for w in 0..words {
+                            next[to + w] |= cur[from + w];
+                        }
+                    }
+                    if wb[c] && j < kb && d <= cb {
+                        // Shift the set of demands at the second facility up by d.
+                        let to = at(i, s, j + 1);
+                        let (q, r) = (d / 64, d % 64);
+                        for w in (q..words).rev() {
+                            let mut v = cur[from + w - q] << r;
+                            if r > 0 && w > q {
+                                v |= cur[from + w - q - 1] >> (64 - r);
+                            }
+                            next[to + w] |= v;
+                        }
+                        // Drop demands above the capacity.
+                        let extra = words * 64 - (cb + 1);
+                        if extra > 0 {
+                            next[to + words - 1] &= u64::MAX >> extra;
+                        }
+                    }
+                }
+            }
+        }
+        std::mem::swap(&mut cur, &mut next);
+    }
+    let mut most = 0;
+    for i in 0..=ka {
+        for s in 0..=ca {
+            for j in 0..=kb {
+                let from = at(i, s, j);
+                if let Some(w) = (0..words).rev().find(|&w| cur[from + w] != 0) {
+                    let top = w * 64 + 63 - cur[from + w].leading_zeros() as usize;
+                    most = most.max(s + top);
+                }
+            }
+        }
+    }
+    Some(most as u64)
 }
 
 /// A feasible assignment for `open` from the hubs' own knapsacks: each
@@ -783,6 +885,55 @@ mod tests {
         assert_eq!(seen.len(), 10);
         seen.dedup();
         assert_eq!(seen.len(), 10);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(200)))]
+
+        /// The bit-set programme finds the most demand one or two capacitated
+        /// facilities can serve, as every assignment tried says.
+        #[test]
+        fn most_demand_served_matches_enumeration(seed in 0u64..1_000_000) {
+            let mut r = task_rng(seed, 13);
+            let n = r.random_range(1..=8);
+            let m = r.random_range(1..=2);
+            let shape = crate::testutil::CapShape {
+                base: Shape { clients: n, facilities: m, density: Some(0.8), penalty: Some(r.random_range(5.0..60.0)), integral: true, ..Default::default() },
+                tightness: Some(r.random_range(0.3..1.2)),
+                max_clients: r.random_bool(0.6).then(|| r.random_range(1..=4)),
+                single_source: true,
+                ..Default::default()
+            };
+            let inst = crate::testutil::random_cap_instance(seed, &shape);
+            let open: Vec<usize> = (0..m).collect();
+            let most = most_demand_served(&inst, &open).unwrap();
+            // Every assignment: each client to one of the open facilities or none.
+            let mut best = 0.0f64;
+            for code in 0..(m + 1).pow(n as u32) {
+                let (mut x, mut load, mut count, mut served, mut ok) = (code, vec![0.0; m], vec![0u32; m], 0.0, true);
+                for c in 0..n {
+                    let f = x % (m + 1);
+                    x /= m + 1;
+                    if f == m {
+                        continue;
+                    }
+                    let cost = inst.costs.cost(c, f);
+                    let worth = cost.is_finite() && inst.unserved_penalty.unwrap() * inst.clients[c].demand - cost > 0.0;
+                    ok &= worth;
+                    load[f] += inst.clients[c].demand;
+                    count[f] += 1;
+                    served += inst.clients[c].demand;
+                }
+                for f in 0..m {
+                    let fac = &inst.facilities[f];
+                    ok &= fac.capacity.is_none_or(|cap| load[f] <= cap) && fac.max_clients.is_none_or(|k| count[f] <= k);
+                }
+                if ok {
+                    best = best.max(served);
+                }
+            }
+            prop_assert_eq!(most as f64, best);
+        }
     }
 
     proptest! {
