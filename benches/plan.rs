@@ -3,7 +3,8 @@
 //! 2,650 hub candidates, proxy roads): reading the inputs with the road
 //! distance table (no cache), building the model, and the heuristic solve
 //! with a work limit (stall rounds, not wall time) so each sample does the
-//! same work.
+//! same work, against `auto`, which decomposes the region by district and
+//! proves its plan optimal.
 
 use std::path::Path;
 
@@ -54,6 +55,16 @@ fn plan(c: &mut Criterion) {
     opts.max_stall_rounds = 5;
     g.bench_function("solve_heuristic_10000_schools", |b| {
         b.iter(|| solve(&model.instance, &opts).expect("solves").objective())
+    });
+    let mut auto = solve_options(sc);
+    auto.solver = SolverKind::Auto;
+    auto.time_limit = None;
+    g.bench_function("solve_decomposed_10000_schools", |b| {
+        b.iter(|| {
+            let out = solve(&model.instance, &auto).expect("solves");
+            assert_eq!(out.status, hubplan::solve::Status::Optimal);
+            out.objective()
+        })
     });
     g.finish();
 }

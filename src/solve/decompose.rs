@@ -533,10 +533,30 @@ fn fixed_open_mip(
     }
     let lp = mip::lp_bound(&fixed, opts.backend, Some(SET_MIP_SECONDS)).ok().flatten().map(|b| b + opening);
     let mut bound = lp.map_or(bound, |l| l.max(bound));
-    // The exact most demand the set can serve bounds the penalty term.
+    // The exact most demand the set can serve bounds the penalty term; with it
+    // fixed, the distance term is bounded (or settled) apart.
     if let (Some(pen), Some(most)) = (sub.unserved_penalty, most_demand_served(sub, open)) {
         let all: f64 = sub.clients.iter().map(|c| c.demand).sum();
-        bound = bound.max(opening + pen * (all - most as f64));
+        let most = most as f64;
+        bound = bound.max(opening + pen * (all - most));
+        // Any plan serving less is at least this far off.
+        let serving_less = opening + pen * (all - most + 1.0);
+        {
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+            let limit = left.map_or(SET_MIP_SECONDS, |l| l.min(SET_MIP_SECONDS));
+            if limit > 0.0
+                && let Ok(mip::MipOutcome::Solved { solution, proven: true }) =
+                    mip::solve_mip_serving(&fixed, opts.backend, Some(limit), Some(most))
+                && let Some((v, sol)) = value(Solution::single_source(open.to_vec(), solution.assignment))
+                && v <= serving_less
+            {
+                return SetValue { best: Some((v, sol)), bound: v };
+            }
+            let r = mip::lp_bound_serving(&fixed, opts.backend, Some(SET_MIP_SECONDS), Some(most));
+            if let Ok(Some(lp)) = r {
+                bound = bound.max((lp + opening).min(serving_less));
+            }
+        }
     }
     SetValue { best, bound }
 }
@@ -904,35 +924,50 @@ mod tests {
                 single_source: true,
                 ..Default::default()
             };
-            let inst = crate::testutil::random_cap_instance(seed, &shape);
+            let mut inst = crate::testutil::random_cap_instance(seed, &shape);
+            inst.facilities.iter_mut().for_each(|f| f.fixed_open = true);
             let open: Vec<usize> = (0..m).collect();
             let most = most_demand_served(&inst, &open).unwrap();
             // Every assignment: each client to one of the open facilities or none.
-            let mut best = 0.0f64;
-            for code in 0..(m + 1).pow(n as u32) {
-                let (mut x, mut load, mut count, mut served, mut ok) = (code, vec![0.0; m], vec![0u32; m], 0.0, true);
+            // (served demand, objective, every link worth more than leaving the client unserved)
+            let plans: Vec<(f64, f64, bool)> = (0..(m + 1).pow(n as u32)).filter_map(|code| {
+                let (mut x, mut load, mut count, mut served, mut worth, mut objective) = (code, vec![0.0; m], vec![0u32; m], 0.0, true, 0.0);
                 for c in 0..n {
                     let f = x % (m + 1);
                     x /= m + 1;
                     if f == m {
+                        objective += inst.unserved_cost(c).unwrap();
                         continue;
                     }
                     let cost = inst.costs.cost(c, f);
-                    let worth = cost.is_finite() && inst.unserved_penalty.unwrap() * inst.clients[c].demand - cost > 0.0;
-                    ok &= worth;
+                    if !cost.is_finite() {
+                        return None;
+                    }
+                    worth &= inst.unserved_penalty.unwrap() * inst.clients[c].demand - cost > 0.0;
+                    objective += cost;
                     load[f] += inst.clients[c].demand;
                     count[f] += 1;
                     served += inst.clients[c].demand;
                 }
-                for f in 0..m {
+                let fits = (0..m).all(|f| {
                     let fac = &inst.facilities[f];
-                    ok &= fac.capacity.is_none_or(|cap| load[f] <= cap) && fac.max_clients.is_none_or(|k| count[f] <= k);
-                }
-                if ok {
-                    best = best.max(served);
-                }
-            }
+                    fac.capacity.is_none_or(|cap| load[f] <= cap) && fac.max_clients.is_none_or(|k| count[f] <= k)
+                });
+                fits.then_some((served, objective, worth))
+            }).collect();
+            // The most demand served through links worth making.
+            let best = plans.iter().filter(|p| p.2).map(|p| p.0).fold(0.0, f64::max);
             prop_assert_eq!(most as f64, best);
+            // The MIP with the served-demand row finds the least objective of a plan serving it.
+            let least = plans.iter().filter(|p| p.0 == best).map(|p| p.1).fold(f64::INFINITY, f64::min);
+            match mip::solve_mip_serving(&inst, crate::solve::Backend::best_available(), None, Some(most as f64)).unwrap() {
+                mip::MipOutcome::Solved { solution, proven } => {
+                    prop_assert!(proven);
+                    let v = check(&inst, &solution, None).evaluation.objective;
+                    prop_assert!((v - least).abs() <= 1e-6 * least.max(1.0), "mip {} vs least {}", v, least);
+                }
+                mip::MipOutcome::Infeasible => prop_assert!(false, "the most-demand plan exists"),
+            }
         }
     }
 

@@ -84,7 +84,7 @@ struct Model {
 }
 
 /// The model; with `relax`, every variable is continuous in [0, 1] (the LP relaxation).
-fn build(inst: &Instance, relax: bool) -> Model {
+fn build(inst: &Instance, relax: bool, served: Option<f64>) -> Model {
     let (n, m) = (inst.n_clients(), inst.n_facilities());
     let capacitated = inst.is_capacitated();
     // Without capacities an assignment is integral once the open set is, unless
@@ -119,6 +119,7 @@ fn build(inst: &Instance, relax: bool) -> Model {
     let mut load: Vec<Expression> = vec![Expression::default(); m];
     let mut count: Vec<Expression> = vec![Expression::default(); m];
     let mut client_spend = Expression::default();
+    let mut unserved_demand = Expression::default();
     for u in 0..n {
         let mut served = Expression::default();
         inst.costs.for_each_link(u, |f, c| {
@@ -145,6 +146,7 @@ fn build(inst: &Instance, relax: bool) -> Model {
         if let Some(pen) = inst.unserved_penalty {
             let z = vars.add(variable().min(0.0).max(1.0));
             objective += pen * inst.clients[u].demand * z;
+            unserved_demand += inst.clients[u].demand * z;
             served += z;
         }
         constraints.push(constraint!(served == 1.0));
@@ -195,6 +197,10 @@ fn build(inst: &Instance, relax: bool) -> Model {
         }
         constraints.push(constraint!(spend <= b));
     }
+    if let Some(t) = served {
+        let total: f64 = inst.clients.iter().map(|c| c.demand).sum();
+        constraints.push(constraint!(unserved_demand == total - t));
+    }
     Model { vars, objective, constraints, y, links }
 }
 
@@ -233,7 +239,19 @@ fn run<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
 
 /// Solves `inst` exactly (or until `time_limit` seconds) with `backend`.
 pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> Result<MipOutcome, MipError> {
-    let Model { vars, objective, constraints, y, links } = build(inst, false);
+    solve_mip_serving(inst, backend, time_limit, None)
+}
+
+/// [`solve_mip`] with the extra row "clients served carry exactly
+/// `served` demand" (with a penalty for unserved clients): with `served` the
+/// most demand any plan can serve, the best plan among those that serve it.
+pub(crate) fn solve_mip_serving(
+    inst: &Instance,
+    backend: Backend,
+    time_limit: Option<f64>,
+    served: Option<f64>,
+) -> Result<MipOutcome, MipError> {
+    let Model { vars, objective, constraints, y, links } = build(inst, false, served);
     let problem = vars.minimise(objective);
     let values = |get: &dyn Fn(Variable) -> f64| -> (Vec<f64>, Vec<f64>) {
         (y.iter().map(|v| v.map_or(0.0, get)).collect(), links.iter().map(|&(_, _, x)| get(x)).collect())
@@ -281,7 +299,17 @@ pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> 
 /// without an optimal basis. The value is lowered by a relative 1e-9 so that
 /// solver tolerances can never lift it above the true LP optimum.
 pub fn lp_bound(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> Result<Option<f64>, MipError> {
-    let Model { vars, objective, constraints, .. } = build(inst, true);
+    lp_bound_serving(inst, backend, time_limit, None)
+}
+
+/// [`lp_bound`] with the row of [`solve_mip_serving`].
+pub(crate) fn lp_bound_serving(
+    inst: &Instance,
+    backend: Backend,
+    time_limit: Option<f64>,
+    served: Option<f64>,
+) -> Result<Option<f64>, MipError> {
+    let Model { vars, objective, constraints, .. } = build(inst, true, served);
     let problem = vars.minimise(objective.clone());
     let solved = match backend {
         Backend::Microlp => optimal_value(run(problem.using(good_lp::microlp), constraints, time_limit), &objective),
