@@ -507,31 +507,34 @@ fn too_few_new_hubs_for_the_district_minimum_names_the_districts() {
 /// Found by the property test at 400 cases: the search opens {0,1,3,4}
 /// where the optimum opens {1,2,3,4}; reaching it needs a facility swap
 /// followed by exchanging served and unserved schools at a full hub, a
-/// compound move the local search does not make. `solver.kind = "auto"`
-/// settles it with the MIP. A known gap of the heuristic: it must not grow.
+/// compound move the greedy re-linking after a swap does not make. The swap
+/// priced by an exact re-linking of the schools it affects
+/// ([`crate::solve::single_source::relink`]) finds it.
 #[test]
-fn heuristic_stays_within_its_known_gap_on_region_187535() {
-    assert_heuristic_within_mip(187535, 0.0057);
+fn heuristic_meets_the_mip_optimum_on_region_187535() {
+    assert_heuristic_meets_mip(187535);
 }
 
 /// The other regions where the scan found the heuristic above the optimum,
 /// all max-coverage under a binding budget with small-school capacities:
 /// reaching the optimum needs a hub swap whose greedy re-linking looks worse
-/// than its exact one. Known gaps, asserted so that they cannot grow.
+/// than its exact one (and a swap the budget only allows once weaker links
+/// are given up).
 #[test]
-fn heuristic_stays_within_its_known_gap_on_region_3904080() {
-    assert_heuristic_within_mip(3904080, 0.0034);
+fn heuristic_meets_the_mip_optimum_on_region_3904080() {
+    assert_heuristic_meets_mip(3904080);
 }
 
-/// Three hubs differ from the optimum's.
+/// Three hubs differ from the optimum's: no single or double swap improves,
+/// the triple one (tried when the region is small enough to re-link whole) does.
 #[test]
-fn heuristic_stays_within_its_known_gap_on_region_8821779() {
-    assert_heuristic_within_mip(8821779, 0.0195);
+fn heuristic_meets_the_mip_optimum_on_region_8821779() {
+    assert_heuristic_meets_mip(8821779);
 }
 
 #[test]
-fn heuristic_stays_within_its_known_gap_on_region_20890335() {
-    assert_heuristic_within_mip(20890335, 0.012);
+fn heuristic_meets_the_mip_optimum_on_region_20890335() {
+    assert_heuristic_meets_mip(20890335);
 }
 
 /// Found by the property test in CI: reaching the optimum needs a third hub
@@ -574,8 +577,8 @@ fn assert_heuristic_within_mip(seed: u64, max_gap: f64) {
 /// optimum of an independent MIP re-solve: the heuristic plan's bound on
 /// linked students is at least the optimum's, its lower bounds on student-km
 /// or tenge at most the optimum's, and what it calls proven is what the MIP
-/// finds. Seeds 8821779 and 187535 are regions where the heuristic ends
-/// above the optimum (see above).
+/// finds. Seeds 8821779 and 187535 are regions where the heuristic used
+/// to end above the optimum (see above).
 #[test]
 fn reported_quality_bounds_hold_against_the_mip_optimum() {
     let mut kinds = std::collections::BTreeSet::new();

@@ -6,6 +6,7 @@
 pub mod construction;
 pub mod lagrange;
 pub mod moves;
+pub mod relink;
 pub mod search;
 pub mod state;
 
@@ -215,6 +216,20 @@ pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
         best = found;
     }
     stages.mark("vns");
+    if opts.effort.facility_evaluations > 0 && !hit_deadline && !done(best.objective) {
+        // Facility moves priced by an exact re-linking, each gain followed by
+        // the facility search again.
+        let neighbours = search::neighbour_facilities(&ctx, 8);
+        let evaluations = opts.effort.facility_evaluations;
+        for _ in 0..4 {
+            let next = relink::exact_swap_search(&ctx, best.clone(), &neighbours, 4 * evaluations, opts.deadline);
+            if next.objective >= best.objective - ctx.eps {
+                break;
+            }
+            best = search::facility_search(&ctx, next, &neighbours, evaluations);
+        }
+        stages.mark("exact re-linking swaps");
+    }
     if let Some(better) = polish(&ctx, &best, opts.deadline) {
         best = better;
     }
