@@ -400,18 +400,18 @@ fn random_region(seed: u64) -> (Vec<School>, Scenario) {
 }
 
 proptest! {
-    // A fixed RNG seed: the heuristic is not exact, and a scan of 1,668 random
-    // regions (seeds 13 + 7919·k) found 3 where it ends 0.3–1.9% above the MIP
-    // optimum (kept below as ignored tests, with 187535); a random seed
-    // would make CI fail on about one run in six. `PROPTEST_RNG_SEED` and
-    // `PROPTEST_CASES` explore further.
+    // A random RNG seed each run. The four regions where the search used to
+    // end 0.3–1.9% above the MIP optimum (tests below) now meet it, and
+    // 2,576 further random regions (PROPTEST_RNG_SEED 11…88, up to 1,000
+    // cases each) met it too. `PROPTEST_RNG_SEED` replays a run, and
+    // `PROPTEST_CASES` explores further.
     #![proptest_config(ProptestConfig {
         cases: crate::testutil::cases(96),
         failure_persistence: None,
         rng_seed: std::env::var("PROPTEST_RNG_SEED")
             .ok()
             .and_then(|v| v.parse().ok())
-            .map_or(proptest::test_runner::RngSeed::Fixed(20_261_203), proptest::test_runner::RngSeed::Fixed),
+            .map_or(proptest::test_runner::RngSeed::Random, proptest::test_runner::RngSeed::Fixed),
         ..ProptestConfig::default()
     })]
 
