@@ -720,6 +720,105 @@ fn master(
     Some((picks, total))
 }
 
+/// Prices evaluated by [`budget_lagrangian`] at most.
+const BUDGET_PRICES: usize = 24;
+
+/// A lower bound from relaxing the budget row with a price λ ≥ 0 (tenge of
+/// objective per tenge spent): every block's frontier is recomputed with
+/// each link and opening charged λ × its budget cost, the master chooses
+/// over count, and Σ columns' bounds − λ · budget bounds the model's
+/// optimum for every λ (Geoffrion, "Lagrangean relaxation for integer
+/// programming", *Mathematical Programming Study* 2 (1974) 82–114). λ is
+/// found by bisection on the sign of (spend − budget). Returns the best
+/// bound and the number of prices tried; `None` when no price finished.
+fn budget_lagrangian(
+    inst: &Instance,
+    subs: &[Instance],
+    (lo, hi): (usize, usize),
+    budget: f64,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Option<(f64, usize)> {
+    // Above this price nothing that spends is worth its cost.
+    let worth: f64 = inst.clients.iter().map(|c| inst.unserved_penalty.unwrap_or(0.0) * c.demand).fold(0.0, f64::max)
+        + inst.facilities.iter().map(|f| f.open_cost).fold(0.0, f64::max);
+    let cheapest = inst
+        .clients
+        .iter()
+        .map(|c| c.budget_cost)
+        .chain(inst.facilities.iter().map(|f| f.budget_charge()))
+        .filter(|&c| c > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !cheapest.is_finite() || worth <= 0.0 {
+        return None;
+    }
+    let (mut low, mut high) = (0.0f64, 2.0 * worth / cheapest);
+    let mut best: Option<f64> = None;
+    let mut rounds = 0;
+    while rounds < BUDGET_PRICES {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        let lambda = if rounds == 0 { high } else { 0.5 * (low + high) };
+        rounds += 1;
+        let priced: Vec<Instance> = subs.iter().map(|sub| with_budget_price(sub, lambda)).collect();
+        let frontiers: Vec<Frontier> =
+            priced.par_iter().map(|sub| frontier(sub, hi, opts, deadline)).collect::<Result<_, _>>().ok()?;
+        let columns: Vec<Vec<Column>> = frontiers.into_iter().map(|f| f.columns).collect();
+        let Some((picks, _)) = master(&columns, lo, hi, |c| c.objective) else { return best.map(|b| (b, rounds)) };
+        if let Some((_, value)) = master(&columns, lo, hi, |c| c.bound) {
+            let lb = value - lambda * budget;
+            best = Some(best.map_or(lb, |b: f64| b.max(lb)));
+        }
+        // Spend of the plan chosen at this price, in the blocks' own terms.
+        let spend: f64 = subs
+            .iter()
+            .zip(&columns)
+            .zip(&picks)
+            .filter_map(|((sub, cols), &ci)| cols[ci].solution.as_ref().map(|sol| (sub, sol)))
+            .map(|(sub, sol)| {
+                sol.open.iter().map(|&f| sub.facilities[f].budget_charge()).sum::<f64>()
+                    + sol
+                        .assignment
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| a.is_some())
+                        .map(|(c, _)| sub.clients[c].budget_cost)
+                        .sum::<f64>()
+            })
+            .sum();
+        if rounds == 1 {
+            if spend > budget {
+                // Even at the highest price the plan overspends (forced spending): no better price.
+                break;
+            }
+            continue;
+        }
+        if spend > budget {
+            low = lambda;
+        } else {
+            high = lambda;
+        }
+    }
+    best.map(|b| (b, rounds))
+}
+
+/// `sub` with every link charged `lambda` × its client's budget cost and
+/// every opening `lambda` × its budget charge.
+fn with_budget_price(sub: &Instance, lambda: f64) -> Instance {
+    let mut priced = sub.clone();
+    let mut triples = Vec::with_capacity(sub.costs.n_links());
+    for c in 0..sub.n_clients() {
+        let extra = lambda * sub.clients[c].budget_cost;
+        sub.costs.for_each_link(c, |f, v| triples.push((c as u32, f as u32, v + extra)));
+    }
+    priced.costs = Costs::Sparse(SparseCosts::from_triples(sub.n_clients(), sub.n_facilities(), triples));
+    for f in &mut priced.facilities {
+        f.open_cost += lambda * f.budget_charge();
+    }
+    priced
+}
+
 /// Solves `inst` block by block when it falls apart into at least two blocks.
 pub(crate) fn solve_by_blocks(
     inst: &Instance,
@@ -792,10 +891,21 @@ pub(crate) fn solve_by_blocks(
                 .map(|c| inst.clients[c].budget_cost)
                 .sum::<f64>();
         if spend > b + 1e-9 * b.abs().max(1.0) {
+            let base = bound.unwrap_or(0.0);
+            let priced = budget_lagrangian(inst, &subs, (lo, max_new), b, opts, deadline);
+            let (bound, how) = match priced {
+                Some((lb, rounds)) if lb > base => (
+                    lb,
+                    format!(
+                        "; pricing the budget in every district's plans ({rounds} prices, Lagrangian relaxation of the budget row) raised that bound"
+                    ),
+                ),
+                _ => (base, String::new()),
+            };
             return Ok(Decomposed::BudgetBinds {
-                bound: bound.unwrap_or(0.0),
+                bound,
                 note: format!(
-                    "decomposition: the blocks' best plans without the budget spend {spend:.0} of {b:.0}, so the whole model was solved; the blocks' value stays as a lower bound"
+                    "decomposition: the blocks' best plans without the budget spend {spend:.0} of {b:.0}, so the whole model was solved; the blocks' value stays as a lower bound{how}"
                 ),
             });
         }
