@@ -272,6 +272,9 @@ pub fn summary(doc: &PlanDoc) -> String {
         let r: Vec<String> = reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
         outln!(out, "unlinked   {} ({})", doc.unlinked.len(), r.join(", "));
     }
+    if let Some(r) = &doc.rollout {
+        rollout_summary(&mut out, r);
+    }
     let quality = doc.quality();
     outln!(out, "quality    {}", quality.sentence());
     if let Some(n) = quality.never_linkable_sentence() {
@@ -279,6 +282,7 @@ pub fn summary(doc: &PlanDoc) -> String {
     }
     outln!(out, "solution   {} · {} · seed {} · {:.2}s", doc.status, doc.solver, doc.seed, doc.elapsed_s);
     let internal = match doc.scenario.objective.kind {
+        ObjectiveKind::MaxCoverage if doc.rollout.is_some() => "penalty × unlinked weighted student-years + student-km",
         ObjectiveKind::MaxCoverage => "penalty × unlinked students + student-km",
         ObjectiveKind::MinDistance => "student-km",
         ObjectiveKind::MinCost => "KZT",
@@ -291,6 +295,61 @@ pub fn summary(doc: &PlanDoc) -> String {
         doc.internal_gap.map(|g| format!("{:.3}%", 100.0 * g)).unwrap_or_else(|| "-".into()),
     );
     out
+}
+
+/// The rollout's years, joint and year by year, and what joint planning gains.
+fn rollout_summary(out: &mut String, r: &hubplan::hub::rollout::doc::RolloutDoc) {
+    outln!(
+        out,
+        "rollout    {:<6} {:>5} {:>7} {:>10} {:>12} {:>10} {:>10} | {:>12} {:>5}",
+        "year",
+        "new",
+        "linked",
+        "students",
+        "student-km",
+        "spend MKZT",
+        "may MKZT",
+        "y-b-y stud.",
+        "new"
+    );
+    for (j, y) in r.per_year.iter().zip(&r.year_by_year.per_year) {
+        outln!(
+            out,
+            "           {:<6} {:>5} {:>7} {:>10} {:>12.0} {:>10} {:>10} | {:>12} {:>5}",
+            j.year,
+            j.new_hubs,
+            j.linked_small_schools,
+            j.linked_students,
+            j.student_km,
+            mkzt(j.spend_kzt),
+            j.available_kzt.map(mkzt).unwrap_or_else(|| "-".into()),
+            y.linked_students,
+            y.new_hubs
+        );
+    }
+    let yb = &r.year_by_year;
+    outln!(
+        out,
+        "joint      {:.0} student-years, {:.0} student-km; year by year {:.0} student-years, {:.0} student-km: joint planning gains {:.0} student-years",
+        r.quality.student_years,
+        r.quality.student_km,
+        yb.student_years,
+        yb.student_km,
+        yb.joint_gain_student_years
+    );
+    let late: Vec<String> = r
+        .districts
+        .iter()
+        .filter(|d| d.small_schools > 0 && d.existing_hubs == 0)
+        .map(|d| format!("{} {}", d.district, d.first_hub_year.map_or("-".to_string(), |y| y.to_string())))
+        .collect();
+    if !late.is_empty() {
+        outln!(
+            out,
+            "first hub  {} (districts without a hub today; `-`: none by the final year)",
+            truncate(&late.join(", "), 400)
+        );
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -33,6 +33,15 @@ pub struct School {
     pub equipped: bool,
     /// Data row in the schools file (header = line 1).
     pub row: usize,
+    /// Enrolment projections (`students_<year>` columns), year ascending.
+    pub students_by_year: Vec<(i32, u32)>,
+}
+
+impl School {
+    /// Students in `year`: its projection, else `students`.
+    pub fn students_in(&self, year: i32) -> u32 {
+        self.students_by_year.iter().find(|(y, _)| *y == year).map_or(self.students, |p| p.1)
+    }
 }
 
 /// A district boundary.
@@ -104,6 +113,22 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
     };
     let mut schools = Vec::with_capacity(rows.len());
     let mut problems = Vec::new();
+    if let Some(rollout) = &s.rollout {
+        let mut years: Vec<i32> = rows.iter().flat_map(|r| r.students_by_year.iter().map(|p| p.0)).collect();
+        years.sort_unstable();
+        years.dedup();
+        for y in years.into_iter().filter(|y| !rollout.years.contains(y)) {
+            problems.push(
+                InputError::new(
+                    &paths.schools,
+                    Location::Line(1),
+                    ErrorCode::Inconsistent,
+                    format!("column `students_{y}`: {y} is not one of `rollout.years` {:?}", rollout.years),
+                )
+                .field(format!("students_{y}")),
+            );
+        }
+    }
     for r in rows {
         let students = r.students.unwrap_or(0);
         let district = match (r.district, &districts) {
@@ -159,6 +184,7 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
             capacity_small_schools: r.capacity_small_schools,
             equipped: has_room,
             row: r.row,
+            students_by_year: r.students_by_year,
         });
     }
     if !problems.is_empty() {

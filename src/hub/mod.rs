@@ -15,6 +15,7 @@ pub mod model;
 pub mod plan_doc;
 pub mod post_solve;
 pub mod quality;
+pub mod rollout;
 pub mod scenario;
 pub mod sources;
 pub mod sweep;
@@ -60,6 +61,8 @@ pub enum PlanError {
     Infeasible(Vec<String>),
     #[error(transparent)]
     Solve(#[from] SolveError),
+    #[error(transparent)]
+    Rollout(#[from] rollout::RolloutError),
 }
 
 /// Options of a planning run that are not part of the scenario.
@@ -121,6 +124,9 @@ pub fn plan_with_inputs(loaded: LoadedScenario, inputs: Inputs, mut times: Stage
     let t = Instant::now();
     let model = build_model(sc, &inputs.schools, &inputs.table)?;
     times.model_s = t.elapsed().as_secs_f64();
+    if let Some(rules) = rollout::RolloutRules::from_scenario(sc) {
+        return plan_rollout_with_inputs(loaded.clone(), inputs, model, rules, times);
+    }
     let t = Instant::now();
     let Solved { outcome: out, decision, notes } = post_solve::solve_plan(&model, sc, &inputs.schools)?;
     times.solve_s = t.elapsed().as_secs_f64();
@@ -135,5 +141,73 @@ pub fn plan_with_inputs(loaded: LoadedScenario, inputs: Inputs, mut times: Stage
     };
     let doc = plan_doc::assemble(&assembly, &decision, &out, notes);
     times.assemble_s = t.elapsed().as_secs_f64();
+    Ok(PlanRun { loaded, inputs, model, decision, doc, times })
+}
+
+/// Rollout options implied by a scenario: `auto` decomposes by district and
+/// tries the time-indexed MIP on small models; `mip` runs the MIP only;
+/// `heuristic` never runs the MIP.
+pub fn rollout_options(sc: &Scenario) -> rollout::RolloutOptions {
+    let solve = solve_options(sc);
+    let (decompose, mip_max_links) = match sc.solver.kind {
+        scenario::SolverChoice::Auto => (sc.solver.decompose, 6_000),
+        scenario::SolverChoice::Mip => (false, usize::MAX),
+        scenario::SolverChoice::Heuristic => (sc.solver.decompose, 0),
+    };
+    rollout::RolloutOptions { solve, decompose, mip_max_links }
+}
+
+/// [`plan_with_inputs`] for a scenario with `[rollout]`: the joint plan and
+/// the year-by-year plan; `plan.json` describes the final year's network with
+/// the year each hub opens and each small school is linked, and the rollout.
+fn plan_rollout_with_inputs(
+    loaded: LoadedScenario,
+    inputs: Inputs,
+    model: HubModel,
+    rules: rollout::RolloutRules,
+    mut times: StageTimes,
+) -> Result<PlanRun, PlanError> {
+    let sc = &loaded.scenario;
+    let t = Instant::now();
+    let rm = rollout::RolloutModel::new(&model, rules, &inputs.schools);
+    let opts = rollout_options(sc);
+    let result = rollout::plan_rollout(&rm, &opts)?;
+    times.solve_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let decision = result.joint.decision.final_year(&rm);
+    let open: Vec<usize> = (0..decision.open.len()).filter(|&f| decision.open[f]).collect();
+    let solution = crate::plan::Solution::single_source(open, decision.assignment.clone());
+    let report = crate::plan::check(&model.instance, &solution, None);
+    let threads = if opts.solve.threads == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        opts.solve.threads
+    };
+    let out = crate::solve::SolveOutcome {
+        solution,
+        evaluation: report.evaluation,
+        lower_bound: None,
+        status: crate::solve::Status::Feasible,
+        solver: result.joint.method.clone(),
+        seed: opts.solve.seed,
+        threads,
+        elapsed_s: times.solve_s,
+        stats: Default::default(),
+        reasons: Vec::new(),
+        infeasibility_proven: false,
+        notes: Vec::new(),
+    };
+    let assembly = plan_doc::Assembly {
+        sc,
+        schools: &inputs.schools,
+        model: &model,
+        paths: inputs.paths.clone(),
+        approx: inputs.table.is_approx(),
+        sources: sources::sources(&inputs.paths),
+    };
+    let mut doc = plan_doc::assemble(&assembly, &decision, &out, result.joint.notes.clone());
+    rollout::doc::add_rollout(&mut doc, &rm, &inputs.schools, &result);
+    times.assemble_s = t.elapsed().as_secs_f64();
+    drop(rm);
     Ok(PlanRun { loaded, inputs, model, decision, doc, times })
 }

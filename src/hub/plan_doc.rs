@@ -1,6 +1,11 @@
 //! `plan.json`: the plan a scenario produced, in the documented schema
 //! `hubplan-plan/2`, and how it is assembled from a solver outcome.
 //!
+//! `hubplan-plan/3` added the rollout: `rollout` (per-year totals, the
+//! year-by-year comparison, each district's turn), `year_opened` on hubs and
+//! `year_linked` on links; all absent for a single-year plan, so a
+//! `hubplan-plan/2` file reads unchanged.
+//!
 //! `hubplan-plan/2` added `quality` (the plan's quality in students,
 //! student-km or tenge, see [`super::quality`]) and renamed the solver's
 //! `objective`, `lower_bound` and `gap` to `internal_objective`,
@@ -18,10 +23,10 @@ use super::scenario::Scenario;
 use crate::io::schools::HubStatus;
 use crate::solve::SolveOutcome;
 
-pub const PLAN_SCHEMA: &str = "hubplan-plan/2";
+pub const PLAN_SCHEMA: &str = "hubplan-plan/3";
 
-/// The schemas this hubplan reads: the current one and `hubplan-plan/1`.
-pub const PLAN_SCHEMAS_READ: [&str; 2] = [PLAN_SCHEMA, "hubplan-plan/1"];
+/// The schemas this hubplan reads: the current one, `hubplan-plan/2` and `hubplan-plan/1`.
+pub const PLAN_SCHEMAS_READ: [&str; 3] = [PLAN_SCHEMA, "hubplan-plan/2", "hubplan-plan/1"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanDoc {
@@ -60,6 +65,10 @@ pub struct PlanDoc {
     pub penalty_per_student: Option<f64>,
     pub sources: Vec<Source>,
     pub notes: Vec<String>,
+    /// A multi-year rollout: its years, the year-by-year comparison and each
+    /// district's turn (absent for a single-year plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<super::rollout::doc::RolloutDoc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +92,9 @@ pub struct HubRow {
     pub cost_kzt: f64,
     pub linked_small_schools: usize,
     pub linked_students: u64,
+    /// Rollout: the year a new hub opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year_opened: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +108,9 @@ pub struct LinkRow {
     /// `digital` or `universal`.
     pub room: String,
     pub room_kzt: f64,
+    /// Rollout: the year the small school is first linked (and its room bought).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year_linked: Option<i32>,
 }
 
 /// Why a small school is not linked.
@@ -380,6 +395,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
             cost_kzt: inst.facilities[f].budget_charge(),
             linked_small_schools: 0,
             linked_students: 0,
+            year_opened: None,
         });
     }
     let mut links = Vec::new();
@@ -402,6 +418,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
                     students: s.students,
                     room: room.into(),
                     room_kzt,
+                    year_linked: None,
                 });
             }
             None => {
@@ -468,6 +485,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
         penalty_per_student: model.penalty_per_student,
         sources: a.sources.clone(),
         notes,
+        rollout: None,
     }
 }
 

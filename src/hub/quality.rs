@@ -52,6 +52,8 @@ pub enum Measure {
     StudentKm,
     /// Tenge: new hubs, rooms and `objective.years` of visits (less is better).
     CostKzt,
+    /// A rollout's weighted student-years: students linked, summed over the years (more is better).
+    StudentYears,
 }
 
 impl Measure {
@@ -60,12 +62,13 @@ impl Measure {
             Measure::LinkedStudents => "linked_students",
             Measure::StudentKm => "student_km",
             Measure::CostKzt => "cost_kzt",
+            Measure::StudentYears => "student_years",
         }
     }
 
     /// True when more is better (the bound is an upper bound).
     pub fn maximise(self) -> bool {
-        self == Measure::LinkedStudents
+        matches!(self, Measure::LinkedStudents | Measure::StudentYears)
     }
 
     /// An amount of this measure for people: `1,234 students`, `1,234 student-km`, `KZT 5.31 bn`.
@@ -74,6 +77,7 @@ impl Measure {
             Measure::LinkedStudents => format!("{} students", thousands(v)),
             Measure::StudentKm => format!("{} student-km", thousands(v)),
             Measure::CostKzt => format!("KZT {}", kzt(v)),
+            Measure::StudentYears => format!("{} student-years", thousands(v)),
         }
     }
 }
@@ -300,6 +304,19 @@ impl PlanQuality {
             Measure::LinkedStudents if self.proven => {
                 format!("linked {} · proven maximal: no plan links more students", m.amount(self.value))
             }
+            Measure::StudentYears if self.proven => {
+                format!("linked {} · proven maximal: no rollout links more", m.amount(self.value))
+            }
+            Measure::StudentYears => match self.bound {
+                Some(b) => format!(
+                    "linked {} · proven upper bound {} · at most {} more{}",
+                    m.amount(self.value),
+                    thousands(b),
+                    thousands(self.gap.unwrap_or(0.0)),
+                    pct(self.relative_gap)
+                ),
+                None => format!("linked {} · no upper bound known", m.amount(self.value)),
+            },
             Measure::LinkedStudents => format!(
                 "linked {} · proven upper bound {} · at most {} more{}",
                 m.amount(self.value),

@@ -35,6 +35,69 @@ pub struct Scenario {
     pub objective: Objective,
     #[serde(default)]
     pub solver: Solver,
+    /// A multi-year rollout (`[rollout]`): which hubs open in which year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Rollout>,
+}
+
+/// One value for every year, or one per year (in the order of `rollout.years`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PerYear<T> {
+    Every(T),
+    Each(Vec<T>),
+}
+
+impl<T: Clone> PerYear<T> {
+    /// The value of each of `n` years (`None` when a list has another length).
+    pub fn per_year(&self, n: usize) -> Option<Vec<T>> {
+        match self {
+            PerYear::Every(v) => Some(vec![v.clone(); n]),
+            PerYear::Each(list) if list.len() == n => Some(list.clone()),
+            PerYear::Each(_) => None,
+        }
+    }
+
+    fn len(&self) -> Option<usize> {
+        match self {
+            PerYear::Every(_) => None,
+            PerYear::Each(l) => Some(l.len()),
+        }
+    }
+
+    fn values(&self) -> Vec<T> {
+        match self {
+            PerYear::Every(v) => vec![v.clone()],
+            PerYear::Each(l) => l.clone(),
+        }
+    }
+}
+
+/// A staged rollout over several years (see `models/README.md`, "Multi-year rollout").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    /// Calendar years, strictly increasing, at least two.
+    pub years: Vec<i32>,
+    /// Each year's limit on new hubs plus rooms bought that year, KZT (none: no yearly limit).
+    #[serde(default)]
+    pub budget_kzt: Option<PerYear<f64>>,
+    /// Each year's limit on new hubs (none: no yearly limit).
+    #[serde(default)]
+    pub max_new: Option<PerYear<usize>>,
+    /// What a year does not spend carries to the next year (default: it is lost).
+    #[serde(default)]
+    pub carry_over: bool,
+    /// Weight of each year's linked students in the objective (default 1 each).
+    #[serde(default)]
+    pub year_weights: Option<Vec<f64>>,
+    /// A linked small school keeps its hub in later years (default true).
+    #[serde(default = "yes")]
+    pub stable_links: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_name() -> String {
@@ -250,6 +313,12 @@ pub const KNOWN_KEYS: &[&str] = &[
     "solver.seed",
     "solver.threads",
     "solver.decompose",
+    "rollout.years",
+    "rollout.budget_kzt",
+    "rollout.max_new",
+    "rollout.carry_over",
+    "rollout.year_weights",
+    "rollout.stable_links",
 ];
 
 /// A scenario as loaded: the parameters and where its file lives.
@@ -384,7 +453,7 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
 
 /// The known key closest to `key` by edit distance.
 pub fn nearest_key(key: &str) -> &'static str {
-    const SECTIONS: &[&str] = &["data", "hubs", "small_schools", "links", "budget", "objective", "solver"];
+    const SECTIONS: &[&str] = &["data", "hubs", "small_schools", "links", "budget", "objective", "solver", "rollout"];
     KNOWN_KEYS.iter().chain(SECTIONS).copied().min_by_key(|k| edit_distance(k, key)).unwrap_or("name")
 }
 
@@ -426,6 +495,66 @@ fn set_key(table: &mut toml::Table, key: &str, value: &str, problems: &mut Probl
         t = section;
     }
     t.insert(parts[parts.len() - 1].to_string(), parsed);
+}
+
+impl Rollout {
+    /// Pushes every rollout value out of range, naming the key and the year.
+    fn check_values(&self, objective: ObjectiveKind, bad: &mut dyn FnMut(&str, ErrorCode, String)) {
+        let n = self.years.len();
+        if n < 2 {
+            bad("rollout.years", ErrorCode::OutOfRange, format!("needs at least two years, found {n}"));
+        }
+        for w in self.years.windows(2) {
+            if w[1] <= w[0] {
+                bad(
+                    "rollout.years",
+                    ErrorCode::Inconsistent,
+                    format!("must be strictly increasing, but {} follows {}", w[1], w[0]),
+                );
+            }
+        }
+        let year = |i: usize| self.years.get(i).map_or(String::new(), |y| format!(" (year {y})"));
+        let lengths: [(&str, Option<usize>); 3] = [
+            ("rollout.budget_kzt", self.budget_kzt.as_ref().and_then(PerYear::len)),
+            ("rollout.max_new", self.max_new.as_ref().and_then(PerYear::len)),
+            ("rollout.year_weights", self.year_weights.as_ref().map(Vec::len)),
+        ];
+        for (key, len) in lengths {
+            if let Some(len) = len
+                && len != n
+            {
+                bad(
+                    key,
+                    ErrorCode::Inconsistent,
+                    format!("has {len} value{} but `rollout.years` has {n} years", if len == 1 { "" } else { "s" }),
+                );
+            }
+        }
+        if let Some(b) = &self.budget_kzt {
+            for (i, v) in b.values().into_iter().enumerate() {
+                if !(v.is_finite() && v >= 0.0) {
+                    bad("rollout.budget_kzt", ErrorCode::OutOfRange, format!("must be ≥ 0, found {v}{}", year(i)));
+                }
+            }
+        }
+        if let Some(w) = &self.year_weights {
+            for (i, &v) in w.iter().enumerate() {
+                if !(v.is_finite() && v >= 0.0) {
+                    bad("rollout.year_weights", ErrorCode::OutOfRange, format!("must be ≥ 0, found {v}{}", year(i)));
+                }
+            }
+        }
+        if objective != ObjectiveKind::MaxCoverage {
+            bad(
+                "objective.kind",
+                ErrorCode::Inconsistent,
+                format!(
+                    "a rollout plans `max-coverage` (student-years linked, then student-km); `{}` has no agreed meaning over several years (which year's schools must all be linked?), so it is refused",
+                    objective.as_str()
+                ),
+            );
+        }
+    }
 }
 
 impl Scenario {
@@ -474,6 +603,9 @@ impl Scenario {
         }
         if self.data.schools.as_os_str().is_empty() {
             bad("data.schools", ErrorCode::MissingField, "is empty; name the schools file".into());
+        }
+        if let Some(r) = &self.rollout {
+            r.check_values(self.objective.kind, &mut bad);
         }
     }
 

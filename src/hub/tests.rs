@@ -32,6 +32,7 @@ fn school(id: &str, district: &str, x_km: f64, students: u32, small: bool, hub: 
         capacity_small_schools: None,
         equipped: false,
         row: 0,
+        students_by_year: Vec::new(),
     }
 }
 

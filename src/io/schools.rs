@@ -68,6 +68,9 @@ pub struct SchoolRow {
     pub hub_cost_kzt: Option<f64>,
     /// Most small schools it can serve as a hub; `None`: no limit of its own.
     pub capacity_small_schools: Option<u32>,
+    /// Enrolment projections from `students_<year>` columns, by year
+    /// ascending; a year whose cell is empty is left out.
+    pub students_by_year: Vec<(i32, u32)>,
 }
 
 /// What the schools file is read for; decides which columns are required.
@@ -143,6 +146,33 @@ pub fn parse_schools(bytes: &[u8], usage: SchoolsUse, mut problems: Problems) ->
     for (i, h) in headers.iter().enumerate() {
         if let Some(known) = KNOWN_COLUMNS.iter().find(|k| **k == h) {
             column.entry(known).or_insert(i);
+        }
+    }
+    // `students_<year>` columns: enrolment projections for a rollout.
+    let mut year_columns: Vec<(i32, usize, String)> = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(rest) = h.strip_prefix("students_") {
+            // Other `students_…` columns (`students_from`) are not projections.
+            if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            match rest.parse::<i32>() {
+                Ok(y) if (1900..=2200).contains(&y) => year_columns.push((y, i, h.to_string())),
+                _ => problems.push_field(
+                    Location::Line(1),
+                    h,
+                    ErrorCode::BadValue,
+                    format!(
+                        "a `students_<year>` column needs a calendar year (1900–2200) after `students_`, found `{rest}`"
+                    ),
+                ),
+            }
+        }
+    }
+    year_columns.sort();
+    for w in year_columns.windows(2) {
+        if w[0].0 == w[1].0 {
+            problems.push_field(Location::Line(1), &w[1].2, ErrorCode::DuplicateId, "this year's column appears twice");
         }
     }
     for req in usage.required() {
@@ -228,6 +258,14 @@ pub fn parse_schools(bytes: &[u8], usage: SchoolsUse, mut problems: Problems) ->
             get("hub_cost_kzt").and_then(|s| parse_number(s, "hub_cost_kzt", row, 0.0, f64::MAX, &mut problems));
         let capacity_small_schools =
             get("capacity_small_schools").and_then(|s| parse_count(s, "capacity_small_schools", row, &mut problems));
+        let mut students_by_year = Vec::new();
+        for (y, c, name) in &year_columns {
+            if let Some(v) = record.get(*c).filter(|v| !v.is_empty())
+                && let Some(n) = parse_count(v, name, row, &mut problems)
+            {
+                students_by_year.push((*y, n));
+            }
+        }
         if let Some(id) = &id
             && let Some(first) = seen.insert(id.clone(), row)
         {
@@ -251,6 +289,7 @@ pub fn parse_schools(bytes: &[u8], usage: SchoolsUse, mut problems: Problems) ->
                 hub,
                 hub_cost_kzt,
                 capacity_small_schools,
+                students_by_year,
             });
         }
     }

@@ -104,11 +104,13 @@ fn quality_kpi(h: &mut String, q: &PlanQuality) {
         Measure::LinkedStudents => ("Most students any plan links", q.bound.map(thousands)),
         Measure::StudentKm => ("Least student-km possible", q.bound.map(thousands)),
         Measure::CostKzt => ("Least cost possible, KZT", q.bound.map(kzt)),
+        Measure::StudentYears => ("Most student-years any rollout links", q.bound.map(thousands)),
     };
     let class = if q.proven { "ok" } else { "" };
     let mut detail = if q.proven {
         match q.measure {
             Measure::LinkedStudents => "proven: no plan links more students".to_string(),
+            Measure::StudentYears => "proven: no rollout links more student-years".to_string(),
             _ => "proven optimal: this plan".to_string(),
         }
     } else {

@@ -128,7 +128,7 @@ pub(crate) fn blocks(inst: &Instance) -> Vec<Block> {
 }
 
 /// A block as an instance of its own, without the instance-wide rows.
-fn sub_instance(inst: &Instance, block: &Block, index: usize) -> Instance {
+pub(crate) fn sub_instance(inst: &Instance, block: &Block, index: usize) -> Instance {
     let mut local = vec![usize::MAX; inst.n_facilities()];
     for (i, &f) in block.facilities.iter().enumerate() {
         local[f] = i;
@@ -161,23 +161,23 @@ fn sub_instance(inst: &Instance, block: &Block, index: usize) -> Instance {
 /// One column of a block's frontier: its best plan with exactly `new`
 /// facilities opened beyond the fixed ones.
 #[derive(Debug, Clone)]
-struct Column {
-    new: usize,
+pub(crate) struct Column {
+    pub new: usize,
     /// Objective of the plan (`INFINITY` when none was found).
-    objective: f64,
+    pub objective: f64,
     /// A valid lower bound on the best plan with exactly `new` new facilities.
-    bound: f64,
+    pub bound: f64,
     /// The plan, in the block's own indices.
-    solution: Option<Solution>,
+    pub solution: Option<Solution>,
 }
 
 /// A block's frontier and how it was found.
-struct Frontier {
-    columns: Vec<Column>,
+pub(crate) struct Frontier {
+    pub columns: Vec<Column>,
     /// `enumeration`, or the general solver's name.
-    method: String,
-    hit_deadline: bool,
-    exact_mips: usize,
+    pub method: String,
+    pub hit_deadline: bool,
+    pub exact_mips: usize,
 }
 
 /// Most new facilities a block can open: free facilities, capped by the
@@ -212,9 +212,11 @@ fn binomial(n: usize, k: usize) -> usize {
     r
 }
 
-/// The best plan for each number of new facilities of one block.
-fn frontier(
+/// The best plan for each number of new facilities of one block, from
+/// `min_new` up to `max_new`.
+pub(crate) fn frontier(
     sub: &Instance,
+    min_new: usize,
     max_new: usize,
     opts: &SolveOptions,
     deadline: Option<Instant>,
@@ -222,10 +224,10 @@ fn frontier(
     let free: Vec<usize> =
         (0..sub.n_facilities()).filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden).collect();
     let top = most_new(sub).min(max_new);
-    let sets: usize = (0..=top).map(|k| binomial(free.len(), k)).fold(0usize, |a, b| a.saturating_add(b));
+    let sets: usize = (min_new..=top).map(|k| binomial(free.len(), k)).fold(0usize, |a, b| a.saturating_add(b));
     let assignable = !sub.is_capacitated() || (sub.single_source && sub.unserved_penalty.is_some());
     if assignable && sets <= MAX_OPEN_SETS {
-        return Ok(enumerate(sub, &free, top, opts, deadline));
+        return Ok(enumerate(sub, &free, (min_new, top), opts, deadline));
     }
     if sub.n_clients() == 0 {
         return Err(SolveError::Instance(crate::problem::InstanceError::NoClients));
@@ -234,7 +236,7 @@ fn frontier(
     let mut columns = Vec::new();
     let mut method = String::new();
     let mut hit_deadline = false;
-    for k in 0..=top {
+    for k in min_new..=top {
         let mut part = sub.clone();
         part.p = Some(fixed + k);
         if part.p == Some(0) {
@@ -353,7 +355,13 @@ type Candidate = (f64, Option<(f64, Solution)>, Vec<usize>, Option<Solution>);
 
 /// Every open set of up to `top` new facilities, each valued exactly (see the
 /// module doc); per count of new facilities, the best set.
-fn enumerate(sub: &Instance, free: &[usize], top: usize, opts: &SolveOptions, deadline: Option<Instant>) -> Frontier {
+fn enumerate(
+    sub: &Instance,
+    free: &[usize],
+    (min_new, top): (usize, usize),
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Frontier {
     let n = sub.n_clients();
     let fixed: Vec<usize> = (0..sub.n_facilities()).filter(|&f| sub.facilities[f].fixed_open).collect();
     let penalty = sub.unserved_penalty;
@@ -380,7 +388,7 @@ fn enumerate(sub: &Instance, free: &[usize], top: usize, opts: &SolveOptions, de
     let mut columns = Vec::new();
     let mut exact_mips = 0;
     let mut unsettled = false;
-    for k in 0..=top {
+    for k in min_new..=top {
         // (bound, exact value if known, open set, a feasible plan for it)
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut idx: Vec<usize> = (0..k).collect();
@@ -763,7 +771,7 @@ fn budget_lagrangian(
         rounds += 1;
         let priced: Vec<Instance> = subs.iter().map(|sub| with_budget_price(sub, lambda)).collect();
         let frontiers: Vec<Frontier> =
-            priced.par_iter().map(|sub| frontier(sub, hi, opts, deadline)).collect::<Result<_, _>>().ok()?;
+            priced.par_iter().map(|sub| frontier(sub, 0, hi, opts, deadline)).collect::<Result<_, _>>().ok()?;
         let columns: Vec<Vec<Column>> = frontiers.into_iter().map(|f| f.columns).collect();
         let Some((picks, _)) = master(&columns, lo, hi, |c| c.objective) else { return best.map(|b| (b, rounds)) };
         if let Some((_, value)) = master(&columns, lo, hi, |c| c.bound) {
@@ -836,7 +844,7 @@ pub(crate) fn solve_by_blocks(
     let subs: Vec<Instance> = parts.iter().enumerate().map(|(i, b)| sub_instance(inst, b, i)).collect();
     // Blocks in parallel; each keeps its own deterministic solve.
     let results: Vec<Result<Frontier, SolveError>> =
-        subs.par_iter().map(|sub| frontier(sub, max_new, opts, deadline)).collect();
+        subs.par_iter().map(|sub| frontier(sub, 0, max_new, opts, deadline)).collect();
     let mut frontiers = Vec::with_capacity(subs.len());
     for r in results {
         match r {

@@ -204,7 +204,7 @@ fn build(inst: &Instance, relax: bool, served: Option<f64>) -> Model {
     Model { vars, objective, constraints, y, links }
 }
 
-fn run<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
+pub(crate) fn run<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
     mut model: M,
     constraints: Vec<Constraint>,
     time_limit: Option<f64>,

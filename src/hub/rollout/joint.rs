@@ -1,0 +1,465 @@
+//! The joint rollout plan by district decomposition.
+//!
+//! **Time expansion.** Every hub candidate `h` becomes one facility per year
+//! `t` ("`h` opens in year `t`"), at most one of them open (a group); an
+//! existing hub is one facility, open throughout. A stable link of small
+//! school `s` to the copy `(h, t)` starts in the best year `t₀ ≥ t` and is
+//! worth `v = Σ_{t' ≥ t₀} (P·w_t' − d(h, s))·n_st'`. Charged as the cost
+//! `P·W·dₛ − v` against an unlinked cost of `P·W·dₛ` (`W = Σ wₜ`,
+//! `dₛ = maxₜ nₛₜ`, so no cost is negative), the engine's objective is a
+//! constant minus the plan's value `V`. Capacities in schools hold in every
+//! year exactly when they hold for the schools ever linked (links stay);
+//! capacities in students hold in every year when they hold with `dₛ`
+//! (a restriction) and are dropped for the bound when students change over
+//! the years (a relaxation), so the plan and the bound may then differ.
+//!
+//! **Decomposition.** Districts share only the yearly rows (new hubs per
+//! year, budgets). For every district and every vector `κ = (k₁ … k_T)` of
+//! new hubs per year it could open, the district's best plan with exactly
+//! `kₜ` hubs opening in year `t` is found by the single-year district solver
+//! ([`crate::solve::decompose::frontier`]: open sets enumerated and valued
+//! exactly) — a column. The master picks one column per district with
+//! `Σ kₜ ≤ max_newₜ` every year and `Σ Σ kₜ ≤ hubs.max_new`, a multiple-choice
+//! knapsack in `T` dimensions solved exactly by dynamic programming
+//! (Dantzig & Wolfe 1960; Sinha & Zoltners 1979, as in the single-year
+//! decomposition). The budgets are checked afterwards: when the chosen plan
+//! keeps them it is optimal under them (the master without them is a
+//! relaxation); otherwise the master's value stays as a bound.
+
+use rayon::prelude::*;
+
+use super::{RolloutModel, RolloutSolved, evaluate, violations};
+use crate::problem::{Costs, ExtId, Facility, Group, Instance, SparseCosts};
+use crate::solve::decompose::{Column, blocks, frontier, sub_instance};
+use crate::solve::{SolveError, SolveOptions};
+
+/// What the decomposition made of a rollout.
+#[derive(Debug)]
+pub enum Joint {
+    /// A plan over every district; `upper` bounds every plan's value.
+    Solved(RolloutSolved),
+    /// The structure does not allow it; why.
+    NotApplicable(String),
+    /// The best plan without the budgets breaks one: `upper` still bounds every plan.
+    BudgetBinds { upper: f64, note: String },
+}
+
+/// Largest number of states the master's dynamic programme may hold.
+const MAX_MASTER_STATES: usize = 4_000_000;
+
+/// The time-expanded instance.
+struct Expanded {
+    inst: Instance,
+    /// Facility → (model facility, year index it opens in; 0 for an existing hub).
+    replica: Vec<(usize, usize)>,
+    /// Per client: (expanded facility, year index the link starts), by facility.
+    start: Vec<Vec<(usize, usize)>>,
+    /// `Σₛ P·W·dₛ`: the engine's objective is this minus the plan's value.
+    constant: f64,
+    /// How many leading groups are districts (the rest: one per candidate).
+    district_groups: usize,
+}
+
+fn expand(m: &RolloutModel, keep_student_capacity: bool) -> Expanded {
+    let base = &m.base.instance;
+    let n_years = m.n_years();
+    let w_all: f64 = m.rules.weights.iter().sum();
+    let mut replica = Vec::new();
+    let mut facilities = Vec::new();
+    let mut copies: Vec<Vec<usize>> = vec![Vec::new(); base.n_facilities()];
+    for (f, fac) in base.facilities.iter().enumerate() {
+        if fac.forbidden {
+            continue;
+        }
+        let years = if fac.fixed_open { 1 } else { n_years };
+        for t in 0..years {
+            copies[f].push(facilities.len());
+            replica.push((f, t));
+            let mut x: Facility = fac.clone();
+            x.id =
+                if fac.fixed_open { fac.id.clone() } else { ExtId::from(format!("{}@{}", fac.id, m.rules.years[t])) };
+            if !keep_student_capacity {
+                x.capacity = None;
+            }
+            facilities.push(x);
+        }
+    }
+    let demand: Vec<f64> = m.students.iter().map(|n| n.iter().copied().fold(0.0, f64::max)).collect();
+    let per_unit = m.penalty * w_all;
+    let mut triples = Vec::new();
+    let mut start = vec![Vec::new(); base.n_clients()];
+    for c in 0..base.n_clients() {
+        for l in &m.base.links[c] {
+            for &r in &copies[l.facility] {
+                let t = replica[r].1;
+                let (t0, v) = m.best_start(c, l.road_km, t);
+                if v <= 0.0 {
+                    continue;
+                }
+                let cost = (per_unit * demand[c] - v).max(0.0);
+                triples.push((c as u32, r as u32, cost));
+                start[c].push((r, t0));
+            }
+        }
+        start[c].sort_unstable();
+    }
+    let clients = base
+        .clients
+        .iter()
+        .zip(&demand)
+        .map(|(cl, &d)| {
+            let mut x = cl.clone();
+            x.demand = d;
+            x
+        })
+        .collect();
+    let costs = Costs::Sparse(SparseCosts::from_triples(base.n_clients(), facilities.len(), triples));
+    let mut inst = Instance::new(format!("{} (rollout)", base.name), base.model, clients, facilities, costs);
+    inst.single_source = true;
+    inst.unserved_penalty = Some(per_unit);
+    let mut groups: Vec<Group> = base
+        .groups
+        .iter()
+        .map(|g| Group { facilities: g.facilities.iter().flat_map(|&f| copies[f].clone()).collect(), ..g.clone() })
+        .collect();
+    let district_groups = groups.len();
+    for (f, cs) in copies.iter().enumerate() {
+        if cs.len() > 1 {
+            groups.push(Group {
+                id: ExtId::from(format!("hub {}", base.facilities[f].id)),
+                facilities: cs.clone(),
+                min_open: 0,
+                max_open: Some(1),
+            });
+        }
+    }
+    inst.groups = groups;
+    let constant = demand.iter().map(|d| per_unit * d).sum();
+    Expanded { inst, replica, start, constant, district_groups }
+}
+
+/// One district's column for a vector of new hubs per year.
+struct YearColumn {
+    kappa: Vec<usize>,
+    column: Column,
+}
+
+/// Every vector of `n` counts with sum at most `top`, each within `caps`.
+fn count_vectors(n: usize, top: usize, caps: &[usize]) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut cur = vec![0; n];
+    fn rec(i: usize, left: usize, caps: &[usize], cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if i == cur.len() {
+            out.push(cur.clone());
+            return;
+        }
+        for k in 0..=left.min(caps[i]) {
+            cur[i] = k;
+            rec(i + 1, left - k, caps, cur, out);
+        }
+        cur[i] = 0;
+    }
+    rec(0, top, caps, &mut cur, &mut out);
+    out
+}
+
+/// The master: one column per block, per-year sums within `caps`, total
+/// within `total`; least total `value`. Picks per block and the total.
+fn master(
+    blocks: &[Vec<YearColumn>],
+    caps: &[usize],
+    total: usize,
+    value: impl Fn(&Column) -> f64,
+) -> Result<Option<(Vec<usize>, f64)>, String> {
+    let n = caps.len();
+    // Caps no larger than what the blocks can use.
+    let caps: Vec<usize> = (0..n)
+        .map(|t| caps[t].min(blocks.iter().map(|b| b.iter().map(|c| c.kappa[t]).max().unwrap_or(0)).sum()))
+        .collect();
+    let mut radix = vec![1usize; n];
+    let mut states: usize = 1;
+    for t in 0..n {
+        radix[t] = states;
+        states = states.saturating_mul(caps[t] + 1);
+    }
+    if states > MAX_MASTER_STATES || blocks.iter().any(|b| b.len() > 255) {
+        return Err(format!("the master would hold {states} states (at most {MAX_MASTER_STATES})"));
+    }
+    let decode = |s: usize, t: usize| (s / radix[t]) % (caps[t] + 1);
+    let sum_of = |s: usize| (0..n).map(|t| decode(s, t)).sum::<usize>();
+    let mut best = vec![f64::INFINITY; states];
+    best[0] = 0.0;
+    let mut choice: Vec<Vec<u8>> = Vec::with_capacity(blocks.len());
+    for cols in blocks {
+        let mut next = vec![f64::INFINITY; states];
+        let mut pick = vec![u8::MAX; states];
+        for (s, &b) in best.iter().enumerate() {
+            if !b.is_finite() {
+                continue;
+            }
+            let used = sum_of(s);
+            'col: for (ci, col) in cols.iter().enumerate() {
+                let v = value(&col.column);
+                if !v.is_finite() || used + col.kappa.iter().sum::<usize>() > total {
+                    continue;
+                }
+                let mut u = s;
+                for t in 0..n {
+                    if decode(s, t) + col.kappa[t] > caps[t] {
+                        continue 'col;
+                    }
+                    u += col.kappa[t] * radix[t];
+                }
+                if b + v < next[u] {
+                    next[u] = b + v;
+                    pick[u] = ci as u8;
+                }
+            }
+        }
+        best = next;
+        choice.push(pick);
+    }
+    let Some((end, total_value)) =
+        best.iter().copied().enumerate().filter(|(_, v)| v.is_finite()).min_by(|a, b| a.1.total_cmp(&b.1))
+    else {
+        return Ok(None);
+    };
+    let mut picks = vec![0; blocks.len()];
+    let mut s = end;
+    for b in (0..blocks.len()).rev() {
+        let ci = choice[b][s] as usize;
+        picks[b] = ci;
+        for t in 0..n {
+            s -= blocks[b][ci].kappa[t] * radix[t];
+        }
+    }
+    Ok(Some((picks, total_value)))
+}
+
+/// The decomposition of one expanded instance: the plan (a decision) and the
+/// master's bound on the engine objective.
+struct Decomposition {
+    decision: super::RolloutDecision,
+    /// Engine objective of the plan and the master's lower bound on it.
+    lower: f64,
+    constant: f64,
+    note: String,
+}
+
+fn decompose(
+    m: &RolloutModel,
+    exp: &Expanded,
+    opts: &SolveOptions,
+) -> Result<Result<Decomposition, String>, SolveError> {
+    let parts = blocks(&exp.inst);
+    if parts.len() < 2 {
+        return Ok(Err("the rollout is one block (links join every district): decomposition does not apply".into()));
+    }
+    let n_years = m.n_years();
+    let total = m.rules.total_max_new.unwrap_or(usize::MAX);
+    let caps: Vec<usize> = m.rules.max_new.iter().map(|k| k.unwrap_or(usize::MAX).min(total)).collect();
+    let deadline = opts.time_limit.map(|t| std::time::Instant::now() + std::time::Duration::from_secs_f64(t));
+    // Per block: its sub-instance and the count vectors it may open.
+    let subs: Vec<Instance> = parts.iter().enumerate().map(|(i, b)| sub_instance(&exp.inst, b, i)).collect();
+    let mut jobs: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (b, (part, sub)) in parts.iter().zip(&subs).enumerate() {
+        let mut free_base: Vec<usize> = part
+            .facilities
+            .iter()
+            .map(|&r| exp.replica[r].0)
+            .filter(|&f| !m.base.instance.facilities[f].fixed_open)
+            .collect();
+        free_base.dedup();
+        let mut top = free_base.len().min(total);
+        let districts: Vec<usize> = part.groups.iter().copied().filter(|&g| g < exp.district_groups).collect();
+        if !districts.is_empty() {
+            let room: usize = districts
+                .iter()
+                .map(|&g| {
+                    let grp = &exp.inst.groups[g];
+                    let fixed = grp.facilities.iter().filter(|&&r| exp.inst.facilities[r].fixed_open).count();
+                    grp.max_open.map_or(usize::MAX, |mx| mx.saturating_sub(fixed))
+                })
+                .fold(0usize, |a, r| a.saturating_add(r));
+            top = top.min(room);
+        }
+        let _ = sub;
+        for kappa in count_vectors(n_years, top, &caps) {
+            jobs.push((b, kappa));
+        }
+    }
+    let results: Vec<Result<Option<YearColumn>, SolveError>> = jobs
+        .par_iter()
+        .map(|(b, kappa)| {
+            let mut sub = subs[*b].clone();
+            let k: usize = kappa.iter().sum();
+            for (t, &kt) in kappa.iter().enumerate() {
+                let of_year: Vec<usize> = (0..sub.n_facilities())
+                    .filter(|&r| !sub.facilities[r].fixed_open && exp.replica[parts[*b].facilities[r]].1 == t)
+                    .collect();
+                if of_year.is_empty() {
+                    if kt > 0 {
+                        return Ok(None);
+                    }
+                    continue;
+                }
+                sub.groups.push(Group {
+                    id: ExtId::from(format!("year {}", m.rules.years[t])),
+                    facilities: of_year,
+                    min_open: kt,
+                    max_open: Some(kt),
+                });
+            }
+            if sub.n_clients() == 0 {
+                // No small school: any feasible opening is worth nothing; only k = 0 is kept.
+                return Ok((k == 0).then(|| YearColumn {
+                    kappa: kappa.clone(),
+                    column: Column {
+                        new: 0,
+                        objective: 0.0,
+                        bound: 0.0,
+                        solution: Some(crate::plan::Solution::single_source(
+                            (0..sub.n_facilities()).filter(|&r| sub.facilities[r].fixed_open).collect(),
+                            Vec::new(),
+                        )),
+                    },
+                }));
+            }
+            let fr = match frontier(&sub, k, k, opts, deadline) {
+                Ok(fr) => fr,
+                Err(SolveError::Instance(_)) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            Ok(fr.columns.into_iter().find(|c| c.new == k).map(|column| YearColumn { kappa: kappa.clone(), column }))
+        })
+        .collect();
+    let mut per_block: Vec<Vec<YearColumn>> = (0..parts.len()).map(|_| Vec::new()).collect();
+    for ((b, _), r) in jobs.iter().zip(results) {
+        if let Some(col) = r? {
+            per_block[*b].push(col);
+        }
+    }
+    if let Some(b) = per_block.iter().position(Vec::is_empty) {
+        return Ok(Err(format!("block {b} has no plan that meets its district rules")));
+    }
+    let picked = match master(&per_block, &caps, total, |c| c.objective) {
+        Ok(p) => p,
+        Err(why) => return Ok(Err(why)),
+    };
+    let Some((picks, _)) = picked else {
+        return Ok(Err("no choice of district plans meets the yearly limits on new hubs".into()));
+    };
+    let lower = match master(&per_block, &caps, total, |c| c.bound) {
+        Ok(b) => b.map_or(0.0, |x| x.1),
+        Err(why) => return Ok(Err(why)),
+    };
+    let mut d = super::RolloutDecision::empty(m);
+    for ((part, cols), &ci) in parts.iter().zip(&per_block).zip(&picks) {
+        let Some(sol) = &cols[ci].column.solution else {
+            return Ok(Err("a chosen district plan has no solution".into()));
+        };
+        for &r in &sol.open {
+            let (f, t) = exp.replica[part.facilities[r]];
+            if !m.base.instance.facilities[f].fixed_open {
+                d.opened[f] = Some(t);
+            }
+        }
+        for (lc, a) in sol.assignment.iter().enumerate() {
+            let Some(r) = a.map(|r| part.facilities[r]) else { continue };
+            let c = part.clients[lc];
+            let (f, _) = exp.replica[r];
+            let t0 = exp.start[c].binary_search_by_key(&r, |p| p.0).map(|i| exp.start[c][i].1).unwrap_or(0);
+            for t in t0..n_years {
+                d.links[c][t] = Some(f);
+            }
+        }
+    }
+    let enumerated = per_block.iter().flatten().count();
+    let note = format!(
+        "rollout decomposition: {} independent blocks, {} district plans (one per block and vector of new hubs per year), master over the new hubs per year by dynamic programming",
+        parts.len(),
+        enumerated
+    );
+    Ok(Ok(Decomposition { decision: d, lower, constant: exp.constant, note }))
+}
+
+/// The joint plan by decomposition (see the module doc).
+pub fn solve_joint(m: &RolloutModel, opts: &SolveOptions) -> Result<Joint, SolveError> {
+    let student_capacity = m.base.instance.facilities.iter().any(|f| f.capacity.is_some());
+    let split = student_capacity && m.students_vary();
+    let plan = match decompose(m, &expand(m, true), opts)? {
+        Ok(d) => d,
+        Err(why) => return Ok(Joint::NotApplicable(why)),
+    };
+    let mut notes = vec![plan.note.clone()];
+    // An upper bound on the value V of every plan (stable links).
+    let mut upper = if split {
+        match decompose(m, &expand(m, false), opts)? {
+            Ok(relaxed) => {
+                notes.push("students change over the years: the bound drops the capacity in students (a relaxation), the plan keeps each school's largest enrolment against it (a restriction)".into());
+                Some(relaxed.constant - relaxed.lower)
+            }
+            Err(_) => None,
+        }
+    } else {
+        Some(plan.constant - plan.lower)
+    };
+    if !m.rules.stable_links {
+        notes.push("links may move (`stable_links = false`): the decomposition plans stable links, a restriction, so its bound does not hold and is dropped".into());
+        upper = None;
+    }
+    let broken = violations(m, &plan.decision);
+    if broken.iter().any(|v| v.code == "R-BUDGET-YEAR" || v.code == "R-BUDGET-TOTAL") {
+        let tot = evaluate(m, &plan.decision);
+        let spends: Vec<String> = tot.years.iter().map(|y| format!("{} KZT {:.0}", y.year, y.spend_kzt)).collect();
+        return Ok(match upper {
+            Some(u) => Joint::BudgetBinds {
+                upper: u,
+                note: format!(
+                    "rollout decomposition: the best plan without the budgets spends {}, over a budget; its value stays as a bound",
+                    spends.join(", ")
+                ),
+            },
+            None => Joint::NotApplicable("the budgets bind and no bound holds".into()),
+        });
+    }
+    if !broken.is_empty() {
+        return Ok(Joint::NotApplicable(format!(
+            "the decomposition's plan breaks a rule ({}); not used",
+            broken.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        )));
+    }
+    Ok(Joint::Solved(RolloutSolved { decision: plan.decision, upper, method: "decomposition".into(), notes }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_vectors_respect_sum_and_caps() {
+        let v = count_vectors(3, 2, &[1, 2, 2]);
+        assert!(v.iter().all(|k| k.iter().sum::<usize>() <= 2 && k[0] <= 1));
+        // (0,0,0), 3 with one hub, and the pairs: (1,1,0) (1,0,1) (0,2,0) (0,1,1) (0,0,2).
+        assert_eq!(v.len(), 1 + 3 + 5);
+    }
+
+    #[test]
+    fn master_meets_yearly_caps_and_total() {
+        let col = |kappa: Vec<usize>, objective: f64| YearColumn {
+            kappa,
+            column: Column { new: 0, objective, bound: objective, solution: None },
+        };
+        let blocks = vec![
+            vec![col(vec![0, 0], 10.0), col(vec![1, 0], 4.0), col(vec![0, 1], 6.0)],
+            vec![col(vec![0, 0], 9.0), col(vec![1, 0], 2.0), col(vec![0, 1], 3.0)],
+        ];
+        // One new hub a year: block 0 in year 1 (4) and block 1 in year 2 (3), or 6 + 2.
+        let (picks, v) = master(&blocks, &[1, 1], 2, |c| c.objective).unwrap().unwrap();
+        assert_eq!(v, 7.0);
+        assert_eq!(picks, vec![1, 2]);
+        // One new hub in all: the best single opening (block 1 in year 1: 10 + 2).
+        let (_, v) = master(&blocks, &[1, 1], 1, |c| c.objective).unwrap().unwrap();
+        assert_eq!(v, 12.0);
+    }
+}

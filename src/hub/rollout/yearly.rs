@@ -1,0 +1,136 @@
+//! The rollout planned one year at a time: each year the single-year model
+//! alone, given what earlier years opened and linked — what a planner gets
+//! by planning each year's tranche as it comes. Each year is solved by the
+//! single-year engine (with its decomposition and bound), so the yearly
+//! plans are as good as the engine makes them; the joint plan is compared
+//! against this.
+//!
+//! Year `t`'s model: hubs opened before are open at no cost, their capacity
+//! lowered by the small schools already linked to them (each reserving its
+//! largest enrolment from year `t` on, so later years stay within capacity);
+//! small schools not yet linked are the clients, worth their year-`t`
+//! students; the year's budget (with what earlier years left when
+//! `carry_over`) and the horizon's remainder; the year's new-hub limit and
+//! the horizon's remainder; district maxima every year, minima in the final
+//! year. Links made in earlier years stay as they are.
+
+use super::{RolloutDecision, RolloutError, RolloutModel, evaluate};
+use crate::problem::{Costs, Instance, SparseCosts};
+use crate::solve::{SolveOptions, Status, solve};
+
+/// The year-by-year plan.
+pub fn plan_year_by_year(m: &RolloutModel, opts: &SolveOptions) -> Result<RolloutDecision, RolloutError> {
+    let base = &m.base.instance;
+    let n_years = m.n_years();
+    let mut d = RolloutDecision::empty(m);
+    for t in 0..n_years {
+        let Some(inst) = year_instance(m, &d, t) else { continue };
+        let (inst, clients) = inst;
+        let out = solve(&inst, opts)?;
+        if out.status == Status::Infeasible {
+            let mut why = out.reasons.clone();
+            why.insert(0, format!("planning {} alone, given the earlier years:", m.rules.years[t]));
+            return Err(RolloutError::Infeasible(why));
+        }
+        for &f in &out.solution.open {
+            if !base.facilities[f].fixed_open && d.opened[f].is_none() {
+                d.opened[f] = Some(t);
+            }
+        }
+        for (lc, a) in out.solution.assignment.iter().enumerate() {
+            if let Some(f) = *a {
+                let c = clients[lc];
+                for y in t..n_years {
+                    d.links[c][y] = Some(f);
+                }
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// Year `t`'s single-year instance given the plan of earlier years, with
+/// the model client of each of its clients; `None` when no small school is
+/// left to link.
+fn year_instance(m: &RolloutModel, d: &RolloutDecision, t: usize) -> Option<(Instance, Vec<usize>)> {
+    let base = &m.base.instance;
+    let n_years = m.n_years();
+    let last = t + 1 == n_years;
+    let reserve = |c: usize| m.students[c][t..].iter().copied().fold(0.0, f64::max);
+    let mut facilities = base.facilities.clone();
+    for (f, fac) in facilities.iter_mut().enumerate() {
+        if d.opened[f].is_some() {
+            fac.fixed_open = true;
+        }
+    }
+    for c in 0..base.n_clients() {
+        if let Some(f) = d.links[c][t] {
+            let fac = &mut facilities[f];
+            fac.max_clients = fac.max_clients.map(|k| k.saturating_sub(1));
+            fac.capacity = fac.capacity.map(|q| (q - reserve(c)).max(0.0));
+        }
+    }
+    let clients: Vec<usize> = (0..base.n_clients()).filter(|&c| d.links[c][t].is_none()).collect();
+    if clients.is_empty() {
+        // Nothing left to link (a district still short of its hub is then
+        // reported by the referee).
+        return None;
+    }
+    let demand: Vec<f64> = clients.iter().map(|&c| reserve(c)).collect();
+    let p = m.penalty;
+    let mut triples = Vec::new();
+    for (lc, &c) in clients.iter().enumerate() {
+        for l in &m.base.links[c] {
+            let v = (p - l.road_km) * m.students[c][t];
+            triples.push((lc as u32, l.facility as u32, (p * demand[lc] - v).max(0.0)));
+        }
+    }
+    let cl: Vec<_> = clients
+        .iter()
+        .zip(&demand)
+        .map(|(&c, &dm)| {
+            let mut x = base.clients[c].clone();
+            x.demand = dm;
+            x
+        })
+        .collect();
+    let costs = Costs::Sparse(SparseCosts::from_triples(cl.len(), facilities.len(), triples));
+    let mut inst = Instance::new(format!("{} {}", base.name, m.rules.years[t]), base.model, cl, facilities, costs);
+    inst.single_source = true;
+    inst.unserved_penalty = Some(p);
+    // What earlier years spent and opened.
+    let so_far = evaluate(m, d);
+    let spent: f64 = so_far.years[..t].iter().map(|y| y.spend_kzt).sum();
+    let opened: usize = so_far.years[..t].iter().map(|y| y.new_hubs).sum();
+    let available = m.rules.budget[t].map(|b| {
+        if m.rules.carry_over {
+            let before: f64 = m.rules.budget[..t].iter().flatten().sum();
+            b + before - spent
+        } else {
+            b
+        }
+    });
+    let remaining = m.rules.total_budget.map(|b| b - spent);
+    inst.budget = match (available, remaining) {
+        (Some(a), Some(r)) => Some(a.min(r).max(0.0)),
+        (a, r) => a.or(r).map(|x| x.max(0.0)),
+    };
+    let fixed = inst.facilities.iter().filter(|f| f.fixed_open).count();
+    let new_cap = match (m.rules.max_new[t], m.rules.total_max_new.map(|k| k.saturating_sub(opened))) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    inst.max_open = new_cap.map(|k| fixed + k);
+    inst.groups = base
+        .groups
+        .iter()
+        .map(|g| {
+            let mut g = g.clone();
+            if !last {
+                g.min_open = 0;
+            }
+            g
+        })
+        .collect();
+    Some((inst, clients))
+}
