@@ -312,7 +312,10 @@ fn rollout_summary(out: &mut String, r: &hubplan::hub::rollout::doc::RolloutDoc)
         "y-b-y stud.",
         "new"
     );
-    for (j, y) in r.per_year.iter().zip(&r.year_by_year.per_year) {
+    let none = Vec::new();
+    let yby = r.year_by_year.as_ref().map_or(&none, |y| &y.per_year);
+    for (i, j) in r.per_year.iter().enumerate() {
+        let y = yby.get(i);
         outln!(
             out,
             "           {:<6} {:>5} {:>7} {:>10} {:>12.0} {:>10} {:>10} | {:>12} {:>5}",
@@ -323,20 +326,28 @@ fn rollout_summary(out: &mut String, r: &hubplan::hub::rollout::doc::RolloutDoc)
             j.student_km,
             mkzt(j.spend_kzt),
             j.available_kzt.map(mkzt).unwrap_or_else(|| "-".into()),
-            y.linked_students,
-            y.new_hubs
+            y.map_or("-".into(), |y| y.linked_students.to_string()),
+            y.map_or("-".into(), |y| y.new_hubs.to_string())
         );
     }
-    let yb = &r.year_by_year;
-    outln!(
-        out,
-        "joint      {:.0} student-years, {:.0} student-km; year by year {:.0} student-years, {:.0} student-km: joint planning gains {:.0} student-years",
-        r.quality.student_years,
-        r.quality.student_km,
-        yb.student_years,
-        yb.student_km,
-        yb.joint_gain_student_years
-    );
+    match (&r.year_by_year, &r.year_by_year_note) {
+        (Some(yb), _) => outln!(
+            out,
+            "joint      {:.0} student-years, {:.0} student-km; year by year {:.0} student-years, {:.0} student-km: joint planning gains {:.0} student-years",
+            r.quality.student_years,
+            r.quality.student_km,
+            yb.student_years,
+            yb.student_km,
+            yb.joint_gain_student_years
+        ),
+        (None, note) => outln!(
+            out,
+            "joint      {:.0} student-years, {:.0} student-km; year by year: no plan ({})",
+            r.quality.student_years,
+            r.quality.student_km,
+            note.as_deref().unwrap_or("none")
+        ),
+    }
     let late: Vec<String> = r
         .districts
         .iter()

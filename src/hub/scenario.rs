@@ -649,6 +649,31 @@ mod tests {
     }
 
     #[test]
+    fn bad_rollouts_name_the_key_and_the_year() {
+        let base = "[data]\nschools = \"s.csv\"\n[rollout]\n";
+        let e = load_text(&format!("{base}years = [2026, 2025]\n")).unwrap_err().to_string();
+        assert!(e.contains("rollout.years") && e.contains("2025 follows 2026") && e.contains("line 4"), "{e}");
+        let e = load_text(&format!("{base}years = [2025]\n")).unwrap_err().to_string();
+        assert!(e.contains("rollout.years") && e.contains("at least two"), "{e}");
+        let e = load_text(&format!("{base}years = [2025, 2026, 2027]\nmax_new = [3, 4]\n")).unwrap_err().to_string();
+        assert!(e.contains("rollout.max_new") && e.contains("2 values") && e.contains("3 years"), "{e}");
+        let e = load_text(&format!("{base}years = [2025, 2026]\nbudget_kzt = [1e9, -5]\n")).unwrap_err().to_string();
+        assert!(e.contains("rollout.budget_kzt") && e.contains("(year 2026)"), "{e}");
+        let e = load_text(&format!("{base}years = [2025, 2026]\nyear_weights = [1, 2, 3]\n")).unwrap_err().to_string();
+        assert!(e.contains("rollout.year_weights") && e.contains("3 values"), "{e}");
+        let e = load_text(&format!("{base}years = [2025, 2026]\n[objective]\nkind = \"min-cost\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("objective.kind") && e.contains("min-cost") && e.contains("refused"), "{e}");
+        let e = load_text(&format!("{base}years = [2025, 2026]\nstable_link = true\n")).unwrap_err().to_string();
+        assert!(e.contains("rollout.stable_links"), "{e}");
+        let ok = load_text(&format!("{base}years = [2025, 2026]\nmax_new = 3\nbudget_kzt = [1e9, 2e9]\n")).unwrap();
+        let r = ok.scenario.rollout.unwrap();
+        assert_eq!(r.max_new.unwrap().per_year(2), Some(vec![3, 3]));
+        assert!(r.stable_links && !r.carry_over);
+    }
+
+    #[test]
     fn bad_values_are_named() {
         let e = load_text("[data]\nschools = \"s.csv\"\n[budget]\nkzt = -1\n").unwrap_err().to_string();
         assert!(e.contains("budget.kzt"), "{e}");

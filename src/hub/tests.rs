@@ -17,7 +17,7 @@ use crate::solve::{SolverKind, Status, solve};
 const LAT: f64 = 48.0;
 
 /// A school at `x` km east of lon 57° on latitude 48°.
-fn school(id: &str, district: &str, x_km: f64, students: u32, small: bool, hub: HubStatus) -> School {
+pub(crate) fn school(id: &str, district: &str, x_km: f64, students: u32, small: bool, hub: HubStatus) -> School {
     let lon = 57.0 + x_km / (111.32 * LAT.to_radians().cos());
     School {
         id: id.into(),
@@ -61,7 +61,7 @@ fn line_region() -> Vec<School> {
     ]
 }
 
-fn scenario(kind: ObjectiveKind) -> Scenario {
+pub(crate) fn scenario(kind: ObjectiveKind) -> Scenario {
     let mut sc: Scenario = toml::from_str("[data]\nschools = \"x.csv\"\n").unwrap();
     sc.data =
         Data { schools: "x.csv".into(), roads: None, districts: None, existing_hubs: None, equipped_schools: None };
@@ -72,7 +72,7 @@ fn scenario(kind: ObjectiveKind) -> Scenario {
     sc
 }
 
-fn table(sc: &Scenario, schools: &[School]) -> DistanceTable {
+pub(crate) fn table(sc: &Scenario, schools: &[School]) -> DistanceTable {
     let pts: Vec<SchoolPoint> =
         schools.iter().map(|s| SchoolPoint { id: s.id.clone(), lon: s.lon, lat: s.lat, hub: s.hub }).collect();
     let opts = crate::network::DistanceOptions { max_km: Some(sc.links.max_road_km), threads: 1, ..Default::default() };

@@ -79,9 +79,97 @@ pub fn check_plan(
     progress: &dyn Progress,
 ) -> Result<Vec<PlanViolation>, PlanError> {
     let inputs = read_inputs(loaded, cache_dir, progress)?;
-    Ok(violations(&loaded.scenario, doc, &inputs.schools, &|s, h| {
+    let mut found = violations(&loaded.scenario, doc, &inputs.schools, &|s, h| {
         inputs.table.get(SchoolIdx(s as u32), SchoolIdx(h as u32)).map(|l| l.road_km)
-    }))
+    });
+    if loaded.scenario.rollout.is_some() {
+        let model = super::build_model(&loaded.scenario, &inputs.schools, &inputs.table)?;
+        found.extend(rollout_violations(&loaded.scenario, doc, &inputs.schools, &model));
+    }
+    Ok(found)
+}
+
+/// The rollout rules of `doc` year by year: each new hub's `year_opened`,
+/// each link's `year_linked` (and the links that ended earlier,
+/// `rollout.moved_links`) read back into a plan over the years and checked
+/// by the rollout referee ([`super::rollout::violations`]).
+pub fn rollout_violations(
+    sc: &Scenario,
+    doc: &PlanDoc,
+    schools: &[School],
+    model: &super::HubModel,
+) -> Vec<PlanViolation> {
+    use super::rollout::{RolloutDecision, RolloutModel, RolloutRules};
+    let Some(rules) = RolloutRules::from_scenario(sc) else { return Vec::new() };
+    let years = rules.years.clone();
+    let rm = RolloutModel::new(model, rules, schools);
+    let mut out = Vec::new();
+    let mut bad = |detail: String, year: Option<i32>| {
+        out.push(PlanViolation::Rollout { code: "R-YEAR", year, detail });
+    };
+    let facility: HashMap<&str, usize> =
+        model.facility_school.iter().enumerate().map(|(f, &i)| (schools[i].id.as_str(), f)).collect();
+    let client: HashMap<&str, usize> =
+        model.client_school.iter().enumerate().map(|(c, &i)| (schools[i].id.as_str(), c)).collect();
+    let year_index = |y: i32| years.iter().position(|&x| x == y);
+    let mut d = RolloutDecision::empty(&rm);
+    for h in &doc.hubs {
+        let Some(&f) = facility.get(h.school_id.as_str()) else { continue };
+        if model.instance.facilities[f].fixed_open {
+            continue;
+        }
+        match h.year_opened.map(|y| (y, year_index(y))) {
+            Some((_, Some(t))) => d.opened[f] = Some(t),
+            Some((y, None)) => bad(format!("new hub {} opens in {y}, not a year of the rollout", h.school_id), Some(y)),
+            None => bad(format!("new hub {} has no `year_opened`", h.school_id), None),
+        }
+    }
+    let mut link = |small: &str, hub: &str, from: i32, to: Option<i32>, bad: &mut dyn FnMut(String, Option<i32>)| {
+        let (Some(&c), Some(&f)) = (client.get(small), facility.get(hub)) else { return };
+        let (Some(a), b) = (year_index(from), to.map(year_index)) else {
+            bad(format!("small school {small} is linked in {from}, not a year of the rollout"), Some(from));
+            return;
+        };
+        let b = match b {
+            Some(Some(b)) => b,
+            Some(None) => {
+                bad(format!("small school {small}'s link to {hub} ends outside the rollout"), None);
+                return;
+            }
+            None => years.len() - 1,
+        };
+        for t in a..=b.min(years.len() - 1) {
+            d.links[c][t] = Some(f);
+        }
+    };
+    for l in &doc.links {
+        match l.year_linked {
+            Some(y) => link(&l.small_school_id, &l.hub_id, y, None, &mut bad),
+            None => bad(format!("small school {} has no `year_linked`", l.small_school_id), None),
+        }
+    }
+    if let Some(r) = &doc.rollout {
+        for m in &r.moved_links {
+            link(&m.small_school_id, &m.hub_id, m.first_year, Some(m.last_year), &mut bad);
+        }
+    }
+    // A link's `year_linked` is its first year; a school whose final link
+    // starts later than it was first linked has its earlier links in `moved_links`.
+    for l in &doc.links {
+        let (Some(&c), Some(y)) = (client.get(l.small_school_id.as_str()), l.year_linked) else { continue };
+        if let (Some(first), Some(t)) = (d.year_linked(c), year_index(y))
+            && first < t
+            && rm.rules.stable_links
+        {
+            bad(format!("small school {} is linked before its `year_linked` {y}", l.small_school_id), Some(y));
+        }
+    }
+    out.extend(super::rollout::violations(&rm, &d).into_iter().map(|v| PlanViolation::Rollout {
+        code: v.code,
+        year: v.year,
+        detail: v.detail,
+    }));
+    out
 }
 
 /// The rules, given the schools and a road-distance lookup `(school, hub) → km`.

@@ -53,6 +53,8 @@ pub enum PlanViolation {
     ReachableUnlinked { small: String, objective: &'static str },
     /// A total of `plan.json` that its hubs and links do not give.
     Total { total: &'static str, claimed: f64, actual: f64 },
+    /// A rollout rule broken in a year (codes `R-…`, see [`super::rollout::violations`]).
+    Rollout { code: &'static str, year: Option<i32>, detail: String },
 }
 
 impl PlanViolation {
@@ -82,6 +84,7 @@ impl PlanViolation {
             PlanViolation::WrongReason { .. } => "V-REASON",
             PlanViolation::ReachableUnlinked { .. } => "V-UNLINKED",
             PlanViolation::Total { .. } => "V-TOTAL",
+            PlanViolation::Rollout { code, .. } => code,
         }
     }
 }
@@ -151,6 +154,8 @@ impl fmt::Display for PlanViolation {
             PlanViolation::Total { total, claimed, actual } => {
                 write!(f, "totals.{total} is {claimed}, the plan's links and hubs give {actual}")
             }
+            PlanViolation::Rollout { year: Some(y), detail, .. } => write!(f, "rollout, {y}: {detail}"),
+            PlanViolation::Rollout { year: None, detail, .. } => write!(f, "rollout: {detail}"),
         }
     }
 }

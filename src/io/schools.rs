@@ -349,6 +349,24 @@ fn parse_count(s: &str, field: &str, row: usize, problems: &mut Problems) -> Opt
 mod tests {
     use super::*;
 
+    #[test]
+    fn students_by_year_columns_are_read_and_checked() {
+        let text = "id,name,district,lat,lon,students,students_2026,students_2025,students_from\n\
+                    a,A,D,48,57,100,90,95,census\n\
+                    b,B,D,48,57,50,,55,x\n\
+                    c,C,D,48,57,50,many,55,x\n";
+        let e = parse_schools(text.as_bytes(), SchoolsUse::Planning, Problems::new(Path::new("s.csv"))).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("row 3") && msg.contains("students_2026"), "{msg}");
+        let ok = text.lines().take(3).collect::<Vec<_>>().join("\n");
+        let rows = parse_schools(ok.as_bytes(), SchoolsUse::Planning, Problems::new(Path::new("s.csv"))).unwrap();
+        assert_eq!(rows[0].students_by_year, vec![(2025, 95), (2026, 90)]);
+        assert_eq!(rows[1].students_by_year, vec![(2025, 55)]);
+        let bad = "id,name,district,lat,lon,students,students_99999\na,A,D,48,57,100,90\n";
+        let e = parse_schools(bad.as_bytes(), SchoolsUse::Planning, Problems::new(Path::new("s.csv"))).unwrap_err();
+        assert!(e.to_string().contains("students_99999"), "{e}");
+    }
+
     fn parse(text: &str, usage: SchoolsUse) -> Result<Vec<SchoolRow>, InputErrors> {
         parse_schools(text.as_bytes(), usage, Problems::new(Path::new("schools.csv")))
     }

@@ -22,8 +22,11 @@ pub struct RolloutDoc {
     pub quality: RolloutQuality,
     /// The joint plan, year by year.
     pub per_year: Vec<YearTotals>,
-    /// The same scenario planned one year at a time.
-    pub year_by_year: YearByYear,
+    /// The same scenario planned one year at a time (`None`: planned so,
+    /// a rule cannot be met; `year_by_year_note` says why).
+    pub year_by_year: Option<YearByYear>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year_by_year_note: Option<String>,
     /// Each district's hubs by year.
     pub districts: Vec<DistrictTurn>,
     /// Links that end before the final year (only when links may move).
@@ -102,7 +105,6 @@ pub fn add_rollout(doc: &mut PlanDoc, m: &RolloutModel, schools: &[School], r: &
     for l in &mut doc.links {
         l.year_linked = year_of_link.get(l.small_school_id.as_str()).copied();
     }
-    let yb = &r.yearly_totals;
     let jt = &r.joint_totals;
     doc.quality = Some(plan_quality(&r.quality));
     doc.status = if r.quality.proven { "optimal" } else { "feasible" }.into();
@@ -123,13 +125,14 @@ pub fn add_rollout(doc: &mut PlanDoc, m: &RolloutModel, schools: &[School], r: &
         penalty_per_student_year: m.penalty,
         quality: r.quality.clone(),
         per_year: jt.years.clone(),
-        year_by_year: YearByYear {
+        year_by_year: r.yearly.as_ref().ok().map(|(_, yb)| YearByYear {
             student_years: yb.student_years,
             student_km: yb.student_km,
             per_year: yb.years.clone(),
             joint_gain_student_years: jt.student_years - yb.student_years,
             joint_saving_student_km: yb.student_km - jt.student_km,
-        },
+        }),
+        year_by_year_note: r.yearly.as_ref().err().cloned(),
         districts: district_turns(m, schools, d),
         moved_links: moved_links(m, schools, d),
     });

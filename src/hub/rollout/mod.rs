@@ -28,6 +28,9 @@ pub mod joint;
 pub mod mip;
 pub mod yearly;
 
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -503,8 +506,9 @@ pub struct RolloutResult {
     pub joint: RolloutSolved,
     pub joint_totals: RolloutTotals,
     pub quality: RolloutQuality,
-    pub yearly: RolloutDecision,
-    pub yearly_totals: RolloutTotals,
+    /// The year-by-year plan, or why there is none (a year alone can make
+    /// a later year's rule impossible to meet).
+    pub yearly: Result<(RolloutDecision, RolloutTotals), String>,
 }
 
 /// Why a rollout could not be planned.
@@ -533,12 +537,23 @@ pub struct RolloutOptions {
 /// small models, else the better of the heuristic plans with the best bound
 /// known) and year by year.
 pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutResult, RolloutError> {
-    let yearly = yearly::plan_year_by_year(m, &opts.solve)?;
-    let broken = violations(m, &yearly);
-    if !broken.is_empty() {
-        return Err(RolloutError::Broken { method: "year-by-year".into(), found: broken });
-    }
-    let yearly_totals = evaluate(m, &yearly);
+    let yearly = match yearly::plan_year_by_year(m, &opts.solve) {
+        Ok(d) => {
+            let broken = violations(m, &d);
+            if broken.is_empty() {
+                let t = evaluate(m, &d);
+                Ok((d, t))
+            } else {
+                Err(format!(
+                    "planned one year at a time, a rule breaks: {}",
+                    broken.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                ))
+            }
+        }
+        Err(RolloutError::Infeasible(why)) => Err(why.join(" ")),
+        Err(e) => return Err(e),
+    };
+    let yearly_plan = yearly.as_ref().ok().map(|(d, _)| d.clone());
     let mut notes = Vec::new();
     let mut joint = match opts.decompose.then(|| joint::solve_joint(m, &opts.solve)).transpose()? {
         Some(joint::Joint::Solved(s)) => Some(s),
@@ -548,8 +563,8 @@ pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutRe
         }
         Some(joint::Joint::BudgetBinds { upper, note }) => {
             notes.push(note);
-            Some(RolloutSolved {
-                decision: yearly.clone(),
+            yearly_plan.clone().map(|decision| RolloutSolved {
+                decision,
                 upper: Some(upper),
                 method: "year-by-year".into(),
                 notes: vec![],
@@ -590,15 +605,21 @@ pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutRe
             Err(e) => notes.push(format!("time-indexed MIP: {e}")),
         }
     }
-    let mut joint = joint.unwrap_or_else(|| RolloutSolved {
-        decision: yearly.clone(),
-        upper: None,
-        method: "year-by-year".into(),
-        notes: vec![],
-    });
+    let mut joint = match (joint, &yearly) {
+        (Some(j), _) => j,
+        (None, Ok((d, _))) => {
+            RolloutSolved { decision: d.clone(), upper: None, method: "year-by-year".into(), notes: vec![] }
+        }
+        (None, Err(why)) => {
+            notes.push(why.clone());
+            return Err(RolloutError::Infeasible(notes));
+        }
+    };
     // The joint plan is never worse than the year-by-year plan.
-    if value(m, &yearly_totals) > value(m, &evaluate(m, &joint.decision)) + 1e-9 {
-        joint.decision = yearly.clone();
+    if let Ok((d, t)) = &yearly
+        && value(m, t) > value(m, &evaluate(m, &joint.decision)) + 1e-9
+    {
+        joint.decision = d.clone();
         joint.method = format!("{} (year-by-year plan kept: better)", joint.method);
     }
     joint.notes.extend(notes);
@@ -608,5 +629,5 @@ pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutRe
     }
     let joint_totals = evaluate(m, &joint.decision);
     let quality = quality(m, &joint_totals, joint.upper);
-    Ok(RolloutResult { joint, joint_totals, quality, yearly, yearly_totals })
+    Ok(RolloutResult { joint, joint_totals, quality, yearly })
 }
