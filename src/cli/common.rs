@@ -81,6 +81,7 @@ impl SolverArgs {
             max_stall_rounds: self.stall_rounds,
             bnb_work: self.bnb_work,
             decompose: !self.no_decompose,
+            ..SolveOptions::default()
         }
     }
 }

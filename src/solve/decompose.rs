@@ -477,10 +477,6 @@ fn enumerate(
     }
 }
 
-/// Seconds the MIP may spend on one fixed open set before the set keeps
-/// its bound and the best assignment found.
-const SET_MIP_SECONDS: f64 = 2.0;
-
 /// What the exact assignment for a fixed open set found.
 struct SetValue {
     /// The best assignment found, with its objective in `sub`.
@@ -490,7 +486,7 @@ struct SetValue {
 }
 
 /// The exact assignment for a fixed open set: the MIP with every other
-/// facility forbidden, within [`SET_MIP_SECONDS`]; when that is not enough,
+/// facility forbidden, within `opts.set_mip_seconds`; when that is not enough,
 /// the LP relaxation's bound (or `bound`) stays, with the MIP's plan or
 /// `fallback`.
 fn fixed_open_mip(
@@ -521,7 +517,7 @@ fn fixed_open_mip(
         report.is_feasible().then_some((report.evaluation.objective, sol))
     };
     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
-    let limit = left.map_or(SET_MIP_SECONDS, |l| l.min(SET_MIP_SECONDS));
+    let limit = left.map_or(opts.set_mip_seconds, |l| l.min(opts.set_mip_seconds));
     let mut best = fallback.and_then(value);
     if limit > 0.0 {
         match mip::solve_mip(&fixed, opts.backend, Some(limit)) {
@@ -539,7 +535,7 @@ fn fixed_open_mip(
             Err(_) => {}
         }
     }
-    let lp = mip::lp_bound(&fixed, opts.backend, Some(SET_MIP_SECONDS)).ok().flatten().map(|b| b + opening);
+    let lp = mip::lp_bound(&fixed, opts.backend, Some(opts.set_mip_seconds)).ok().flatten().map(|b| b + opening);
     let mut bound = lp.map_or(bound, |l| l.max(bound));
     // The exact most demand the set can serve bounds the penalty term; with it
     // fixed, the distance term is bounded (or settled) apart.
@@ -551,7 +547,7 @@ fn fixed_open_mip(
         let serving_less = opening + pen * (all - most + 1.0);
         {
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
-            let limit = left.map_or(SET_MIP_SECONDS, |l| l.min(SET_MIP_SECONDS));
+            let limit = left.map_or(opts.set_mip_seconds, |l| l.min(opts.set_mip_seconds));
             if limit > 0.0
                 && let Ok(mip::MipOutcome::Solved { solution, proven: true }) =
                     mip::solve_mip_serving(&fixed, opts.backend, Some(limit), Some(most))
@@ -560,7 +556,7 @@ fn fixed_open_mip(
             {
                 return SetValue { best: Some((v, sol)), bound: v };
             }
-            let r = mip::lp_bound_serving(&fixed, opts.backend, Some(SET_MIP_SECONDS), Some(most));
+            let r = mip::lp_bound_serving(&fixed, opts.backend, Some(opts.set_mip_seconds), Some(most));
             if let Ok(Some(lp)) = r {
                 bound = bound.max((lp + opening).min(serving_less));
             }

@@ -61,6 +61,9 @@ pub struct SolveOptions {
     /// With `auto`: solve blocks that share no allowed link (districts)
     /// separately and combine them exactly (see `decompose`).
     pub decompose: bool,
+    /// Decomposition effort: seconds the exact MIP may spend on one fixed
+    /// open set of a district before the set keeps its bound.
+    pub set_mip_seconds: f64,
 }
 
 impl Default for SolveOptions {
@@ -74,6 +77,7 @@ impl Default for SolveOptions {
             max_stall_rounds: 40,
             bnb_work: uncapacitated::Effort::default().max_bnb_work,
             decompose: true,
+            set_mip_seconds: 2.0,
         }
     }
 }
