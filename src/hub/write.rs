@@ -1,6 +1,10 @@
 //! Writing a plan directory: `plan.json`, `hubs.csv`, `links.csv`,
 //! `unlinked.csv` and `plan.geojson`, all or nothing.
 //!
+//! A rollout plan's `hubs.csv` has a last column `year_opened` (empty for an
+//! existing hub) and its `links.csv` a last column `year_linked`; a
+//! single-year plan's CSV files have neither, exactly as before rollouts.
+//!
 //! Files are written into a hidden folder beside the target, which then
 //! replaces the target in one rename; an existing target is kept unless
 //! `force`, and a failed run leaves it exactly as it was.
@@ -91,21 +95,31 @@ fn num(v: f64) -> String {
     decimal(v, 3)
 }
 
+/// A rollout year as a CSV cell (empty when there is none).
+fn year(y: Option<i32>) -> String {
+    y.map(|y| y.to_string()).unwrap_or_default()
+}
+
 pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
+    let rollout = doc.rollout.is_some();
+    let mut header = vec![
+        "school_id",
+        "name",
+        "district",
+        "lat",
+        "lon",
+        "status",
+        "cost_kzt",
+        "linked_small_schools",
+        "linked_students",
+    ];
+    if rollout {
+        header.push("year_opened");
+    }
     csv_bytes(
-        &[
-            "school_id",
-            "name",
-            "district",
-            "lat",
-            "lon",
-            "status",
-            "cost_kzt",
-            "linked_small_schools",
-            "linked_students",
-        ],
+        &header,
         doc.hubs.iter().map(|h| {
-            vec![
+            let mut r = vec![
                 h.school_id.clone(),
                 h.name.clone(),
                 h.district.clone(),
@@ -115,16 +129,25 @@ pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
                 num(h.cost_kzt),
                 h.linked_small_schools.to_string(),
                 h.linked_students.to_string(),
-            ]
+            ];
+            if rollout {
+                r.push(year(h.year_opened));
+            }
+            r
         }),
     )
 }
 
 pub fn links_csv(doc: &PlanDoc) -> Vec<u8> {
+    let rollout = doc.rollout.is_some();
+    let mut header = vec!["small_school_id", "hub_id", "road_km", "minutes", "approx", "students", "room", "room_kzt"];
+    if rollout {
+        header.push("year_linked");
+    }
     csv_bytes(
-        &["small_school_id", "hub_id", "road_km", "minutes", "approx", "students", "room", "room_kzt"],
+        &header,
         doc.links.iter().map(|l| {
-            vec![
+            let mut r = vec![
                 l.small_school_id.clone(),
                 l.hub_id.clone(),
                 num(l.road_km),
@@ -133,7 +156,11 @@ pub fn links_csv(doc: &PlanDoc) -> Vec<u8> {
                 l.students.to_string(),
                 l.room.clone(),
                 num(l.room_kzt),
-            ]
+            ];
+            if rollout {
+                r.push(year(l.year_linked));
+            }
+            r
         }),
     )
 }
