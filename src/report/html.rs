@@ -12,11 +12,14 @@ use std::path::{Path, PathBuf};
 
 use super::format::{km_or_dash, kzt, share, thousands};
 use super::plan::{PlanDir, load};
-use super::svg::{self, COLOR_EXISTING, COLOR_NEW, REASONS, n1, reason_color, reason_label};
+use super::svg::{
+    self, Bar, BarGroup, COLOR_EXISTING, COLOR_LINK, COLOR_NEW, REASONS, n1, reason_color, reason_label, year_color,
+};
 use super::{ReportError, escape};
 use crate::fsutil::write_atomic;
 use crate::hub::plan_doc::Reason;
 use crate::hub::quality::{Measure, PlanQuality};
+use crate::hub::rollout::doc::RolloutDoc;
 
 /// The file name of the report inside a plan directory.
 pub const REPORT_FILE: &str = "report.html";
@@ -259,6 +262,10 @@ fn render(p: &PlanDir) -> String {
         r#"<section class="map-block" id="map-section"><h2>Map</h2>{map}<p class="caption">Hubs are sized by the students of their linked small schools. Lines join each linked small school to its hub (straight, not the road). Equirectangular projection scaled by cos of the mean latitude; boundaries simplified for display.</p></section>"#
     );
 
+    if let Some(r) = &doc.rollout {
+        rollout_section(&mut h, p, r);
+    }
+
     // Cost and distances.
     h.push_str(r#"<section class="cols" id="cost"><div><h2>Cost and budget</h2><table><tbody>"#);
     let budget_left = t.budget_kzt.map(|b| b - t.cost_kzt);
@@ -303,6 +310,252 @@ fn render(p: &PlanDir) -> String {
         env!("CARGO_PKG_VERSION"),
     );
     h
+}
+
+/// `2025–2027`.
+fn year_span(years: &[i32]) -> String {
+    match (years.first(), years.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A year with the dot of its colour on the map.
+fn year_dot(r: &RolloutDoc, y: i32) -> String {
+    match r.years.iter().position(|x| *x == y) {
+        Some(i) => format!(r#"<span class="dot" style="background:{}"></span>{y}"#, year_color(i)),
+        None => y.to_string(),
+    }
+}
+
+/// The rollout: what joint planning gains, linked students and spending
+/// year by year (charts and a table), and the year each district gets its hub.
+fn rollout_section(h: &mut String, p: &PlanDir, r: &RolloutDoc) {
+    let doc = &p.doc;
+    let span = year_span(&r.years);
+    let last = r.years.last().copied().unwrap_or_default();
+    let q = &r.quality;
+    let yb = r.year_by_year.as_ref();
+    let yb_years: &[crate::hub::rollout::YearTotals] = yb.map_or(&[], |y| &y.per_year);
+    let _ = write!(h, r#"<section id="rollout"><h2>Rollout {}</h2>"#, escape(&span));
+    let bound = if q.proven {
+        "proven maximal: no rollout links more".to_string()
+    } else {
+        match q.bound {
+            Some(b) => {
+                format!("at most {} short of the bound {}", thousands((b - q.student_years).max(0.0)), thousands(b))
+            }
+            None => "no bound known".to_string(),
+        }
+    };
+    let joint = format!(
+        "Planned jointly over {} years ({}), the rollout links {} student-years ({bound}).",
+        r.years.len(),
+        r.method,
+        thousands(q.student_years)
+    );
+    let yearly = match yb {
+        Some(yb) => {
+            let km = if yb.joint_saving_student_km >= 0.0 {
+                format!("saves {} student-km", thousands(yb.joint_saving_student_km))
+            } else {
+                format!("uses {} more student-km", thousands(-yb.joint_saving_student_km))
+            };
+            format!(
+                "Planned one year at a time, the same rules link {} student-years: joint planning gains {} student-years and {km}.",
+                thousands(yb.student_years),
+                thousands(yb.joint_gain_student_years),
+            )
+        }
+        None => format!(
+            "Planned one year at a time, the rules cannot all be met{}.",
+            r.year_by_year_note.as_deref().map_or(String::new(), |n| format!(": {n}"))
+        ),
+    };
+    let text = format!(
+        "{joint} {yearly} Hubs, links and totals elsewhere in this report are those of {last}; hub markers on the map are coloured by the year the hub opens."
+    );
+    let _ = write!(h, "<p>{}</p>", escape(&text));
+    if !r.moved_links.is_empty() {
+        let _ = write!(
+            h,
+            r#"<div class="note">{}</div>"#,
+            escape(&format!(
+                "{} small school(s) change hub during the rollout (a link that ends before {last}).",
+                r.moved_links.len()
+            ))
+        );
+    }
+
+    // Charts: linked students, joint and year by year; spending against what each year may spend.
+    const YBY: &str = "#9fb3c8";
+    const AVAILABLE: &str = "#d5dde7";
+    let linked: Vec<BarGroup> = r
+        .per_year
+        .iter()
+        .map(|y| {
+            let other = yb_years.iter().find(|x| x.year == y.year);
+            let mut bars = vec![Bar {
+                segments: vec![(
+                    y.linked_students as f64,
+                    COLOR_EXISTING,
+                    format!("{}, joint plan: {} students linked", y.year, y.linked_students),
+                )],
+                label: thousands(y.linked_students as f64),
+            }];
+            if let Some(o) = other {
+                bars.push(Bar {
+                    segments: vec![(
+                        o.linked_students as f64,
+                        YBY,
+                        format!("{}, year by year: {} students linked", o.year, o.linked_students),
+                    )],
+                    label: thousands(o.linked_students as f64),
+                });
+            }
+            BarGroup { label: y.year.to_string(), bars }
+        })
+        .collect();
+    let linked_svg = svg::grouped_bars(
+        "rollout-linked",
+        "Students linked each year, joint plan and year-by-year plan",
+        "students linked",
+        &linked,
+        &if yb.is_some() {
+            vec![(COLOR_EXISTING, "joint plan".into()), (YBY, "year by year".into())]
+        } else {
+            vec![(COLOR_EXISTING, "joint plan".into())]
+        },
+        &thousands,
+    );
+    let any_limit = r.per_year.iter().any(|y| y.available_kzt.is_some());
+    let budget: Vec<BarGroup> = r
+        .per_year
+        .iter()
+        .map(|y| {
+            let mut bars = vec![Bar {
+                segments: vec![
+                    (y.hub_cost_kzt, COLOR_EXISTING, format!("{}: new hubs KZT {}", y.year, kzt(y.hub_cost_kzt))),
+                    (y.room_cost_kzt, COLOR_LINK, format!("{}: rooms KZT {}", y.year, kzt(y.room_cost_kzt))),
+                ],
+                label: kzt(y.spend_kzt),
+            }];
+            if let Some(a) = y.available_kzt {
+                bars.push(Bar {
+                    segments: vec![(a, AVAILABLE, format!("{}: may spend KZT {}", y.year, kzt(a)))],
+                    label: kzt(a),
+                });
+            }
+            BarGroup { label: y.year.to_string(), bars }
+        })
+        .collect();
+    let mut legend = vec![(COLOR_EXISTING, "new hubs".to_string()), (COLOR_LINK, "rooms".to_string())];
+    if any_limit {
+        legend.push((AVAILABLE, "available".to_string()));
+    }
+    let budget_svg = svg::grouped_bars(
+        "rollout-budget",
+        "Spending each year against the budget available",
+        "KZT",
+        &budget,
+        &legend,
+        &kzt,
+    );
+    let _ = write!(
+        h,
+        r#"<div class="cols" style="grid-template-columns:1fr 1fr"><div class="keep"><h3>Students linked each year</h3>{linked_svg}<p class="caption">{}</p></div><div class="keep"><h3>Budget used each year</h3>{budget_svg}<p class="caption">{}</p></div></div>"#,
+        if yb.is_some() {
+            "Students of the small schools linked in each year: the joint plan against the same scenario planned one year at a time."
+        } else {
+            "Students of the small schools linked in each year by the joint plan."
+        },
+        if any_limit {
+            "New hubs and rooms bought each year beside what the year may spend (its budget, plus what earlier years left when unspent budget carries over)."
+        } else {
+            "New hubs and rooms bought each year; the scenario sets no yearly budget."
+        }
+    );
+
+    // Year by year, in figures.
+    h.push_str(r#"<table id="rollout-years-table"><thead><tr><th>Year</th><th class="n">New hubs</th><th class="n">Open hubs</th><th class="n">Small schools linked</th><th class="n">Students linked</th><th class="n">Student-km</th><th class="n">Spent, KZT m</th><th class="n">Available, KZT m</th><th class="n">Year by year: new hubs</th><th class="n">Year by year: students linked</th></tr></thead><tbody>"#);
+    for y in &r.per_year {
+        let o = yb_years.iter().find(|x| x.year == y.year);
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{} <span class="id">+{}</span></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            year_dot(r, y.year),
+            y.new_hubs,
+            y.open_hubs,
+            thousands(y.linked_small_schools as f64),
+            thousands(y.newly_linked_small_schools as f64),
+            thousands(y.linked_students as f64),
+            thousands(y.student_km),
+            thousands(y.spend_kzt / 1e6),
+            y.available_kzt.map_or("–".into(), |a| thousands(a / 1e6)),
+            o.map_or("–".into(), |o| o.new_hubs.to_string()),
+            o.map_or("–".into(), |o| thousands(o.linked_students as f64)),
+        );
+    }
+    let _ = write!(
+        h,
+        r#"<tr class="total"><td>Total</td><td class="n">{}</td><td></td><td></td><td class="n">{} student-years</td><td class="n">{}</td><td class="n">{}</td><td></td><td class="n">{}</td><td class="n">{}</td></tr></tbody></table>"#,
+        r.per_year.iter().map(|y| y.new_hubs).sum::<usize>(),
+        thousands(q.student_years),
+        thousands(q.student_km),
+        thousands(r.per_year.iter().map(|y| y.spend_kzt).sum::<f64>() / 1e6),
+        yb.map_or("–".into(), |y| y.per_year.iter().map(|y| y.new_hubs).sum::<usize>().to_string()),
+        yb.map_or("–".into(), |y| format!("{} student-years", thousands(y.student_years))),
+    );
+    let _ = write!(
+        h,
+        r#"<p class="caption">Small schools linked by the end of each year (<span class="id">+</span> newly that year). Student-years weigh each year's linked students by the year's weight.</p>"#
+    );
+
+    // Each district's turn.
+    let name_of =
+        |id: &str| doc.hubs.iter().find(|x| x.school_id == id).map_or_else(|| id.to_string(), |x| x.name.clone());
+    h.push_str(r#"<h3>The year each district gets its hub</h3><table id="rollout-districts-table"><thead><tr><th>District</th><th class="n">Small schools</th><th class="n">Existing hubs</th><th>First hub</th><th>New hubs</th>"#);
+    for y in &r.years {
+        let _ = write!(h, r#"<th class="n">Linked by {y}</th>"#);
+    }
+    h.push_str("</tr></thead><tbody>");
+    let mut rows: Vec<_> = r.districts.iter().collect();
+    rows.sort_by_key(|d| (d.first_hub_year.is_none(), d.existing_hubs == 0, d.first_hub_year, d.district.as_str()));
+    for d in rows {
+        let first = match d.first_hub_year {
+            _ if d.existing_hubs > 0 => "has one already".to_string(),
+            Some(y) => year_dot(r, y),
+            None => escape(&format!("none by {last}")),
+        };
+        let new_hubs = if d.new_hubs.is_empty() {
+            "–".to_string()
+        } else {
+            d.new_hubs
+                .iter()
+                .map(|(y, id)| {
+                    format!(r#"{} {} <span class="id">{}</span>"#, year_dot(r, *y), escape(&name_of(id)), escape(id))
+                })
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td>{first}</td><td>{new_hubs}</td>"#,
+            escape(&d.district),
+            d.small_schools,
+            d.existing_hubs,
+        );
+        for n in &d.linked_small_schools {
+            let _ = write!(h, r#"<td class="n">{n}</td>"#);
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
+    let _ = write!(
+        h,
+        r#"<p class="caption">Districts in the order they get their first hub; "Linked by" counts the district's small schools linked by the end of each year.</p></section>"#
+    );
 }
 
 fn existing_students(p: &PlanDir) -> u64 {
@@ -361,14 +614,25 @@ fn hubs_table(h: &mut String, p: &PlanDir) {
     let mut hubs: Vec<_> = doc.hubs.iter().collect();
     hubs.sort_by(|a, b| a.district.cmp(&b.district).then(a.name.cmp(&b.name)));
     for hub in hubs {
-        let color = if hub.status == "existing" { COLOR_EXISTING } else { COLOR_NEW };
+        let mut color = if hub.status == "existing" { COLOR_EXISTING } else { COLOR_NEW };
+        let mut status = hub.status.clone();
+        // A rollout: the year a new hub opens, in its colour on the map.
+        if let Some(r) = &doc.rollout
+            && hub.status != "existing"
+            && let Some(y) = hub.year_opened
+        {
+            status = format!("{status} {y}");
+            if let Some(i) = r.years.iter().position(|x| *x == y) {
+                color = year_color(i);
+            }
+        }
         let _ = write!(
             h,
             r#"<tr><td>{} <span class="id">{}</span></td><td>{}</td><td><span class="tag" style="background:{color}">{}</span></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             escape(&hub.name),
             escape(&hub.school_id),
             escape(&hub.district),
-            escape(&hub.status),
+            escape(&status),
             hub.linked_small_schools,
             thousands(hub.linked_students as f64),
             thousands(hub.cost_kzt / 1e6)

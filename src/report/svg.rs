@@ -28,6 +28,14 @@ pub const COLOR_LINKED: &str = "#2a8c82";
 /// Link lines.
 pub const COLOR_LINK: &str = "#5f86ad";
 
+/// New hubs of a rollout, one colour per year of opening (cycled after six years).
+pub const YEAR_COLORS: [&str; 6] = ["#e0a100", "#e8590c", "#c2255c", "#7b2cbf", "#3b5bdb", "#5c940d"];
+
+/// The colour of the new hubs of a rollout's `i`-th year.
+pub fn year_color(i: usize) -> &'static str {
+    YEAR_COLORS[i % YEAR_COLORS.len()]
+}
+
 /// The colour of an unlinked small school, by reason.
 pub fn reason_color(r: Reason) -> &'static str {
     match r {
@@ -254,7 +262,21 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
     if existing > 0 {
         items.push((swatch(COLOR_EXISTING, 7.0), format!("existing hub ({existing})")));
     }
-    items.push((swatch(COLOR_NEW, 7.0), format!("new hub ({})", doc.hubs.len() - existing)));
+    // A rollout: new hubs by the year they open.
+    let years: &[i32] = doc.rollout.as_ref().map_or(&[], |r| &r.years);
+    let year_index = |y: Option<i32>| y.and_then(|y| years.iter().position(|x| *x == y));
+    let new_hubs = doc.hubs.len() - existing;
+    let mut undated = new_hubs;
+    for (i, y) in years.iter().enumerate() {
+        let n = doc.hubs.iter().filter(|x| x.status != "existing" && x.year_opened == Some(*y)).count();
+        if n > 0 {
+            items.push((swatch(year_color(i), 7.0), format!("new hub {y} ({n})")));
+            undated -= n;
+        }
+    }
+    if years.is_empty() || undated > 0 {
+        items.push((swatch(COLOR_NEW, 7.0), format!("new hub ({undated})")));
+    }
     items.push((
         format!(r#"<line x1="-9" y1="0" x2="9" y2="0" stroke="{COLOR_LINK}" stroke-width="2"/>"#),
         format!("link to hub ({})", doc.links.len()),
@@ -300,8 +322,12 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
          .school{{stroke:#fff;stroke-width:.5}}\
          .hub{{stroke:#fff;stroke-width:1.4}}.hub.existing{{fill:{COLOR_EXISTING}}}.hub.new{{fill:{COLOR_NEW}}}\
          .key text,.scale text{{font-size:14px;fill:#374151}}\
-         </style>"
+         "
     );
+    for (i, y) in years.iter().enumerate() {
+        let _ = write!(s, ".hub.new.y{y}{{fill:{}}}", year_color(i));
+    }
+    s.push_str("</style>");
     let _ = write!(s, r##"<rect width="{}" height="{}" fill="#f7f9fb"/>"##, n1(w), n1(h));
 
     // District boundaries.
@@ -377,10 +403,14 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
         let hub = &doc.hubs[i];
         let (x, y) = proj.xy(hub.lon, hub.lat);
         let r = r0 + r1 * (hub.linked_students as f64 / max_students).sqrt();
-        let class = if hub.status == "existing" { "hub existing" } else { "hub new" };
+        let (class, opens) = match (hub.status.as_str(), year_index(hub.year_opened)) {
+            ("existing", _) => ("hub existing".to_string(), String::new()),
+            (_, Some(i)) => (format!("hub new y{}", years[i]), format!(", opens {}", years[i])),
+            _ => ("hub new".to_string(), String::new()),
+        };
         let _ = write!(
             s,
-            r#"<circle class="{class}" cx="{}" cy="{}" r="{}"><title>{} ({}), {} hub: {} small schools, {} students</title></circle>"#,
+            r#"<circle class="{class}" cx="{}" cy="{}" r="{}"><title>{} ({}), {} hub{opens}: {} small schools, {} students</title></circle>"#,
             n1(x),
             n1(y),
             n1(r),
@@ -523,6 +553,134 @@ pub fn histogram(values_km: &[f64], limit_km: Option<f64>) -> String {
     s
 }
 
+/// One bar of a [`grouped_bars`] chart: segments stacked from the axis up
+/// (value, colour, what it is), and the label written above it.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub segments: Vec<(f64, &'static str, String)>,
+    pub label: String,
+}
+
+/// Bars side by side under one x-axis label (e.g. a year).
+#[derive(Debug, Clone)]
+pub struct BarGroup {
+    pub label: String,
+    pub bars: Vec<Bar>,
+}
+
+/// A grouped (and optionally stacked) bar chart as `<svg id="{id}">`: a
+/// legend on top, the y-axis with grid lines labelled by `tick` and titled
+/// `y_title`, each group's label under it. Each bar is a `g.bar` of
+/// `rect.seg` segments with a `<title>`.
+pub fn grouped_bars(
+    id: &str,
+    aria: &str,
+    y_title: &str,
+    groups: &[BarGroup],
+    legend: &[(&str, String)],
+    tick: &dyn Fn(f64) -> String,
+) -> String {
+    let (w, h) = (560.0, 270.0);
+    let (left, right, top, bottom) = (72.0, 12.0, 44.0, 30.0);
+    let mut s = format!(
+        r#"<svg id="{}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{}"><style>.ax{{font-size:12px;fill:#4b5563}}.val{{font-size:11px;fill:#1f2933}}.grid{{stroke:#e5e7eb}}</style>"#,
+        escape(id),
+        escape(aria)
+    );
+    // Legend, left to right on the first line.
+    let mut x = left;
+    for (color, label) in legend {
+        let _ = write!(
+            s,
+            r#"<rect x="{}" y="6" width="12" height="12" fill="{color}"/><text class="ax" x="{}" y="16.5">{}</text>"#,
+            n1(x),
+            n1(x + 17.0),
+            escape(label)
+        );
+        x += 30.0 + 6.6 * label.chars().count() as f64;
+    }
+    if groups.is_empty() {
+        let _ =
+            write!(s, r#"<text class="ax" x="{}" y="{}" text-anchor="middle">no years</text></svg>"#, w / 2.0, h / 2.0);
+        return s;
+    }
+    let vmax = groups
+        .iter()
+        .flat_map(|g| &g.bars)
+        .map(|b| b.segments.iter().map(|x| x.0.max(0.0)).sum::<f64>())
+        .fold(0.0, f64::max);
+    let ystep = nice_step(vmax.max(1.0) / 4.0);
+    let ytop = ((vmax / ystep).ceil() * ystep).max(ystep);
+    let (pw, ph) = (w - left - right, h - top - bottom);
+    let yv = |v: f64| top + ph - v / ytop * ph;
+    let mut v = 0.0;
+    while v <= ytop + 1e-9 * ytop {
+        let _ = write!(
+            s,
+            r#"<line class="grid" x1="{left}" x2="{}" y1="{yy}" y2="{yy}"/><text class="ax" x="{}" y="{}" text-anchor="end">{}</text>"#,
+            n1(w - right),
+            n1(left - 6.0),
+            n1(yv(v) + 4.0),
+            escape(&tick(v)),
+            yy = n1(yv(v))
+        );
+        v += ystep;
+    }
+    let _ = write!(
+        s,
+        r#"<text class="ax" transform="translate(13 {}) rotate(-90)" text-anchor="middle">{}</text>"#,
+        n1(top + ph / 2.0),
+        escape(y_title)
+    );
+    let gw = pw / groups.len() as f64;
+    for (gi, g) in groups.iter().enumerate() {
+        let inner = gw * 0.7;
+        let nb = g.bars.len().max(1) as f64;
+        let bw = ((inner - 4.0 * (nb - 1.0)) / nb).min(70.0);
+        let used = bw * nb + 4.0 * (nb - 1.0);
+        let x0 = left + gw * gi as f64 + (gw - used) / 2.0;
+        for (bi, b) in g.bars.iter().enumerate() {
+            let bx = x0 + bi as f64 * (bw + 4.0);
+            let _ = write!(s, r#"<g class="bar">"#);
+            let mut base = 0.0;
+            for (value, color, what) in &b.segments {
+                let value = value.max(0.0);
+                let _ = write!(
+                    s,
+                    r#"<rect class="seg" x="{}" y="{}" width="{}" height="{}" fill="{color}"><title>{}</title></rect>"#,
+                    n1(bx),
+                    n1(yv(base + value)),
+                    n1(bw),
+                    n1(yv(base) - yv(base + value)),
+                    escape(what)
+                );
+                base += value;
+            }
+            let _ = write!(
+                s,
+                r#"<text class="val" x="{}" y="{}" text-anchor="middle">{}</text></g>"#,
+                n1(bx + bw / 2.0),
+                n1(yv(base) - 4.0),
+                escape(&b.label)
+            );
+        }
+        let _ = write!(
+            s,
+            r#"<text class="ax" x="{}" y="{}" text-anchor="middle">{}</text>"#,
+            n1(left + gw * (gi as f64 + 0.5)),
+            n1(top + ph + 18.0),
+            escape(&g.label)
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<line x1="{left}" x2="{}" y1="{b}" y2="{b}" stroke="#4b5563"/></svg>"##,
+        n1(w - right),
+        b = n1(top + ph)
+    );
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,5 +758,33 @@ mod tests {
         let mut d = String::new();
         ring_path(&mut d, &far, &proj);
         assert!(d.is_empty(), "{d}");
+    }
+
+    #[test]
+    fn grouped_bars_stack_segments_and_escape_labels() {
+        let groups: Vec<BarGroup> = [2025, 2026]
+            .iter()
+            .map(|y| BarGroup {
+                label: y.to_string(),
+                bars: vec![
+                    Bar {
+                        segments: vec![(300.0, COLOR_EXISTING, "hubs".into()), (100.0, COLOR_LINK, "rooms".into())],
+                        label: "400".into(),
+                    },
+                    Bar { segments: vec![(500.0, "#cbd5e1", "available <all>".into())], label: "500".into() },
+                ],
+            })
+            .collect();
+        let svg = grouped_bars("chart", "A & B", "KZT", &groups, &[(COLOR_EXISTING, "hubs & rooms".into())], &|v| {
+            format!("{v}")
+        });
+        roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        assert_eq!(svg.matches(r#"<g class="bar">"#).count(), 4);
+        assert_eq!(svg.matches(r#"<rect class="seg""#).count(), 6);
+        assert!(
+            svg.contains(">2026</text>") && svg.contains("available &lt;all&gt;") && svg.contains("hubs &amp; rooms")
+        );
+        // The tallest bar (500) reaches the top grid line or stays under it.
+        assert!(svg.contains(">500</text>"), "{svg}");
     }
 }
