@@ -6,6 +6,11 @@
 //! after. [`compare`] computes it from two plan documents; [`markdown`] and
 //! [`csv()`] render it.
 //!
+//! Rollouts add their student-years, its bound and whether it is proven,
+//! and each year's linked students, new hubs and spending. A rollout and a
+//! single-year plan are compared on what they share (hubs, links and totals,
+//! a rollout's being those of its final year), and the comparison says so.
+//!
 //! ```
 //! # use hubplan::hub::PlanDoc;
 //! # fn demo(a: &PlanDoc, b: &PlanDoc) {
@@ -127,6 +132,104 @@ impl TotalChange {
     }
 }
 
+/// A rollout plan's own figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RolloutSide {
+    pub years: Vec<i32>,
+    /// Weighted student-years of the joint plan.
+    pub student_years: f64,
+    /// No rollout links more student-years than this (when known).
+    pub bound: Option<f64>,
+    /// The student-years are proven maximal.
+    pub proven: bool,
+    /// Students linked by the end of each year, joint plan.
+    pub linked_students: Vec<(i32, u64)>,
+    /// Student-years of the same scenario planned one year at a time (when it could be).
+    pub year_by_year_student_years: Option<f64>,
+}
+
+/// The rollouts of A and B (at least one of them is a rollout).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RolloutComparison {
+    pub a: Option<RolloutSide>,
+    pub b: Option<RolloutSide>,
+    /// When only one plan is a rollout: what the comparison covers.
+    pub note: Option<String>,
+}
+
+fn rollout_side(d: &PlanDoc) -> Option<RolloutSide> {
+    let r = d.rollout.as_ref()?;
+    Some(RolloutSide {
+        years: r.years.clone(),
+        student_years: r.quality.student_years,
+        bound: r.quality.bound,
+        proven: r.quality.proven,
+        linked_students: r.per_year.iter().map(|y| (y.year, y.linked_students)).collect(),
+        year_by_year_student_years: r.year_by_year.as_ref().map(|y| y.student_years),
+    })
+}
+
+/// `2025–2027`.
+fn span(years: &[i32]) -> String {
+    match (years.first(), years.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn rollout_comparison(a: &PlanDoc, b: &PlanDoc) -> Option<RolloutComparison> {
+    let (ra, rb) = (rollout_side(a), rollout_side(b));
+    let mixed = |r: &RolloutSide, which: &str, other: &str| {
+        format!(
+            "{which} is a rollout over {} and {other} a single-year plan: they are compared on what they share, \
+             the hubs, links and totals, which for {which} are those of its final year, {}. Student-years and \
+             the per-year figures are {which}'s alone, and the plans' quality is measured in different units.",
+            span(&r.years),
+            r.years.last().copied().unwrap_or_default()
+        )
+    };
+    let note = match (&ra, &rb) {
+        (None, None) => return None,
+        (Some(r), None) => Some(mixed(r, "A", "B")),
+        (None, Some(r)) => Some(mixed(r, "B", "A")),
+        (Some(_), Some(_)) => None,
+    };
+    Some(RolloutComparison { a: ra, b: rb, note })
+}
+
+/// A rollout's figures as totals: whether its student-years are proven, the
+/// year-by-year plan's student-years, and each year's linked students, new
+/// hubs and spending (`rollout.<year>.*`), over the years of either plan.
+fn rollout_totals(a: &PlanDoc, b: &PlanDoc) -> Vec<TotalChange> {
+    let (ra, rb) = (a.rollout.as_ref(), b.rollout.as_ref());
+    if ra.is_none() && rb.is_none() {
+        return Vec::new();
+    }
+    let pair = |field: String, f: &dyn Fn(&crate::hub::rollout::doc::RolloutDoc) -> Option<f64>| TotalChange {
+        field,
+        before: ra.and_then(f),
+        after: rb.and_then(f),
+    };
+    let mut out = vec![
+        pair("rollout.proven".into(), &|r| Some(if r.quality.proven { 1.0 } else { 0.0 })),
+        pair("rollout.year_by_year.student_years".into(), &|r| r.year_by_year.as_ref().map(|y| y.student_years)),
+        pair("rollout.joint_gain_student_years".into(), &|r| {
+            r.year_by_year.as_ref().map(|y| y.joint_gain_student_years)
+        }),
+    ];
+    let mut years: Vec<i32> = ra.iter().chain(rb.iter()).flat_map(|r| r.years.iter().copied()).collect();
+    years.sort_unstable();
+    years.dedup();
+    for y in years {
+        let at = |r: &crate::hub::rollout::doc::RolloutDoc| r.per_year.iter().find(|t| t.year == y).cloned();
+        out.push(pair(format!("rollout.{y}.linked_students"), &|r| at(r).map(|t| t.linked_students as f64)));
+        out.push(pair(format!("rollout.{y}.new_hubs"), &|r| at(r).map(|t| t.new_hubs as f64)));
+        out.push(pair(format!("rollout.{y}.spend_kzt"), &|r| at(r).map(|t| t.spend_kzt)));
+    }
+    out
+}
+
 /// What changed from plan A to plan B. Lists are sorted by id.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
@@ -138,8 +241,11 @@ pub struct Comparison {
     pub newly_unlinked: Vec<NewlyUnlinked>,
     pub reason_changed: Vec<ReasonChanged>,
     /// Every total (all of `totals`, then the plan's quality in its own
-    /// unit, then the solver's internal objective, lower bound and gap), changed or not.
+    /// unit, then the rollout's figures when either plan is a rollout, then
+    /// the solver's internal objective, lower bound and gap), changed or not.
     pub totals: Vec<TotalChange>,
+    /// Set when either plan is a rollout.
+    pub rollout: Option<RolloutComparison>,
 }
 
 impl Comparison {
@@ -340,6 +446,7 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
     for k in keys {
         totals.push(TotalChange { field: k.clone(), before: get(&qa, k), after: get(&qb, k) });
     }
+    totals.extend(rollout_totals(a, b));
     totals.push(TotalChange {
         field: "internal_objective".into(),
         before: Some(a.internal_objective),
@@ -352,7 +459,17 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
     });
     totals.push(TotalChange { field: "internal_gap".into(), before: a.internal_gap, after: b.internal_gap });
 
-    Comparison { parameters, hubs_added, hubs_dropped, moved, newly_linked, newly_unlinked, reason_changed, totals }
+    Comparison {
+        parameters,
+        hubs_added,
+        hubs_dropped,
+        moved,
+        newly_linked,
+        newly_unlinked,
+        reason_changed,
+        totals,
+        rollout: rollout_comparison(a, b),
+    }
 }
 
 /// A plan's quality as comparable figures, named by measure so that plans of
@@ -418,6 +535,9 @@ fn section(out: &mut String, title: &str, header: &[&str], rows: Vec<Vec<String>
 /// The comparison as markdown; `a` and `b` name the plans (e.g. their folders).
 pub fn markdown(c: &Comparison, a: &str, b: &str) -> String {
     let mut s = format!("# Plan comparison\n\n- A: {}\n- B: {}\n", cell(a), cell(b));
+    if let Some(note) = c.rollout.as_ref().and_then(|r| r.note.as_ref()) {
+        let _ = writeln!(s, "\n{note}");
+    }
     if c.same_plan() {
         s.push_str("\nThe plans are the same: same hubs, same links, same totals.\n");
     }
@@ -516,6 +636,9 @@ pub fn markdown(c: &Comparison, a: &str, b: &str) -> String {
             })
             .collect(),
     );
+    if let Some(r) = &c.rollout {
+        rollout_section(&mut s, r);
+    }
     let changed = c.changed_totals().count();
     section(
         &mut s,
@@ -529,16 +652,56 @@ pub fn markdown(c: &Comparison, a: &str, b: &str) -> String {
     s
 }
 
+/// The rollouts side by side: student-years, bound, proven, and linked students year by year.
+fn rollout_section(s: &mut String, r: &RolloutComparison) {
+    let (a, b) = (r.a.as_ref(), r.b.as_ref());
+    let side = |x: Option<&RolloutSide>, f: &dyn Fn(&RolloutSide) -> Option<f64>| x.and_then(f);
+    let row = |label: String, f: &dyn Fn(&RolloutSide) -> Option<f64>| {
+        let (va, vb) = (side(a, f), side(b, f));
+        let delta = match (va, vb) {
+            (Some(x), Some(y)) => signed(Some(y - x)),
+            _ => String::new(),
+        };
+        vec![label, opt(va), opt(vb), delta]
+    };
+    let text = |x: Option<&RolloutSide>, f: &dyn Fn(&RolloutSide) -> String| x.map_or("single-year plan".into(), f);
+    let mut rows = vec![
+        vec!["years".into(), text(a, &|r| span(&r.years)), text(b, &|r| span(&r.years)), String::new()],
+        row("student-years".into(), &|r| Some(r.student_years)),
+        row("bound on student-years".into(), &|r| r.bound),
+        vec![
+            "student-years proven maximal".into(),
+            a.map_or(String::new(), |r| if r.proven { "yes" } else { "no" }.into()),
+            b.map_or(String::new(), |r| if r.proven { "yes" } else { "no" }.into()),
+            String::new(),
+        ],
+        row("student-years planned year by year".into(), &|r| r.year_by_year_student_years),
+    ];
+    let mut years: Vec<i32> = a.iter().chain(b.iter()).flat_map(|r| r.years.iter().copied()).collect();
+    years.sort_unstable();
+    years.dedup();
+    for y in years {
+        rows.push(row(format!("students linked by {y}"), &|r| {
+            r.linked_students.iter().find(|(t, _)| *t == y).map(|(_, n)| *n as f64)
+        }));
+    }
+    section(s, "Rollout", &["", "A", "B", "change"], rows);
+}
+
 /// The comparison as CSV, one change a row:
 /// `change,id,name,district,students,before,after,delta,detail`, where
 /// `change` is `parameter`, `hub-added`, `hub-dropped`, `moved`,
 /// `newly-linked`, `newly-unlinked`, `reason-changed` or `total` (every
-/// total, changed or not).
+/// total, changed or not); comparing a rollout with a single-year plan adds
+/// one `note` row first, its sentence in `detail`.
 pub fn csv(c: &Comparison) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut row = |r: [String; 9]| w.write_record(&r).expect("in-memory CSV");
     row(["change", "id", "name", "district", "students", "before", "after", "delta", "detail"].map(String::from));
     let e = String::new;
+    if let Some(note) = c.rollout.as_ref().and_then(|r| r.note.as_ref()) {
+        row(["note".into(), e(), e(), e(), e(), e(), e(), e(), note.clone()]);
+    }
     for p in &c.parameters {
         row(["parameter".into(), p.key.clone(), e(), e(), e(), p.before.clone(), p.after.clone(), e(), e()]);
     }
