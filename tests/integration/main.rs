@@ -13,5 +13,6 @@ mod datasets;
 mod plan;
 mod report;
 mod roads;
+mod rollout_report;
 mod snapshots;
 mod sweep;
