@@ -131,14 +131,7 @@ pub fn plan_with_inputs(loaded: LoadedScenario, inputs: Inputs, mut times: Stage
     let Solved { outcome: out, decision, notes } = post_solve::solve_plan(&model, sc, &inputs.schools)?;
     times.solve_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let assembly = plan_doc::Assembly {
-        sc,
-        schools: &inputs.schools,
-        model: &model,
-        paths: inputs.paths.clone(),
-        approx: inputs.table.is_approx(),
-        sources: sources::sources(&inputs.paths),
-    };
+    let assembly = assembly(sc, &inputs, &model);
     let doc = plan_doc::assemble(&assembly, &decision, &out, notes);
     times.assemble_s = t.elapsed().as_secs_f64();
     Ok(PlanRun { loaded, inputs, model, decision, doc, times })
@@ -197,17 +190,22 @@ fn plan_rollout_with_inputs(
         infeasibility_proven: false,
         notes: Vec::new(),
     };
-    let assembly = plan_doc::Assembly {
-        sc,
-        schools: &inputs.schools,
-        model: &model,
-        paths: inputs.paths.clone(),
-        approx: inputs.table.is_approx(),
-        sources: sources::sources(&inputs.paths),
-    };
+    let assembly = assembly(sc, &inputs, &model);
     let mut doc = plan_doc::assemble(&assembly, &decision, &out, result.joint.notes.clone());
     rollout::doc::add_rollout(&mut doc, &rm, &inputs.schools, &result);
     times.assemble_s = t.elapsed().as_secs_f64();
     drop(rm);
     Ok(PlanRun { loaded, inputs, model, decision, doc, times })
+}
+
+/// What assembling `plan.json` needs from a scenario's inputs and model.
+fn assembly<'a>(sc: &'a Scenario, inputs: &'a Inputs, model: &'a HubModel) -> plan_doc::Assembly<'a> {
+    plan_doc::Assembly {
+        sc,
+        schools: &inputs.schools,
+        model,
+        paths: inputs.paths.clone(),
+        approx: inputs.table.is_approx(),
+        sources: sources::sources(&inputs.paths),
+    }
 }
