@@ -204,7 +204,7 @@ fn build(inst: &Instance, relax: bool, served: Option<f64>) -> Model {
     Model { vars, objective, constraints, y, links }
 }
 
-pub(crate) fn run<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
+fn run<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
     mut model: M,
     constraints: Vec<Constraint>,
     time_limit: Option<f64>,
@@ -237,6 +237,40 @@ pub(crate) fn run<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
     }
 }
 
+/// Solves `problem` under `constraints` with `backend` to a zero gap (or
+/// until `time_limit` seconds): `None` when it is infeasible, else what
+/// `read` takes from the solution's values and whether it is proven optimal.
+pub(crate) fn solve_exact<T>(
+    problem: good_lp::variable::UnsolvedProblem,
+    constraints: Vec<Constraint>,
+    backend: Backend,
+    time_limit: Option<f64>,
+    read: impl Fn(&dyn Fn(Variable) -> f64) -> T,
+) -> Result<Option<(T, bool)>, MipError> {
+    match backend {
+        Backend::Microlp => Ok(run(problem.using(good_lp::microlp), constraints, time_limit)?
+            .map(|(sol, proven)| (read(&|v| sol.value(v)), proven))),
+        Backend::Highs => {
+            #[cfg(feature = "highs")]
+            {
+                // Exact means exact: HiGHS's default relative gap (1e-4) would stop early.
+                let model = problem
+                    .using(good_lp::highs)
+                    .set_threads(1)
+                    .set_mip_rel_gap(0.0)
+                    .map_err(MipError::Gap)?
+                    .set_option("mip_abs_gap", 0.0);
+                Ok(run(model, constraints, time_limit)?.map(|(sol, proven)| (read(&|v| sol.value(v)), proven)))
+            }
+            #[cfg(not(feature = "highs"))]
+            {
+                let _ = (problem, constraints, read);
+                Err(MipError::Unavailable("highs"))
+            }
+        }
+    }
+}
+
 /// Solves `inst` exactly (or until `time_limit` seconds) with `backend`.
 pub fn solve_mip(inst: &Instance, backend: Backend, time_limit: Option<f64>) -> Result<MipOutcome, MipError> {
     solve_mip_serving(inst, backend, time_limit, None)
@@ -253,41 +287,11 @@ pub(crate) fn solve_mip_serving(
 ) -> Result<MipOutcome, MipError> {
     let Model { vars, objective, constraints, y, links } = build(inst, false, served);
     let problem = vars.minimise(objective);
-    let values = |get: &dyn Fn(Variable) -> f64| -> (Vec<f64>, Vec<f64>) {
+    let read = |get: &dyn Fn(Variable) -> f64| -> (Vec<f64>, Vec<f64>) {
         (y.iter().map(|v| v.map_or(0.0, get)).collect(), links.iter().map(|&(_, _, x)| get(x)).collect())
     };
-    let (yv, xv, proven) = match backend {
-        Backend::Microlp => match run(problem.using(good_lp::microlp), constraints, time_limit)? {
-            None => return Ok(MipOutcome::Infeasible),
-            Some((sol, proven)) => {
-                let (a, b) = values(&|v| sol.value(v));
-                (a, b, proven)
-            }
-        },
-        Backend::Highs => {
-            #[cfg(feature = "highs")]
-            {
-                // Exact means exact: HiGHS's default relative gap (1e-4) would stop early.
-                let model = problem
-                    .using(good_lp::highs)
-                    .set_threads(1)
-                    .set_mip_rel_gap(0.0)
-                    .map_err(MipError::Gap)?
-                    .set_option("mip_abs_gap", 0.0);
-                match run(model, constraints, time_limit)? {
-                    None => return Ok(MipOutcome::Infeasible),
-                    Some((sol, proven)) => {
-                        let (a, b) = values(&|v| sol.value(v));
-                        (a, b, proven)
-                    }
-                }
-            }
-            #[cfg(not(feature = "highs"))]
-            {
-                let _ = (problem, constraints);
-                return Err(MipError::Unavailable("highs"));
-            }
-        }
+    let Some(((yv, xv), proven)) = solve_exact(problem, constraints, backend, time_limit, read)? else {
+        return Ok(MipOutcome::Infeasible);
     };
     Ok(MipOutcome::Solved { solution: extract(inst, &yv, &links, &xv), proven })
 }

@@ -262,7 +262,7 @@ fn decompose(
     // Per block: its sub-instance and the count vectors it may open.
     let subs: Vec<Instance> = parts.iter().enumerate().map(|(i, b)| sub_instance(&exp.inst, b, i)).collect();
     let mut jobs: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (b, (part, sub)) in parts.iter().zip(&subs).enumerate() {
+    for (b, part) in parts.iter().enumerate() {
         let mut free_base: Vec<usize> = part
             .facilities
             .iter()
@@ -283,7 +283,6 @@ fn decompose(
                 .fold(0usize, |a, r| a.saturating_add(r));
             top = top.min(room);
         }
-        let _ = sub;
         for kappa in count_vectors(n_years, top, &caps) {
             jobs.push((b, kappa));
         }

@@ -17,11 +17,11 @@
 //!      rooms r_s (l_st − l_s(t−1)) charged in year t; the same hub rows.
 //! ```
 
-use good_lp::{Expression, ProblemVariables, Solution as _, Variable, constraint, variable};
+use good_lp::{Expression, ProblemVariables, Variable, constraint, variable};
 
 use super::{RolloutDecision, RolloutModel, RolloutSolved, evaluate, value};
 use crate::solve::Backend;
-use crate::solve::mip::{MipError, run};
+use crate::solve::mip::{MipError, solve_exact};
 
 /// Time-indexed link variables the MIP would hold.
 pub fn link_variables(m: &RolloutModel) -> usize {
@@ -216,31 +216,8 @@ pub fn solve_time_indexed(
         }
         d
     };
-    let (decision, proven) = match backend {
-        Backend::Microlp => match run(problem.using(good_lp::microlp), cons, time_limit)? {
-            None => return Ok(None),
-            Some((sol, proven)) => (read(&|v| sol.value(v)), proven),
-        },
-        Backend::Highs => {
-            #[cfg(feature = "highs")]
-            {
-                let model = problem
-                    .using(good_lp::highs)
-                    .set_threads(1)
-                    .set_mip_rel_gap(0.0)
-                    .map_err(MipError::Gap)?
-                    .set_option("mip_abs_gap", 0.0);
-                match run(model, cons, time_limit)? {
-                    None => return Ok(None),
-                    Some((sol, proven)) => (read(&|v| sol.value(v)), proven),
-                }
-            }
-            #[cfg(not(feature = "highs"))]
-            {
-                let _ = (problem, cons);
-                return Err(MipError::Unavailable("highs"));
-            }
-        }
+    let Some((decision, proven)) = solve_exact(problem, cons, backend, time_limit, read)? else {
+        return Ok(None);
     };
     let upper = proven.then(|| {
         let v = value(m, &evaluate(m, &decision));

@@ -533,6 +533,18 @@ pub struct RolloutOptions {
     pub mip_max_links: usize,
 }
 
+/// The plan of greater value — `b` only when strictly better, so the
+/// earlier plan (and its notes) stays on a tie — with the least of the bounds.
+fn better_of(m: &RolloutModel, a: Option<RolloutSolved>, b: RolloutSolved) -> RolloutSolved {
+    let Some(a) = a else { return b };
+    let upper = match (a.upper, b.upper) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
+    let keep = if value(m, &evaluate(m, &b.decision)) > value(m, &evaluate(m, &a.decision)) + 1e-9 { b } else { a };
+    RolloutSolved { upper, ..keep }
+}
+
 /// Plans a rollout: jointly (decomposition, else the time-indexed MIP on
 /// small models, else the better of the heuristic plans with the best bound
 /// known) and year by year.
@@ -578,25 +590,7 @@ pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutRe
     });
     if needs_mip && mip::link_variables(m) <= opts.mip_max_links {
         match mip::solve_time_indexed(m, opts.solve.backend, opts.solve.time_limit) {
-            Ok(Some(s)) => {
-                let better = joint.as_ref().is_none_or(|j| {
-                    value(m, &evaluate(m, &s.decision)) > value(m, &evaluate(m, &j.decision)) + 1e-9
-                        || s.upper.is_some()
-                });
-                if better {
-                    let upper = match (s.upper, joint.as_ref().and_then(|j| j.upper)) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                    let keep_old = joint
-                        .as_ref()
-                        .filter(|j| value(m, &evaluate(m, &j.decision)) >= value(m, &evaluate(m, &s.decision)));
-                    joint = Some(match keep_old {
-                        Some(j) => RolloutSolved { upper, ..j.clone() },
-                        None => RolloutSolved { upper, ..s },
-                    });
-                }
-            }
+            Ok(Some(s)) => joint = Some(better_of(m, joint, s)),
             Ok(None) => {
                 return Err(RolloutError::Infeasible(vec![
                     "the time-indexed MIP proves that no rollout meets every rule".into(),
