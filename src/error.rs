@@ -101,14 +101,20 @@ impl ErrorCode {
 /// One problem in one input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
+    /// The file the problem is in.
     pub file: PathBuf,
+    /// Where in the file (line, row, feature or key).
     pub location: Location,
+    /// The column, property or key the problem is in; `None` when it concerns no single field.
     pub field: Option<String>,
+    /// Stable machine-readable code of the kind of problem.
     pub code: ErrorCode,
+    /// What is wrong, for a person fixing the file.
     pub message: String,
 }
 
 impl InputError {
+    /// A problem at `location` of `file`, not yet tied to a field (see [`InputError::field`]).
     pub fn new(file: &Path, location: Location, code: ErrorCode, message: impl Into<String>) -> Self {
         InputError { file: file.to_path_buf(), location, field: None, code, message: message.into() }
     }
@@ -175,22 +181,27 @@ pub struct Problems {
 }
 
 impl Problems {
+    /// Starts collecting the problems of `file`.
     pub fn new(file: &Path) -> Self {
         Problems { file: file.to_path_buf(), found: Vec::new() }
     }
 
+    /// The file being read.
     pub fn file(&self) -> &Path {
         &self.file
     }
 
+    /// Records a problem at `location` that concerns no single field.
     pub fn push(&mut self, location: Location, code: ErrorCode, message: impl Into<String>) {
         self.found.push(InputError::new(&self.file, location, code, message));
     }
 
+    /// Records a problem in `field` (column, property or key) at `location`.
     pub fn push_field(&mut self, location: Location, field: &str, code: ErrorCode, message: impl Into<String>) {
         self.found.push(InputError::new(&self.file, location, code, message).field(field));
     }
 
+    /// Whether no problem has been found so far.
     pub fn is_empty(&self) -> bool {
         self.found.is_empty()
     }

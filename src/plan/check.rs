@@ -18,6 +18,7 @@ pub struct Evaluation {
     pub unserved_cost: f64,
     /// The sum of the three terms.
     pub objective: f64,
+    /// Facilities open in the solution, fixed-open ones included.
     pub open_count: usize,
     /// Unserved demand in units.
     pub unserved_demand: f64,
@@ -31,68 +32,112 @@ pub struct Evaluation {
 pub enum Violation {
     /// The solution has a different number of assignments than the instance has clients.
     AssignmentCount {
+        /// Assignments in the solution.
         assignments: usize,
+        /// Clients in the instance.
         clients: usize,
     },
     /// An index in the solution points past the instance's facilities or clients.
     IndexOutOfRange {
+        /// Which list the index is in (`open facility`, `serving facility`, `flow client`).
         what: &'static str,
+        /// The index found.
         index: usize,
+        /// How many facilities or clients there are.
         count: usize,
     },
     /// A facility is listed as open twice.
     OpenTwice {
+        /// The facility's id.
         facility: String,
     },
+    /// A facility that may not open is open.
     OpenForbidden {
+        /// The facility's id.
         facility: String,
     },
+    /// A facility that must stay open (e.g. an existing hub) is closed.
     FixedClosed {
+        /// The facility's id.
         facility: String,
     },
+    /// A client is served by a facility that is not open.
     ServedByClosed {
+        /// The client's id.
         client: String,
+        /// The facility's id.
         facility: String,
     },
+    /// A client is served by a facility it has no allowed link to (no finite cost).
     LinkNotAllowed {
+        /// The client's id.
         client: String,
+        /// The facility's id.
         facility: String,
     },
+    /// A client is left (partly) unserved in an instance without an unserved penalty.
     Unserved {
+        /// The client's id.
         client: String,
     },
+    /// A flow share outside (0, 1], or a client served more than its whole demand.
     BadShare {
+        /// The client's id.
         client: String,
+        /// The share or total found, in words.
         detail: String,
     },
+    /// A client served by more than one facility in a single-source instance.
     SplitInSingleSource {
+        /// The client's id.
         client: String,
     },
+    /// A facility serves more demand than its capacity.
     OverCapacity {
+        /// The facility's id.
         facility: String,
+        /// Demand it serves (e.g. students).
         load: f64,
+        /// Its capacity, in units of demand.
         capacity: f64,
     },
+    /// A facility serves more clients than its limit on clients.
     TooManyClients {
+        /// The facility's id.
         facility: String,
+        /// Clients it serves.
         clients: usize,
+        /// Its limit (e.g. small schools per hub).
         limit: u32,
     },
+    /// The number of open facilities breaks `p`, the minimum or the maximum of the instance.
     OpenCount {
+        /// Facilities open.
         open: usize,
+        /// The rule, in words (`exactly 5 must be`, `at most 3 may be`, …).
         rule: String,
     },
+    /// A facility group (e.g. a district) has too few or too many open facilities.
     Group {
+        /// The group's id.
         group: String,
+        /// Facilities open in it.
         open: usize,
+        /// The rule, in words (`at least 1 must be open`, …).
         rule: String,
     },
+    /// The solution spends more than the instance's budget.
     OverBudget {
+        /// Spent: budget costs of newly opened facilities plus those of served clients (e.g. KZT).
         spent: f64,
+        /// The budget.
         budget: f64,
     },
+    /// The objective the solver claimed differs from the recomputed one.
     ObjectiveMismatch {
+        /// The objective the solver claimed.
         claimed: f64,
+        /// The objective recomputed from the instance.
         recomputed: f64,
     },
 }
@@ -145,11 +190,15 @@ impl fmt::Display for Violation {
 /// What the checker found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckReport {
+    /// The objective and its terms, recomputed from the instance (all zero when the solution has
+    /// the wrong number of assignments or opens a facility that does not exist).
     pub evaluation: Evaluation,
+    /// Every rule the solution breaks (empty when it is feasible).
     pub violations: Vec<Violation>,
 }
 
 impl CheckReport {
+    /// Whether the solution breaks no rule of the instance.
     pub fn is_feasible(&self) -> bool {
         self.violations.is_empty()
     }

@@ -6,6 +6,7 @@ use super::ids::ExtId;
 /// A client (a demand point: a small school, a customer, a vertex).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Client {
+    /// Its id as the input gave it (a small school's id, a 1-based number for OR-Library).
     pub id: ExtId,
     /// Units of demand (students, goods); used against capacities.
     pub demand: f64,
@@ -15,6 +16,7 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client with `demand` units of demand and no budget cost.
     pub fn new(id: impl Into<ExtId>, demand: f64) -> Self {
         Client { id: id.into(), demand, budget_cost: 0.0 }
     }
@@ -23,6 +25,7 @@ impl Client {
 /// A candidate facility (a hub school, a warehouse, a median).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Facility {
+    /// Its id as the input gave it (a hub school's id, a 1-based number for OR-Library).
     pub id: ExtId,
     /// Cost of opening it, in the objective; ignored for facilities that are already open.
     pub open_cost: f64,
@@ -60,10 +63,13 @@ impl Facility {
 /// (a district: "at least one and at most one hub").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
+    /// Its id (a district's name).
     pub id: ExtId,
     /// Indices into [`Instance::facilities`].
     pub facilities: Vec<usize>,
+    /// At least this many of them open (fixed-open ones included).
     pub min_open: usize,
+    /// At most this many of them open; `None`: no limit.
     pub max_open: Option<usize>,
 }
 
@@ -85,6 +91,7 @@ pub enum Model {
 }
 
 impl Model {
+    /// The name used on the command line and in files (`pmedian`, `uflp`, `cflp`, `sscflp`, `cpmp`).
     pub fn as_str(self) -> &'static str {
         match self {
             Model::Pmedian => "pmedian",
@@ -95,10 +102,12 @@ impl Model {
         }
     }
 
+    /// True for the formulations that open exactly `p` facilities (p-median, capacitated p-median).
     pub fn needs_p(self) -> bool {
         matches!(self, Model::Pmedian | Model::Cpmp)
     }
 
+    /// True for the formulations with capacities (CFLP, SSCFLP, capacitated p-median).
     pub fn is_capacitated(self) -> bool {
         matches!(self, Model::Cflp | Model::Sscflp | Model::Cpmp)
     }
@@ -108,10 +117,15 @@ impl Model {
 /// and the constraints of the chosen formulation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
+    /// Its name (a scenario's name, or the benchmark file's).
     pub name: String,
+    /// The formulation it is read as.
     pub model: Model,
+    /// The demand points, in input order; solutions refer to them by index.
     pub clients: Vec<Client>,
+    /// The candidate facilities, in input order; solutions refer to them by index.
     pub facilities: Vec<Facility>,
+    /// The cost of serving each client from each allowed facility (e.g. students × km).
     pub costs: Costs,
     /// Exactly this many facilities open (fixed-open ones included).
     pub p: Option<usize>,
@@ -119,8 +133,11 @@ pub struct Instance {
     pub single_source: bool,
     /// Limit on the total opening cost of facilities that are not already open.
     pub budget: Option<f64>,
+    /// At least this many facilities open (fixed-open ones included); `None`: no minimum.
     pub min_open: Option<usize>,
+    /// At most this many facilities open (fixed-open ones included); `None`: no limit.
     pub max_open: Option<usize>,
+    /// Facility groups with their own limits on open facilities (districts).
     pub groups: Vec<Group>,
     /// Cost per unit of demand of leaving a client unserved; `None` means every
     /// client must be served.
@@ -246,10 +263,12 @@ impl Instance {
         }
     }
 
+    /// Number of clients.
     pub fn n_clients(&self) -> usize {
         self.clients.len()
     }
 
+    /// Number of candidate facilities.
     pub fn n_facilities(&self) -> usize {
         self.facilities.len()
     }

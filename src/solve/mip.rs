@@ -34,6 +34,7 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend's name (`microlp`, `highs`), as it appears in solver names such as `mip(microlp)`.
     pub fn as_str(self) -> &'static str {
         match self {
             Backend::Microlp => "microlp",

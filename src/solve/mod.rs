@@ -45,10 +45,13 @@ pub enum SolverKind {
 /// Options every solver honours.
 #[derive(Debug, Clone)]
 pub struct SolveOptions {
+    /// Which method runs (default `auto`).
     pub solver: SolverKind,
     /// Wall-clock limit in seconds (the only setting that can make a run
     /// depend on machine speed).
     pub time_limit: Option<f64>,
+    /// Seed of every random choice of the heuristics; with the same seed a run gives the same
+    /// result whatever the thread count (time limit aside).
     pub seed: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
@@ -97,6 +100,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The name written in results and plans (`optimal`, `feasible`, `infeasible`, `time_limit`).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Optimal => "optimal",
@@ -110,9 +114,13 @@ impl Status {
 /// Counters from a run, for logs and benchmarks.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SolveStats {
+    /// Rounds of variable neighbourhood search.
     pub vns_rounds: u64,
+    /// Local-search moves applied.
     pub local_search_moves: u64,
+    /// Subgradient iterations of the Lagrangian bound.
     pub lagrange_iterations: usize,
+    /// Branch-and-bound nodes explored.
     pub bnb_nodes: usize,
     /// Branch-and-bound effort in list entries scanned (deterministic).
     #[serde(default)]
@@ -125,16 +133,23 @@ pub struct SolveStats {
 /// A checked result.
 #[derive(Debug, Clone)]
 pub struct SolveOutcome {
+    /// The open facilities and each client's facility (or flows).
     pub solution: Solution,
     /// The objective and its terms, recomputed by the checker.
     pub evaluation: Evaluation,
+    /// A proven lower bound on the objective of every solution; `None` when none is known.
     pub lower_bound: Option<f64>,
+    /// How the run ended.
     pub status: Status,
     /// What ran, e.g. `vns+lagrangian` or `mip(microlp)`.
     pub solver: String,
+    /// The seed the run used.
     pub seed: u64,
+    /// Worker threads the run used (one per core resolved to a number).
     pub threads: usize,
+    /// Wall-clock seconds of the run.
     pub elapsed_s: f64,
+    /// Counters of the run, for logs and benchmarks.
     pub stats: SolveStats,
     /// Plain-language reasons when the model is infeasible.
     pub reasons: Vec<String>,
@@ -146,6 +161,7 @@ pub struct SolveOutcome {
 }
 
 impl SolveOutcome {
+    /// The objective, as recomputed by the checker.
     pub fn objective(&self) -> f64 {
         self.evaluation.objective
     }

@@ -44,6 +44,7 @@ pub(crate) struct Assignment {
 const BUDGET_TOL: f64 = 1e-9;
 
 impl<'a> MultiSourceModel<'a> {
+    /// The model of `inst` in the solver's terms.
     pub fn new(inst: &'a Instance) -> MultiSourceModel<'a> {
         let ctx = CapContext::new(inst);
         let n = ctx.n_clients();

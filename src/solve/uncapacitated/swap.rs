@@ -50,6 +50,7 @@ pub struct SwapContext<'a> {
 }
 
 impl<'a> SwapContext<'a> {
+    /// The search context of `inst`, with `lists` as each client's candidate facilities.
     pub fn new(inst: &'a Instance, lists: &'a NearLists) -> Self {
         let m = inst.n_facilities();
         let open_cost: Vec<f64> =
@@ -120,8 +121,16 @@ impl<'a> SwapContext<'a> {
 /// A move of the local search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FacilityMove {
-    Swap { insert: usize, remove: usize },
+    /// Open one facility and close another in the same move.
+    Swap {
+        /// The closed facility that opens.
+        insert: usize,
+        /// The open facility that closes.
+        remove: usize,
+    },
+    /// Open a closed facility.
     Add(usize),
+    /// Close an open facility.
     Drop(usize),
 }
 
@@ -229,6 +238,8 @@ impl SwapState {
         s
     }
 
+    /// The current objective: opening costs of the open facilities (none for fixed-open ones)
+    /// plus each client's cost at its nearest open facility, or its unserved cost.
     pub fn objective(&self) -> f64 {
         self.objective
     }
