@@ -16,14 +16,22 @@ use crate::network::{DistanceOptions, DistanceTable, Metric, SchoolPoint, distan
 /// A school as the planning model sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct School {
+    /// School id from the schools file (unique).
     pub id: String,
+    /// Display name (the id when the file gives none).
     pub name: String,
+    /// District name: the file's `district` value, else the district boundary containing the school.
     pub district: String,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Enrolled students (0 when the file gives none).
     pub students: u32,
     /// Eligible to be linked to a hub.
     pub small: bool,
+    /// Whether it is an existing hub, a hub candidate or neither, after the scenario's rules
+    /// (`data.existing_hubs`, `hubs.min_students`) are applied.
     pub hub: HubStatus,
     /// Cost of making it a hub, KZT.
     pub hub_cost_kzt: f64,
@@ -47,32 +55,47 @@ impl School {
 /// A district boundary.
 #[derive(Debug, Clone)]
 pub struct DistrictShape {
+    /// District name, as used in the schools file's `district` column.
     pub name: String,
+    /// The boundary, WGS84 lon/lat.
     pub shape: MultiPolygon<f64>,
 }
 
 /// Absolute paths of everything a plan was made from.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputPaths {
+    /// The scenario file.
     pub scenario: PathBuf,
+    /// The schools CSV (`data.schools`).
     pub schools: PathBuf,
+    /// The road layer (`data.roads`); `None`: distances are straight lines × `links.detour_factor`.
     pub roads: Option<PathBuf>,
+    /// The district boundaries (`data.districts`); `None` when the scenario names none.
     pub districts: Option<PathBuf>,
+    /// The existing-hubs list (`data.existing_hubs`); `None` when the scenario names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_hubs: Option<PathBuf>,
+    /// The equipped-schools list (`data.equipped_schools`); `None` when the scenario names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub equipped_schools: Option<PathBuf>,
 }
 
 /// The data of one scenario, ready for the model.
 pub struct Inputs {
+    /// Every school of the schools file, in file order, with kind and hub status resolved.
     pub schools: Vec<School>,
+    /// The district boundaries, when the scenario names a districts file.
     pub districts: Option<Vec<DistrictShape>>,
+    /// Absolute paths of the files read.
     pub paths: InputPaths,
+    /// Road km and minutes from every existing hub and hub candidate to the schools within the
+    /// link radius.
     pub table: DistanceTable,
     /// The table came from the on-disk cache.
     pub table_from_cache: bool,
+    /// The cache entry read or written; `None` without a cache folder or when it could not be written.
     pub cache_file: Option<PathBuf>,
+    /// Warnings from reading the road file (replayed from the cache on a hit).
     pub road_warnings: Vec<String>,
 }
 

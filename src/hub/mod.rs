@@ -44,10 +44,14 @@ use crate::solve::{SolveError, SolveOptions, SolverKind};
 /// Why a plan could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    /// The scenario file is unreadable or invalid (every problem, with its key and line).
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// A data file the scenario names (schools, districts, existing hubs, equipped schools) is
+    /// unreadable or invalid.
     #[error(transparent)]
     Input(#[from] InputErrors),
+    /// The road distances between schools could not be computed.
     #[error(transparent)]
     Network(#[from] NetworkError),
     /// The scenario cannot be planned as written (names the district or rule).
@@ -59,8 +63,10 @@ pub enum PlanError {
     /// No plan meets every rule; the reasons say why.
     #[error("no plan meets every rule:\n  - {}", .0.join("\n  - "))]
     Infeasible(Vec<String>),
+    /// The solver could not run or return a checked result.
     #[error(transparent)]
     Solve(#[from] SolveError),
+    /// A multi-year rollout (`[rollout]`) could not be planned.
     #[error(transparent)]
     Rollout(#[from] rollout::RolloutError),
 }
@@ -75,19 +81,29 @@ pub struct PlanOptions {
 /// Seconds spent in each stage.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct StageTimes {
+    /// Reading the schools and districts and computing (or loading) the distance table.
     pub inputs_s: f64,
+    /// Building the facility-location model from the scenario and the distances.
     pub model_s: f64,
+    /// Solving, including linking the remaining small schools afterwards (all years of a rollout).
     pub solve_s: f64,
+    /// Assembling the plan document (`plan.json`).
     pub assemble_s: f64,
 }
 
 /// A finished plan with what it was made from.
 pub struct PlanRun {
+    /// The scenario as loaded, with its file.
     pub loaded: LoadedScenario,
+    /// The schools, district boundaries and distance table it was planned on.
     pub inputs: Inputs,
+    /// The facility-location model built from them.
     pub model: HubModel,
+    /// The open hubs and each small school's hub (for a rollout: the final year's network).
     pub decision: Decision,
+    /// The plan document, as written to `plan.json`.
     pub doc: PlanDoc,
+    /// Seconds spent in each stage.
     pub times: StageTimes,
 }
 

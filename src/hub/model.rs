@@ -37,11 +37,38 @@ use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, Model, Spa
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelProblem {
     /// No small school has a hub candidate within reach.
-    NothingLinkable { small_schools: usize, max_km: f64, within_district: bool },
+    NothingLinkable {
+        /// Small schools in the data, none of them within reach.
+        small_schools: usize,
+        /// The link radius, road km (`links.max_road_km`).
+        max_km: f64,
+        /// Whether links must stay inside a district (`links.within_district`).
+        within_district: bool,
+    },
     /// A district has fewer hub candidates than `hubs.min_per_district`.
-    TooFewCandidates { district: String, candidates: usize, schools: usize, min_students: u32, min: usize },
+    TooFewCandidates {
+        /// The district.
+        district: String,
+        /// Its existing hubs and hub candidates.
+        candidates: usize,
+        /// All its schools.
+        schools: usize,
+        /// Students that make a school without a `hub` value a candidate (`hubs.min_students`).
+        min_students: u32,
+        /// Hubs each district must have (`hubs.min_per_district`).
+        min: usize,
+    },
     /// `hubs.min_per_district` needs more new hubs than `hubs.max_new` allows.
-    TooFewNewHubs { needed: usize, min: usize, max_new: usize, short: Vec<(String, usize)> },
+    TooFewNewHubs {
+        /// New hubs the districts need in all to reach `min` each.
+        needed: usize,
+        /// Hubs each district must have (`hubs.min_per_district`).
+        min: usize,
+        /// New hubs allowed in all (`hubs.max_new`).
+        max_new: usize,
+        /// Each district short of `min` existing hubs, with the new hubs it needs.
+        short: Vec<(String, usize)>,
+    },
 }
 
 impl fmt::Display for ModelProblem {
@@ -80,15 +107,21 @@ pub(crate) fn join(problems: &[ModelProblem]) -> String {
 /// One allowed link of a client.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LinkInfo {
+    /// The hub (index into the model's facilities).
     pub facility: usize,
+    /// Distance from the hub to the small school, road km.
     pub road_km: f64,
+    /// Driving time from the hub to the small school, minutes.
     pub minutes: f64,
+    /// True when the distance is the straight-line fallback (× detour factor), not a road distance.
     pub approx: bool,
 }
 
 /// The instance and how its indices map back to schools.
 #[derive(Debug, Clone)]
 pub struct HubModel {
+    /// The facility-location instance: small schools within reach of a hub are the clients
+    /// (demand = students), existing hubs and candidates the facilities.
     pub instance: Instance,
     /// Facility → school index.
     pub facility_school: Vec<usize>,

@@ -23,21 +23,32 @@ use super::scenario::Scenario;
 use crate::io::schools::HubStatus;
 use crate::solve::SolveOutcome;
 
+/// The schema this hubplan writes, recorded in `plan.json`'s `schema` field.
 pub const PLAN_SCHEMA: &str = "hubplan-plan/3";
 
 /// The schemas this hubplan reads: the current one, `hubplan-plan/2` and `hubplan-plan/1`.
 pub const PLAN_SCHEMAS_READ: [&str; 3] = [PLAN_SCHEMA, "hubplan-plan/2", "hubplan-plan/1"];
 
+/// `plan.json`: a finished plan — its hubs, links, unlinked small schools,
+/// per-district and overall totals, quality and provenance — readable
+/// without the inputs it was made from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanDoc {
+    /// The schema of the file, [`PLAN_SCHEMA`] when written by this hubplan.
     pub schema: String,
     /// The scenario with every default filled in.
     pub scenario: Scenario,
+    /// The files the plan was made from and how distances were measured.
     pub inputs: PlanInputs,
+    /// Every open hub, existing or new.
     pub hubs: Vec<HubRow>,
+    /// Every linked small school with its hub.
     pub links: Vec<LinkRow>,
+    /// Every small school left unlinked, with the reason, by district and id.
     pub unlinked: Vec<UnlinkedRow>,
+    /// Per-district figures, by district name.
     pub districts: Vec<DistrictRow>,
+    /// Figures of the whole plan.
     pub totals: Totals,
     /// The plan's quality in the planner's unit (students, student-km or
     /// tenge) with a proven bound: what a planner reads. Absent only in a
@@ -56,14 +67,21 @@ pub struct PlanDoc {
     /// `(internal_objective − internal_lower_bound) / internal_objective`.
     #[serde(alias = "gap")]
     pub internal_gap: Option<f64>,
+    /// How the solve ended: `optimal` (proven), `feasible`, `infeasible` or `time_limit`.
     pub status: String,
+    /// What ran, e.g. `vns+lagrangian` or `mip(microlp)`.
     pub solver: String,
+    /// The seed of the solver's random choices.
     pub seed: u64,
+    /// Worker threads the solver used.
     pub threads: usize,
+    /// Seconds of solving (wall clock).
     pub elapsed_s: f64,
     /// `max-coverage`: the cost of one unlinked student in `internal_objective`.
     pub penalty_per_student: Option<f64>,
+    /// The input data's sources and licences.
     pub sources: Vec<Source>,
+    /// What the solver and the steps after it chose or did, in plain words.
     pub notes: Vec<String>,
     /// A multi-year rollout: its years, the year-by-year comparison and each
     /// district's turn (absent for a single-year plan).
@@ -71,42 +89,60 @@ pub struct PlanDoc {
     pub rollout: Option<super::rollout::doc::RolloutDoc>,
 }
 
+/// The `inputs` of `plan.json`: what the plan was made from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanInputs {
+    /// Absolute paths of the scenario and its data files.
     #[serde(flatten)]
     pub paths: InputPaths,
     /// `road` (shortest paths on the road layer) or `approx` (straight line × detour factor).
     pub distances: String,
 }
 
+/// One open hub of a plan (a row of `hubs.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HubRow {
+    /// The hub school's id in the schools file.
     pub school_id: String,
+    /// The school's name.
     pub name: String,
+    /// Its district.
     pub district: String,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
     /// `existing` or `new`.
     pub status: String,
     /// Equipment cost of a new hub (0 for an existing one), KZT.
     pub cost_kzt: f64,
+    /// Small schools linked to it.
     pub linked_small_schools: usize,
+    /// Students in those small schools.
     pub linked_students: u64,
     /// Rollout: the year a new hub opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year_opened: Option<i32>,
 }
 
+/// One linked small school and its hub (a row of `links.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkRow {
+    /// The small school's id in the schools file.
     pub small_school_id: String,
+    /// The id of the hub school it is linked to.
     pub hub_id: String,
+    /// Distance from the hub to the small school, road km.
     pub road_km: f64,
+    /// Driving time from the hub to the small school, minutes.
     pub minutes: f64,
+    /// True when the distance is the straight-line fallback (× detour factor), not a road distance.
     pub approx: bool,
+    /// Students of the small school.
     pub students: u32,
     /// `digital` or `universal`.
     pub room: String,
+    /// Cost of the small school's room, KZT (0 when it is already equipped).
     pub room_kzt: f64,
     /// Rollout: the year the small school is first linked (and its room bought).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,6 +168,7 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The code written in `plan.json` and `unlinked.csv` (`no-hub-in-reach`, `hubs-full`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::NoHubInReach => "no-hub-in-reach",
@@ -144,57 +181,89 @@ impl Reason {
     }
 }
 
+/// One small school the plan leaves unlinked, and why (a row of `unlinked.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnlinkedRow {
+    /// The small school's id in the schools file.
     pub small_school_id: String,
+    /// Its name.
     pub name: String,
+    /// Its district.
     pub district: String,
+    /// Its students.
     pub students: u32,
+    /// Why it is not linked.
     pub reason: Reason,
     /// The reason in a sentence.
     pub detail: String,
 }
 
+/// One district's figures in a plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DistrictRow {
+    /// The district.
     pub district: String,
+    /// Open hubs in it, existing and new.
     pub hubs: usize,
+    /// Of those, new hubs.
     pub new_hubs: usize,
+    /// Small schools in it.
     pub small_schools: usize,
+    /// Of those, linked to a hub.
     pub linked_small_schools: usize,
+    /// Students in the linked small schools.
     pub linked_students: u64,
+    /// Mean link length of its linked small schools, road km (`None` when none is linked).
     pub mean_km: Option<f64>,
+    /// Longest link of its linked small schools, road km (`None` when none is linked).
     pub max_km: Option<f64>,
     /// New hubs plus rooms of linked small schools, KZT.
     pub cost_kzt: f64,
 }
 
+/// The figures of a whole plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
+    /// Open hubs, existing and new.
     pub hubs: usize,
+    /// Of those, new hubs.
     pub new_hubs: usize,
     /// New hubs plus rooms of linked small schools, KZT.
     pub cost_kzt: f64,
+    /// Equipment of the new hubs, KZT.
     pub hub_cost_kzt: f64,
+    /// Rooms of the linked small schools, KZT.
     pub room_cost_kzt: f64,
+    /// The scenario's budget (`budget.kzt`), KZT; `None` without a limit.
     pub budget_kzt: Option<f64>,
+    /// Small schools in the data, reachable or not.
     pub small_schools: usize,
+    /// Students in all those small schools.
     pub small_school_students: u64,
+    /// Small schools linked to a hub.
     pub linked_small_schools: usize,
+    /// Students in the linked small schools.
     pub linked_students: u64,
+    /// Small schools left unlinked (`small_schools − linked_small_schools`).
     pub unlinked_small_schools: usize,
+    /// Sum over links of students × road km.
     pub student_km: f64,
     /// Mean link length, km (per link).
     pub mean_km: Option<f64>,
+    /// Longest link, road km (`None` when nothing is linked).
     pub max_km: Option<f64>,
     /// Yearly visit cost: visits × 2 × km × cost per km, KZT.
     pub yearly_visit_cost_kzt: f64,
 }
 
+/// Where one input file came from, and under which licence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
+    /// The file's role and name, e.g. `schools: schools.csv`.
     pub name: String,
+    /// Its licence (SPDX id where known, `not stated` otherwise).
     pub license: String,
+    /// Description and attribution, from the file's metadata or the README beside it.
     pub note: String,
 }
 
@@ -216,6 +285,7 @@ impl PlanDoc {
 }
 
 impl Decision {
+    /// The open hubs and assignment of a solver outcome on `model`.
     pub fn from_outcome(model: &HubModel, out: &SolveOutcome) -> Self {
         let mut open = vec![false; model.facility_school.len()];
         for &f in &out.solution.open {
@@ -363,11 +433,17 @@ fn inst_budget_left(model: &HubModel, u: &Usage) -> f64 {
 
 /// Everything needed to assemble a plan document.
 pub struct Assembly<'a> {
+    /// The scenario planned.
     pub sc: &'a Scenario,
+    /// Every school of the scenario's data.
     pub schools: &'a [School],
+    /// The model solved.
     pub model: &'a HubModel,
+    /// Absolute paths of the input files.
     pub paths: InputPaths,
+    /// Whether distances are the straight-line fallback (no road layer).
     pub approx: bool,
+    /// The input data's sources and licences.
     pub sources: Vec<Source>,
 }
 

@@ -57,6 +57,7 @@ pub enum Measure {
 }
 
 impl Measure {
+    /// The name written in `plan.json` (`linked_students`, `student_km`, `cost_kzt`, `student_years`).
     pub fn as_str(self) -> &'static str {
         match self {
             Measure::LinkedStudents => "linked_students",
@@ -88,6 +89,7 @@ impl Measure {
 pub struct TieBreak {
     /// Always `student_km`.
     pub measure: Measure,
+    /// The plan's student-km.
     pub value: f64,
     /// A lower bound on the student-km of any plan with the plan's coverage;
     /// known only once that coverage is proven maximal.
@@ -101,6 +103,8 @@ pub struct TieBreak {
 /// A plan's quality in the planner's unit (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanQuality {
+    /// The unit the plan is judged in, set by the objective (`max-coverage`: linked students,
+    /// `min-distance`: student-km, `min-cost`: KZT; a rollout: student-years).
     pub measure: Measure,
     /// The plan's figure in `measure`.
     pub value: f64,
@@ -125,6 +129,7 @@ pub struct PlanQuality {
 /// What [`plan_quality`] reads: the solver's figures and the plan's own totals.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QualityInputs {
+    /// The scenario's objective, which sets the measure.
     pub kind: ObjectiveKind,
     /// The internal objective of the plan.
     pub objective: f64,

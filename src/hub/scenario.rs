@@ -20,19 +20,27 @@ pub struct ScenarioError(pub InputErrors);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// Title of the plan, shown in reports.
     #[serde(default = "default_name")]
     pub name: String,
+    /// Input files (`[data]`).
     pub data: Data,
+    /// Which schools may be hubs, how many and at what cost (`[hubs]`).
     #[serde(default)]
     pub hubs: Hubs,
+    /// Which schools are small and what their rooms cost (`[small_schools]`).
     #[serde(default)]
     pub small_schools: SmallSchools,
+    /// Which links are allowed and what driving them costs (`[links]`).
     #[serde(default)]
     pub links: Links,
+    /// The spending limit (`[budget]`).
     #[serde(default)]
     pub budget: Budget,
+    /// What the plan optimises (`[objective]`).
     #[serde(default)]
     pub objective: Objective,
+    /// How it is solved (`[solver]`).
     #[serde(default)]
     pub solver: Solver,
     /// A multi-year rollout (`[rollout]`): which hubs open in which year.
@@ -44,7 +52,9 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PerYear<T> {
+    /// The same value in every year (written as a single value).
     Every(T),
+    /// One value per year, in the order of `rollout.years` (written as a list).
     Each(Vec<T>),
 }
 
@@ -108,9 +118,13 @@ fn default_name() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Data {
+    /// The schools CSV (the one required key of a scenario).
     pub schools: PathBuf,
+    /// The road layer (GeoJSON lines or `.osm.pbf`); none: road km = straight-line km × `links.detour_factor`.
     #[serde(default)]
     pub roads: Option<PathBuf>,
+    /// District polygons (GeoJSON, `name` property), for the maps and to place a school without a
+    /// `district` value in the one containing it. None: every school must name its district.
     #[serde(default)]
     pub districts: Option<PathBuf>,
     /// A CSV whose `school_id` (or `id`) column lists schools to treat as
@@ -125,6 +139,7 @@ pub struct Data {
     pub equipped_schools: Option<PathBuf>,
 }
 
+/// Which schools may be hubs, how many per district and in all, their cost and capacity (`[hubs]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Hubs {
@@ -158,6 +173,7 @@ impl Default for Hubs {
     }
 }
 
+/// Which schools are small (may be linked to a hub) and the rooms they get (`[small_schools]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmallSchools {
@@ -165,7 +181,9 @@ pub struct SmallSchools {
     pub max_students: u32,
     /// Small schools with more pupils than this get a digital room, the others a universal room.
     pub digital_room_min_students: u32,
+    /// Cost of equipping a digital room in a linked small school, KZT.
     pub digital_room_kzt: f64,
+    /// Cost of equipping a universal room in a linked small school, KZT.
     pub universal_room_kzt: f64,
 }
 
@@ -180,6 +198,7 @@ impl Default for SmallSchools {
     }
 }
 
+/// Which hub–small-school links are allowed, and how distances and visits are costed (`[links]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Links {
@@ -210,6 +229,7 @@ impl Default for Links {
     }
 }
 
+/// The spending limit of a plan (`[budget]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Budget {
@@ -230,6 +250,7 @@ pub enum ObjectiveKind {
 }
 
 impl ObjectiveKind {
+    /// The name used in scenario files and plans (`max-coverage`, `min-distance`, `min-cost`).
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectiveKind::MaxCoverage => "max-coverage",
@@ -239,9 +260,11 @@ impl ObjectiveKind {
     }
 }
 
+/// What the plan optimises (`[objective]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Objective {
+    /// The objective (default `max-coverage`).
     pub kind: ObjectiveKind,
     /// Years of visit costs counted by `min-cost`.
     pub years: f64,
@@ -257,16 +280,24 @@ impl Default for Objective {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SolverChoice {
+    /// Heuristic with proven bounds; on small models the exact MIP closes what the bound leaves
+    /// open (the default).
     Auto,
+    /// Heuristic with Lagrangian bounds only.
     Heuristic,
+    /// The exact MIP only.
     Mip,
 }
 
+/// How the plan is solved (`[solver]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Solver {
+    /// Which solver runs (default `auto`).
     pub kind: SolverChoice,
+    /// Wall-clock limit of the solve, seconds (default 60).
     pub time_limit_s: f64,
+    /// Seed of every random choice (same seed and threads → same plan).
     pub seed: u64,
     /// Worker threads; 0 = one per core.
     pub threads: usize,
@@ -324,6 +355,7 @@ pub const KNOWN_KEYS: &[&str] = &[
 /// A scenario as loaded: the parameters and where its file lives.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedScenario {
+    /// The parameters, every default filled in.
     pub scenario: Scenario,
     /// The scenario file.
     pub file: PathBuf,

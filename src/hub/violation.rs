@@ -8,53 +8,189 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlanViolation {
     /// A hub that is no school of the schools file.
-    HubNotASchool { hub: String },
+    HubNotASchool {
+        /// The hub's school id, as written in the plan.
+        hub: String,
+    },
     /// A hub listed twice.
-    HubListedTwice { hub: String },
+    HubListedTwice {
+        /// The hub's school id, as written in the plan.
+        hub: String,
+    },
     /// A hub that may not be a hub (`hub` = no, or too few students).
-    HubNotCandidate { hub: String },
+    HubNotCandidate {
+        /// The hub's school id, as written in the plan.
+        hub: String,
+    },
     /// A hub whose status (`existing`/`new`) contradicts the schools file.
-    HubStatus { hub: String, plan: String, schools: &'static str },
+    HubStatus {
+        /// The hub's school id, as written in the plan.
+        hub: String,
+        /// The status the plan gives it (`existing` or `new`).
+        plan: String,
+        /// Its hub status by the schools file and the scenario (`existing`, `candidate`).
+        schools: &'static str,
+    },
     /// An existing hub left out of the plan's hubs.
-    ExistingHubMissing { hub: String },
+    ExistingHubMissing {
+        /// The existing hub's school id.
+        hub: String,
+    },
     /// A link naming a school that does not exist.
-    LinkUnknownSchool { small: String, hub: String },
+    LinkUnknownSchool {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The hub's id, as written in the plan.
+        hub: String,
+    },
     /// A link from a school that is not small.
-    LinkNotSmall { small: String },
+    LinkNotSmall {
+        /// The linked school's id.
+        small: String,
+    },
     /// A link to a hub the plan does not open.
-    LinkHubClosed { small: String, hub: String },
+    LinkHubClosed {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The id of the hub it is linked to.
+        hub: String,
+    },
     /// A small school linked more than once.
-    LinkedTwice { small: String },
+    LinkedTwice {
+        /// The small school's id, as written in the plan.
+        small: String,
+    },
     /// A link across districts under `links.within_district`.
-    LinkCrossesDistricts { small: String, hub: String, from: String, to: String },
+    LinkCrossesDistricts {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The id of the hub it is linked to.
+        hub: String,
+        /// The small school's district.
+        from: String,
+        /// The hub's district.
+        to: String,
+    },
     /// A link with no road distance within `links.max_road_km`.
-    LinkOutOfReach { small: String, hub: String, max_km: f64 },
+    LinkOutOfReach {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The id of the hub it is linked to.
+        hub: String,
+        /// The link radius, road km (`links.max_road_km`).
+        max_km: f64,
+    },
     /// A link longer than `links.max_road_km`.
-    LinkTooLong { small: String, hub: String, km: f64, max_km: f64 },
+    LinkTooLong {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The id of the hub it is linked to.
+        hub: String,
+        /// The link's length by the roads, km.
+        km: f64,
+        /// The link radius, road km (`links.max_road_km`).
+        max_km: f64,
+    },
     /// A link whose stated km differ from the roads'.
-    LinkKm { small: String, hub: String, claimed: f64, roads: f64 },
+    LinkKm {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The id of the hub it is linked to.
+        hub: String,
+        /// The `road_km` the plan states.
+        claimed: f64,
+        /// The distance the roads give, km.
+        roads: f64,
+    },
     /// A hub with more small schools than its capacity.
-    OverSchoolCapacity { hub: String, linked: u32, capacity: u32 },
+    OverSchoolCapacity {
+        /// The hub's school id, as written in the plan.
+        hub: String,
+        /// Small schools the plan links to it.
+        linked: u32,
+        /// Its limit on small schools (its own `capacity_small_schools`, else the scenario's).
+        capacity: u32,
+    },
     /// A hub with more linked students than `hubs.capacity_students`.
-    OverStudentCapacity { hub: String, students: u64, capacity: u32 },
+    OverStudentCapacity {
+        /// The hub's school id, as written in the plan.
+        hub: String,
+        /// Students of the small schools the plan links to it.
+        students: u64,
+        /// The limit, students (`hubs.capacity_students`).
+        capacity: u32,
+    },
     /// A district with fewer hubs than `hubs.min_per_district`.
-    DistrictBelowMin { district: String, hubs: usize, min: usize },
+    DistrictBelowMin {
+        /// The district.
+        district: String,
+        /// Hubs the plan opens in it, existing and new.
+        hubs: usize,
+        /// `hubs.min_per_district`.
+        min: usize,
+    },
     /// A district with more hubs than `hubs.max_per_district`.
-    DistrictAboveMax { district: String, hubs: usize, max: usize },
+    DistrictAboveMax {
+        /// The district.
+        district: String,
+        /// Hubs the plan opens in it, existing and new.
+        hubs: usize,
+        /// `hubs.max_per_district`.
+        max: usize,
+    },
     /// More new hubs than `hubs.max_new`.
-    TooManyNewHubs { new_hubs: usize, max: usize },
+    TooManyNewHubs {
+        /// New hubs in the plan.
+        new_hubs: usize,
+        /// `hubs.max_new`.
+        max: usize,
+    },
     /// New hubs and rooms cost more than `budget.kzt`.
-    OverBudget { cost: f64, hub_cost: f64, room_cost: f64, budget: f64 },
+    OverBudget {
+        /// New hubs plus rooms, KZT, recomputed from the schools file and the scenario.
+        cost: f64,
+        /// Of that, the new hubs, KZT.
+        hub_cost: f64,
+        /// Of that, the rooms, KZT.
+        room_cost: f64,
+        /// `budget.kzt`, KZT.
+        budget: f64,
+    },
     /// A small school neither linked nor listed as unlinked.
-    Unaccounted { small: String },
+    Unaccounted {
+        /// The small school's id.
+        small: String,
+    },
     /// A small school listed as `no-hub-in-reach` with a hub candidate in reach.
-    WrongReason { small: String },
+    WrongReason {
+        /// The small school's id.
+        small: String,
+    },
     /// A small school in reach left unlinked under an objective that links all.
-    ReachableUnlinked { small: String, objective: &'static str },
+    ReachableUnlinked {
+        /// The small school's id.
+        small: String,
+        /// The scenario's objective (`min-distance` or `min-cost`).
+        objective: &'static str,
+    },
     /// A total of `plan.json` that its hubs and links do not give.
-    Total { total: &'static str, claimed: f64, actual: f64 },
+    Total {
+        /// The field of `totals`, e.g. `linked_students`.
+        total: &'static str,
+        /// Its value in `plan.json`.
+        claimed: f64,
+        /// The value the hubs and links give.
+        actual: f64,
+    },
     /// A rollout rule broken in a year (codes `R-…`, see [`super::rollout::violations`]).
-    Rollout { code: &'static str, year: Option<i32>, detail: String },
+    Rollout {
+        /// The rule's stable code (`R-…`).
+        code: &'static str,
+        /// The year it is broken in; `None` when the breach belongs to no one year of the rollout.
+        year: Option<i32>,
+        /// What is wrong, in a sentence.
+        detail: String,
+    },
 }
 
 impl PlanViolation {

@@ -25,10 +25,17 @@ use crate::report::format::decimal;
 /// Why a plan directory was not written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// The target folder already exists and `force` was not given.
     #[error("{0} already exists; pass --force to replace it")]
     Exists(PathBuf),
+    /// A file or folder could not be written, moved or removed.
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
 }
 
 /// An extra step run on the staged folder before it replaces the target
@@ -100,6 +107,7 @@ fn year(y: Option<i32>) -> String {
     y.map(|y| y.to_string()).unwrap_or_default()
 }
 
+/// `hubs.csv`: one row per open hub (with `year_opened` for a rollout), UTF-8 with a header.
 pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
     let rollout = doc.rollout.is_some();
     let mut header = vec![
@@ -138,6 +146,7 @@ pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
     )
 }
 
+/// `links.csv`: one row per linked small school (with `year_linked` for a rollout), UTF-8 with a header.
 pub fn links_csv(doc: &PlanDoc) -> Vec<u8> {
     let rollout = doc.rollout.is_some();
     let mut header = vec!["small_school_id", "hub_id", "road_km", "minutes", "approx", "students", "room", "room_kzt"];
@@ -165,6 +174,7 @@ pub fn links_csv(doc: &PlanDoc) -> Vec<u8> {
     )
 }
 
+/// `unlinked.csv`: one row per unlinked small school with its reason, UTF-8 with a header.
 pub fn unlinked_csv(doc: &PlanDoc) -> Vec<u8> {
     csv_bytes(
         &["small_school_id", "name", "district", "students", "reason", "detail"],
