@@ -17,7 +17,7 @@
 //! year, budgets). For every district and every vector `κ = (k₁ … k_T)` of
 //! new hubs per year it could open, the district's best plan with exactly
 //! `kₜ` hubs opening in year `t` is found by the single-year district solver
-//! ([`crate::solve::decompose::frontier`]: open sets enumerated and valued
+//! (`crate::solve::decompose::frontier`: open sets enumerated and valued
 //! exactly) — a column. The master picks one column per district with
 //! `Σ kₜ ≤ max_newₜ` every year and `Σ Σ kₜ ≤ hubs.max_new`, a multiple-choice
 //! knapsack in `T` dimensions solved exactly by dynamic programming
