@@ -12,19 +12,24 @@ use crate::hub::plan_doc::PlanDoc;
 use crate::hub::quality::{Measure, PlanQuality, TieBreak};
 use crate::io::schools::HubStatus;
 
+/// The `rollout` member of `plan.json`: the joint plan year by year, the
+/// year-by-year comparison and each district's turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RolloutDoc {
+    /// Calendar years of the horizon (`rollout.years`).
     pub years: Vec<i32>,
     /// Which method made the joint plan.
     pub method: String,
     /// `P`: one weighted student-year in the internal objective.
     pub penalty_per_student_year: f64,
+    /// The joint plan's quality in weighted student-years, with its bound.
     pub quality: RolloutQuality,
     /// The joint plan, year by year.
     pub per_year: Vec<YearTotals>,
     /// The same scenario planned one year at a time (`None`: planned so,
     /// a rule cannot be met; `year_by_year_note` says why).
     pub year_by_year: Option<YearByYear>,
+    /// Why there is no year-by-year plan (`None` when there is one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year_by_year_note: Option<String>,
     /// Each district's hubs by year.
@@ -34,10 +39,14 @@ pub struct RolloutDoc {
     pub moved_links: Vec<MovedLink>,
 }
 
+/// The same scenario planned one year at a time, each year given the earlier ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct YearByYear {
+    /// `SY`: its weighted student-years.
     pub student_years: f64,
+    /// `KM`: its student-km summed over the years.
     pub student_km: f64,
+    /// Its totals, year by year.
     pub per_year: Vec<YearTotals>,
     /// Student-years the joint plan gains over planning one year at a time.
     pub joint_gain_student_years: f64,
@@ -45,10 +54,14 @@ pub struct YearByYear {
     pub joint_saving_student_km: f64,
 }
 
+/// When one district gets its hubs in the joint plan (districts with small schools or hubs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistrictTurn {
+    /// The district.
     pub district: String,
+    /// Small schools in it.
     pub small_schools: usize,
+    /// Existing hubs in it (open from the first year).
     pub existing_hubs: usize,
     /// The first year the district has a hub (`None`: none by the final year).
     pub first_hub_year: Option<i32>,
@@ -58,11 +71,16 @@ pub struct DistrictTurn {
     pub linked_small_schools: Vec<usize>,
 }
 
+/// A stretch of years a small school is linked to one hub, ending before the final year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MovedLink {
+    /// The small school's id.
     pub small_school_id: String,
+    /// The id of the hub it is linked to in those years.
     pub hub_id: String,
+    /// The first year of the link.
     pub first_year: i32,
+    /// The last year of the link (before the final year of the rollout).
     pub last_year: i32,
 }
 

@@ -41,7 +41,12 @@ pub enum Joint {
     /// The structure does not allow it; why.
     NotApplicable(String),
     /// The best plan without the budgets breaks one: `upper` still bounds every plan.
-    BudgetBinds { upper: f64, note: String },
+    BudgetBinds {
+        /// An upper bound on the value `V` of every plan.
+        upper: f64,
+        /// The note for `plan.json`: what that plan would spend each year.
+        note: String,
+    },
 }
 
 /// Largest number of states the master's dynamic programme may hold.

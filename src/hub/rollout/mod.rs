@@ -42,6 +42,7 @@ use super::scenario::Scenario;
 /// The rollout rules of a scenario, one value per year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolloutRules {
+    /// Calendar years of the horizon (`rollout.years`), strictly increasing; year index `t` is a position here.
     pub years: Vec<i32>,
     /// Each year's budget (hubs opened plus rooms bought that year), KZT.
     pub budget: Vec<Option<f64>>,
@@ -51,6 +52,7 @@ pub struct RolloutRules {
     pub carry_over: bool,
     /// `wₜ`: weight of year `t`'s linked students.
     pub weights: Vec<f64>,
+    /// A linked small school keeps its hub in every later year (`rollout.stable_links`).
     pub stable_links: bool,
     /// `budget.kzt`: the whole horizon's budget.
     pub total_budget: Option<f64>,
@@ -83,6 +85,7 @@ impl RolloutRules {
         })
     }
 
+    /// Years in the horizon (`T`).
     pub fn n_years(&self) -> usize {
         self.years.len()
     }
@@ -98,7 +101,9 @@ impl RolloutRules {
 /// students per year and the yearly rules.
 #[derive(Debug, Clone)]
 pub struct RolloutModel<'a> {
+    /// The single-year model: its hubs, small schools and allowed links.
     pub base: &'a HubModel,
+    /// The yearly rules.
     pub rules: RolloutRules,
     /// `nₛₜ`: students of client `s` in year `t`.
     pub students: Vec<Vec<f64>>,
@@ -109,6 +114,8 @@ pub struct RolloutModel<'a> {
 }
 
 impl<'a> RolloutModel<'a> {
+    /// The rollout model of `base` under `rules`, with each small school's students per year
+    /// from its enrolment projections (`students_<year>` columns), else its `students`.
     pub fn new(base: &'a HubModel, rules: RolloutRules, schools: &[School]) -> Self {
         let students: Vec<Vec<f64>> = base
             .client_school
@@ -132,6 +139,7 @@ impl<'a> RolloutModel<'a> {
         RolloutModel { base, rules, students, penalty, district_of }
     }
 
+    /// Years in the horizon (`T`).
     pub fn n_years(&self) -> usize {
         self.rules.n_years()
     }
@@ -184,6 +192,7 @@ impl RolloutDecision {
         }
     }
 
+    /// Whether hub `f` is open in year index `t`: an existing hub always, a new one from the year it opens.
     pub fn is_open(&self, m: &RolloutModel, f: usize, t: usize) -> bool {
         m.base.instance.facilities[f].fixed_open || self.opened[f].is_some_and(|y| y <= t)
     }
@@ -207,18 +216,29 @@ impl RolloutDecision {
 /// One year of a rollout plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct YearTotals {
+    /// The calendar year.
     pub year: i32,
+    /// Hubs opened that year.
     pub new_hubs: usize,
+    /// Hubs open that year, existing and new.
     pub open_hubs: usize,
+    /// Small schools linked to a hub that year, whenever first linked.
     pub linked_small_schools: usize,
+    /// Of those, linked for the first time that year (their rooms are bought that year).
     pub newly_linked_small_schools: usize,
+    /// Students of the linked small schools that year.
     pub linked_students: u64,
+    /// Students × road km of that year's links.
     pub student_km: f64,
+    /// Equipment of the hubs opened that year, KZT.
     pub hub_cost_kzt: f64,
+    /// Rooms of the small schools first linked that year, KZT.
     pub room_cost_kzt: f64,
+    /// `hub_cost_kzt + room_cost_kzt`, KZT.
     pub spend_kzt: f64,
     /// What the year may spend (its budget plus, with `carry_over`, what earlier years left).
     pub available_kzt: Option<f64>,
+    /// `wₜ`: weight of that year's linked students in the objective.
     pub weight: f64,
 }
 
@@ -229,8 +249,11 @@ pub struct RolloutTotals {
     pub student_years: f64,
     /// `KM`: student-km summed over the years.
     pub student_km: f64,
+    /// Hubs opened over the horizon.
     pub new_hubs: usize,
+    /// Spending over the horizon, KZT.
     pub spend_kzt: f64,
+    /// Each year's totals, in year order.
     pub years: Vec<YearTotals>,
 }
 
@@ -281,8 +304,11 @@ pub fn value(m: &RolloutModel, t: &RolloutTotals) -> f64 {
 /// A broken rollout rule, with its code (`R-…`) and the year it breaks in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolloutViolation {
+    /// The rule's stable code (`R-…`).
     pub code: &'static str,
+    /// The calendar year it breaks in; `None` when the breach belongs to no one year.
     pub year: Option<i32>,
+    /// What is wrong, in a sentence.
     pub detail: String,
 }
 
@@ -449,13 +475,17 @@ pub struct RolloutQuality {
     pub bound: Option<f64>,
     /// `bound − student_years`: at most this many more student-years.
     pub gap: Option<f64>,
+    /// `gap / bound` (0.01 = 1%), when a bound is known.
     pub relative_gap: Option<f64>,
     /// Coverage proven maximal.
     pub proven: bool,
     /// Student-km over the years, and with proven coverage its lower bound
     /// among plans of that coverage.
     pub student_km: f64,
+    /// No plan with this coverage has fewer student-km than this (known only with proven coverage
+    /// and whole year weights).
     pub student_km_bound: Option<f64>,
+    /// True when no plan with this coverage has fewer student-km.
     pub student_km_proven: bool,
 }
 
@@ -492,19 +522,24 @@ pub fn quality(m: &RolloutModel, tot: &RolloutTotals, upper: Option<f64>) -> Rol
 /// What a rollout solver returns.
 #[derive(Debug, Clone)]
 pub struct RolloutSolved {
+    /// The plan.
     pub decision: RolloutDecision,
     /// An upper bound on the value `V` of every plan, when known.
     pub upper: Option<f64>,
     /// Which method made the plan.
     pub method: String,
+    /// What the solver chose or found, in plain words (for `plan.json`).
     pub notes: Vec<String>,
 }
 
 /// The joint plan and the year-by-year plan of a rollout, with their quality.
 #[derive(Debug, Clone)]
 pub struct RolloutResult {
+    /// The plan made over all years at once (never worse than the year-by-year plan).
     pub joint: RolloutSolved,
+    /// What the joint plan achieves, year by year and in all.
     pub joint_totals: RolloutTotals,
+    /// The joint plan's quality in student-years, with its bound.
     pub quality: RolloutQuality,
     /// The year-by-year plan, or why there is none (a year alone can make
     /// a later year's rule impossible to meet).
@@ -514,18 +549,26 @@ pub struct RolloutResult {
 /// Why a rollout could not be planned.
 #[derive(Debug, thiserror::Error)]
 pub enum RolloutError {
+    /// A solve of the rollout (or of one of its years) could not run or return a checked result.
     #[error(transparent)]
     Solve(#[from] crate::solve::SolveError),
+    /// No plan meets every rule; the reasons say why.
     #[error("no rollout plan meets every rule:\n  - {}", .0.join("\n  - "))]
     Infeasible(Vec<String>),
     /// A solver returned a plan that breaks a rule: a bug.
     #[error("internal error: the {method} rollout plan breaks rules: {}", .found.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Broken { method: String, found: Vec<RolloutViolation> },
+    Broken {
+        /// The method that made the plan.
+        method: String,
+        /// Every rule it breaks.
+        found: Vec<RolloutViolation>,
+    },
 }
 
 /// Options of a rollout solve.
 #[derive(Debug, Clone)]
 pub struct RolloutOptions {
+    /// Options of every solve the rollout runs (time limit, seed, threads, MIP backend).
     pub solve: crate::solve::SolveOptions,
     /// Decompose by district when the structure allows.
     pub decompose: bool,

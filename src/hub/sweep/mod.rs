@@ -42,13 +42,23 @@ use super::scenario::ScenarioError;
 pub enum SweepError {
     /// A `--vary` argument that cannot be used.
     #[error("--vary `{arg}`: {problem}")]
-    Vary { arg: String, problem: VaryProblem },
+    Vary {
+        /// The argument as given (`KEY=VALUE1,VALUE2,…`).
+        arg: String,
+        /// What is wrong with it.
+        problem: VaryProblem,
+    },
     /// A scenario file, or a scenario with the varied values, is invalid.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     /// The data of a scenario cannot be read (names the scenario file).
     #[error("{}: {source}", file.display())]
-    Inputs { file: PathBuf, source: PlanError },
+    Inputs {
+        /// The scenario file whose data failed.
+        file: PathBuf,
+        /// Why the data could not be read.
+        source: PlanError,
+    },
     /// Nothing to plan.
     #[error("no scenario given")]
     Empty,
@@ -57,7 +67,12 @@ pub enum SweepError {
     Exists(PathBuf),
     /// Writing the output failed (the previous output, if any, is kept).
     #[error("cannot write {}: {source}", path.display())]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: io::Error,
+    },
 }
 
 /// What is wrong with a `--vary` argument (or with the set of them).
@@ -68,20 +83,41 @@ pub enum VaryProblem {
     Syntax,
     /// Not a scenario key; `nearest` is the closest one.
     #[error("unknown key `{key}`; did you mean `{nearest}`?")]
-    UnknownKey { key: String, nearest: &'static str },
+    UnknownKey {
+        /// The key as given.
+        key: String,
+        /// The known scenario key closest to it.
+        nearest: &'static str,
+    },
     /// The thread count belongs to the sweep's budget.
     #[error("`solver.threads` is set by the sweep's --threads budget; it cannot be varied")]
     Threads,
     /// A value between two commas is empty (`position` counts from 1).
     #[error("value {position} of `{key}` is empty")]
-    EmptyValue { key: String, position: usize },
+    EmptyValue {
+        /// The varied key.
+        key: String,
+        /// Which value is empty, counting from 1.
+        position: usize,
+    },
     /// The same value twice would make two identical cases.
     #[error("value `{value}` of `{key}` is given twice")]
-    ValueTwice { key: String, value: String },
+    ValueTwice {
+        /// The varied key.
+        key: String,
+        /// The repeated value.
+        value: String,
+    },
     /// Two `--vary` arguments name the same key.
     #[error("`{key}` is varied twice")]
-    KeyTwice { key: String },
+    KeyTwice {
+        /// The key varied twice.
+        key: String,
+    },
     /// A varied key is also set by `--set` or another option.
     #[error("`{key}` is also set by another option")]
-    AlsoSet { key: String },
+    AlsoSet {
+        /// The key both varied and set.
+        key: String,
+    },
 }

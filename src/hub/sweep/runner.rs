@@ -89,23 +89,35 @@ pub struct InputSet {
 /// The figures of one plan that a sweep summarises.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RowFigures {
+    /// New hubs the plan opens.
     pub new_hubs: usize,
+    /// Existing hubs (kept open).
     pub existing_hubs: usize,
+    /// New hubs plus rooms of linked small schools, KZT.
     pub cost_kzt: f64,
+    /// The scenario's budget, KZT; `None` without a limit.
     pub budget_kzt: Option<f64>,
+    /// Small schools in the data.
     pub small_schools: usize,
+    /// Of those, linked to a hub.
     pub linked_small_schools: usize,
+    /// Students in all small schools.
     pub small_school_students: u64,
+    /// Students in the linked small schools.
     pub linked_students: u64,
     /// Linked students as a share of all small-school students, %.
     pub coverage_pct: f64,
+    /// Mean link length, road km (`None` when nothing is linked).
     pub mean_link_km: Option<f64>,
+    /// Longest link, road km (`None` when nothing is linked).
     pub max_link_km: Option<f64>,
     /// The plan's quality in the planner's unit (students, student-km or tenge).
     pub quality: PlanQuality,
     /// The solver's own objective, bound and relative gap (see `PlanDoc`).
     pub internal_objective: f64,
+    /// The solver's lower bound on `internal_objective`, when it has one.
     pub internal_lower_bound: Option<f64>,
+    /// `(internal_objective − internal_lower_bound) / internal_objective`, when a bound is known.
     pub internal_gap: Option<f64>,
 }
 
@@ -140,8 +152,11 @@ impl RowFigures {
 /// One case's line of the summary.
 #[derive(Debug, Clone)]
 pub struct SweepRow {
+    /// The case's name, also the folder name of its plan directory.
     pub name: String,
+    /// The case's scenario file.
     pub file: PathBuf,
+    /// What distinguishes the case, as in [`SweepCase::params`].
     pub params: Vec<(String, String)>,
     /// The plan's status (`optimal`, `feasible`, …), or `infeasible` / `error`.
     pub status: String,
@@ -169,11 +184,13 @@ pub struct SweepReport {
     pub rows: Vec<SweepRow>,
     /// The varied keys, in `--vary` order (with `scenario` first when several files were swept).
     pub keys: Vec<String>,
+    /// The distinct input sets (schools and distance table) the cases shared.
     pub input_sets: Vec<InputSet>,
     /// Times the schools (and districts) were read: once per distinct set of school rules.
     pub schools_reads: usize,
     /// Seconds reading schools and districts, all reads together.
     pub schools_s: f64,
+    /// How the thread budget was shared between cases.
     pub threads: ThreadPlan,
     /// Wall-clock seconds of the whole sweep.
     pub wall_s: f64,
