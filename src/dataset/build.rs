@@ -23,10 +23,16 @@ use crate::io::schools::HubStatus;
 pub const DEFAULT_SEED: u64 = 2025;
 
 /// Raw inputs, relative to the raw folder.
+///
+/// District (second-level) boundary polygons, 2024 division (geokz / OCHA COD-AB).
 pub const RAW_BOUNDARIES: &str = "kz-admin-boundaries-geokz/kaz_adm2_2024.geojson";
+/// Regional (first-level) administrative centres (geokz).
 pub const RAW_CENTRES: &str = "kz-admin-boundaries-geokz/kaz_adm1_centers_2022.geojson";
+/// OpenStreetMap populated places with their district (HOT export CSV).
 pub const RAW_PLACES: &str = "kz-osm-populated-places-hotosm/kaz_populated_places_with_adm2.csv";
+/// The official KATO classifier of administrative units and settlements (17.10.2022).
 pub const RAW_KATO: &str = "kz-kato-classifier-2022/kato_2022-10-17_ru.csv";
+/// GeoNames `cities500` rows for Kazakhstan (populations and district seats).
 pub const RAW_GEONAMES: &str = "kz-geonames-cities500/cities500_KZ.txt";
 
 /// Proxy-road RNG edges longer than this are dropped unless needed for connectivity.
@@ -36,11 +42,14 @@ pub const MAX_ROAD_EDGE_KM: f64 = 80.0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DatasetName {
+    /// The Aktobe region (region code `KZ15`) alone.
     Aktobe,
+    /// The whole country.
     Kazakhstan,
 }
 
 impl DatasetName {
+    /// Every dataset, in the order the build writes them.
     pub const ALL: [DatasetName; 2] = [DatasetName::Aktobe, DatasetName::Kazakhstan];
 
     /// The folder name under the output folder.
@@ -51,6 +60,7 @@ impl DatasetName {
         }
     }
 
+    /// The dataset with this folder name (`aktobe`, `kazakhstan`); `None` for any other name.
     pub fn parse(s: &str) -> Option<DatasetName> {
         DatasetName::ALL.into_iter().find(|d| d.as_str() == s)
     }
@@ -77,8 +87,11 @@ impl DatasetName {
 /// What to build and where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildOptions {
+    /// Folder with the raw open-data files (the `RAW_*` paths are relative to it).
     pub raw: PathBuf,
+    /// Output folder; each dataset is written to a subfolder named after it.
     pub out: PathBuf,
+    /// Seed of every random draw (school placement, student numbers, proxy roads).
     pub seed: u64,
     /// Build only these datasets (all when empty).
     pub only: Vec<DatasetName>,
@@ -87,6 +100,7 @@ pub struct BuildOptions {
 }
 
 impl BuildOptions {
+    /// Builds every dataset from `raw` into `out` with `seed`, marking no existing hubs.
     pub fn new(raw: impl Into<PathBuf>, out: impl Into<PathBuf>, seed: u64) -> BuildOptions {
         BuildOptions { raw: raw.into(), out: out.into(), seed, only: Vec::new(), existing_hubs: Vec::new() }
     }
@@ -95,30 +109,47 @@ impl BuildOptions {
 /// What one dataset build wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuiltDataset {
+    /// Which dataset.
     pub name: DatasetName,
+    /// The folder it was written to (`out/<name>`).
     pub dir: PathBuf,
     /// (file name, bytes).
     pub files: Vec<(String, u64)>,
+    /// How the synthetic schools and student numbers were fitted to the published totals.
     pub calibration: Calibration,
+    /// Size and shape of the proxy road network.
     pub roads: RoadStats,
+    /// Schools marked `existing` hubs from the existing-hubs file (0 without one).
     pub existing_hubs: usize,
 }
 
 /// Why a build failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// A raw file or an existing-hubs file is missing, unreadable or invalid.
     #[error(transparent)]
     Input(#[from] InputErrors),
+    /// An output file could not be written.
     #[error("cannot write {}: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
 }
 
 /// The raw inputs, read and validated.
 pub struct RawInputs {
+    /// District boundary polygons ([`RAW_BOUNDARIES`]).
     pub boundaries: Vec<raw::Boundary>,
+    /// Regional administrative centres ([`RAW_CENTRES`]).
     pub centres: Vec<raw::RegionCentre>,
+    /// OpenStreetMap settlement points ([`RAW_PLACES`]).
     pub places: Vec<raw::OsmPlace>,
+    /// KATO classifier rows ([`RAW_KATO`]).
     pub kato: Vec<raw::KatoEntry>,
+    /// GeoNames rows ([`RAW_GEONAMES`]).
     pub geonames: Vec<raw::GeoName>,
 }
 
@@ -178,14 +209,23 @@ pub fn read_hub_ids(path: &Path) -> Result<Vec<String>, InputErrors> {
 
 /// Everything known about one built dataset, before writing.
 pub struct Dataset {
+    /// Which dataset.
     pub name: DatasetName,
+    /// Its districts (only the Aktobe region's for [`DatasetName::Aktobe`]).
     pub districts: Vec<District>,
+    /// The settlements that may get schools, within those districts.
     pub settlements: Vec<Settlement>,
+    /// The placed synthetic schools.
     pub schools: Vec<School>,
+    /// How the schools and student numbers were fitted to the published totals.
     pub calibration: Calibration,
+    /// The proxy road network over the settlements.
     pub roads: Vec<super::roads::Road>,
+    /// Size and shape of that road network.
     pub road_stats: RoadStats,
+    /// How the country's settlement list was assembled from the raw files (for the README).
     pub report: SettlementReport,
+    /// Schools marked `existing` hubs from the existing-hubs file (0 without one).
     pub existing_hubs: usize,
 }
 

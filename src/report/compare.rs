@@ -34,15 +34,20 @@ use crate::hub::plan_doc::{HubRow, LinkRow, Reason, Totals, UnlinkedRow};
 pub struct ParamChange {
     /// Dotted key, e.g. `budget.kzt`.
     pub key: String,
+    /// Its value in A, as JSON text (empty when A does not have the key).
     pub before: String,
+    /// Its value in B, as JSON text (empty when B does not have the key).
     pub after: String,
 }
 
 /// A hub that is in one plan only.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HubChange {
+    /// The hub school's id.
     pub school_id: String,
+    /// Its name.
     pub name: String,
+    /// Its district.
     pub district: String,
     /// `existing` or `new`.
     pub status: String,
@@ -53,26 +58,36 @@ pub struct HubChange {
 /// A small school linked in both plans, to different hubs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Moved {
+    /// The small school's id.
     pub small_school_id: String,
+    /// Its students (as in B).
     pub students: u32,
+    /// The id of its hub in A.
     pub from_hub: String,
     /// The hub's name in A.
     pub from_hub_name: String,
+    /// Its link length in A, road km.
     pub from_km: f64,
+    /// The id of its hub in B.
     pub to_hub: String,
     /// The hub's name in B.
     pub to_hub_name: String,
+    /// Its link length in B, road km.
     pub to_km: f64,
 }
 
 /// A small school linked in B but not in A.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewlyLinked {
+    /// The small school's id.
     pub small_school_id: String,
+    /// Its students (as in B).
     pub students: u32,
+    /// The id of its hub in B.
     pub hub: String,
     /// The hub's name in B.
     pub hub_name: String,
+    /// Its link length in B, road km.
     pub road_km: f64,
     /// Why A left it unlinked (`None`: A does not list it as a small school).
     pub was: Option<Reason>,
@@ -81,26 +96,36 @@ pub struct NewlyLinked {
 /// A small school linked in A but not in B.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewlyUnlinked {
+    /// The small school's id.
     pub small_school_id: String,
     /// Name and district from B's unlinked list (empty when B does not list it).
     pub name: String,
+    /// Its district, from B's unlinked list (empty when B does not list it).
     pub district: String,
+    /// Its students (as in B's unlinked list, else as in A).
     pub students: u32,
     /// Its hub in A.
     pub was_hub: String,
     /// Why B leaves it unlinked (`None`: B does not list it as a small school).
     pub reason: Option<Reason>,
+    /// B's sentence, or why B has none (it is a hub in B, or not a small school there).
     pub detail: String,
 }
 
 /// A small school unlinked in both plans, for different reasons.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReasonChanged {
+    /// The small school's id.
     pub small_school_id: String,
+    /// Its name.
     pub name: String,
+    /// Its district.
     pub district: String,
+    /// Its students (as in B).
     pub students: u32,
+    /// Why A leaves it unlinked.
     pub before: Reason,
+    /// Why B leaves it unlinked.
     pub after: Reason,
     /// B's sentence.
     pub detail: String,
@@ -112,7 +137,9 @@ pub struct TotalChange {
     /// The field of `totals` in plan.json, a `quality.*` figure, or
     /// `internal_objective`, `internal_lower_bound`, `internal_gap`.
     pub field: String,
+    /// The value in A.
     pub before: Option<f64>,
+    /// The value in B.
     pub after: Option<f64>,
 }
 
@@ -135,6 +162,7 @@ impl TotalChange {
 /// A rollout plan's own figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RolloutSide {
+    /// Calendar years of the rollout.
     pub years: Vec<i32>,
     /// Weighted student-years of the joint plan.
     pub student_years: f64,
@@ -151,7 +179,9 @@ pub struct RolloutSide {
 /// The rollouts of A and B (at least one of them is a rollout).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RolloutComparison {
+    /// A's rollout figures (`None`: A is a single-year plan).
     pub a: Option<RolloutSide>,
+    /// B's rollout figures (`None`: B is a single-year plan).
     pub b: Option<RolloutSide>,
     /// When only one plan is a rollout: what the comparison covers.
     pub note: Option<String>,
@@ -233,12 +263,19 @@ fn rollout_totals(a: &PlanDoc, b: &PlanDoc) -> Vec<TotalChange> {
 /// What changed from plan A to plan B. Lists are sorted by id.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
+    /// Scenario parameters whose values differ, by dotted key.
     pub parameters: Vec<ParamChange>,
+    /// Hubs open in B but not in A.
     pub hubs_added: Vec<HubChange>,
+    /// Hubs open in A but not in B.
     pub hubs_dropped: Vec<HubChange>,
+    /// Small schools linked in both plans, to different hubs.
     pub moved: Vec<Moved>,
+    /// Small schools linked in B but not in A.
     pub newly_linked: Vec<NewlyLinked>,
+    /// Small schools linked in A but not in B.
     pub newly_unlinked: Vec<NewlyUnlinked>,
+    /// Small schools unlinked in both plans, for different reasons.
     pub reason_changed: Vec<ReasonChanged>,
     /// Every total (all of `totals`, then the plan's quality in its own
     /// unit, then the rollout's figures when either plan is a rollout, then

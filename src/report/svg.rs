@@ -557,14 +557,18 @@ pub fn histogram(values_km: &[f64], limit_km: Option<f64>) -> String {
 /// (value, colour, what it is), and the label written above it.
 #[derive(Debug, Clone)]
 pub struct Bar {
+    /// The stacked segments, bottom first: (value, fill colour, what it is, shown as its tooltip).
     pub segments: Vec<(f64, &'static str, String)>,
+    /// The text written above the bar.
     pub label: String,
 }
 
 /// Bars side by side under one x-axis label (e.g. a year).
 #[derive(Debug, Clone)]
 pub struct BarGroup {
+    /// The x-axis label under the group (e.g. a year).
     pub label: String,
+    /// Its bars, left to right.
     pub bars: Vec<Bar>,
 }
 
