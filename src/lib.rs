@@ -44,6 +44,7 @@
 //! ```
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 // Numeric kernels index several parallel arrays by the same position.
 #![allow(clippy::needless_range_loop)]
 
