@@ -201,6 +201,11 @@ fn join_violations(violations: &[crate::plan::Violation]) -> String {
 /// Instances up to this many allowed links may be handed to the MIP by `auto`.
 const AUTO_MIP_LINKS: usize = 2_500;
 
+/// Instances with at most this many links give the MIP all the time left
+/// (microlp can need tens of seconds even on 25 clients × 7 facilities when a
+/// budget binds).
+const TINY_MIP_LINKS: usize = 200;
+
 /// Solves `inst` as `opts` asks and returns a result the checker accepted.
 pub fn solve(inst: &Instance, opts: &SolveOptions) -> Result<SolveOutcome, SolveError> {
     inst.validate()?;
@@ -266,8 +271,11 @@ fn undecomposed(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>)
                     out.status == Status::Feasible || (out.status == Status::Infeasible && !out.infeasibility_proven);
                 if undecided && small && deadline.is_none_or(|d| Instant::now() < d) {
                     // The MIP may not finish (microlp on a few thousand links can stall): it gets a
-                    // third of the time left, so a plan with a limit keeps most of it in reserve.
-                    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64() / 3.0);
+                    // third of the time left, so a plan with a limit keeps most of it in reserve. On a
+                    // tiny instance it is the only way to a proof and the plan is already at hand, so
+                    // it gets all of it.
+                    let share = if inst.costs.n_links() <= TINY_MIP_LINKS { 1.0 } else { 3.0 };
+                    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64() / share);
                     let notes = out.notes.clone();
                     if let Ok(mut exact) =
                         run_mip(inst, opts, left.map(|l| Instant::now() + Duration::from_secs_f64(l)), notes)
