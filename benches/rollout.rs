@@ -22,7 +22,7 @@ fn rollout(c: &mut Criterion) {
     let mut g = c.benchmark_group("rollout");
     g.sample_size(10);
     g.bench_function("joint_decomposed_aktobe_2025_2027", |b| {
-        b.iter(|| match joint::solve_joint(&rm, &opts).expect("solves") {
+        b.iter(|| match joint::solve_joint(&rm, &opts, None).expect("solves") {
             joint::Joint::Solved(s) => s.upper,
             _ => panic!("the Aktobe rollout decomposes"),
         })

@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use super::{RolloutModel, RolloutSolved, evaluate, violations};
 use crate::problem::{Costs, ExtId, Facility, Group, Instance, SparseCosts};
-use crate::solve::decompose::{Column, blocks, frontier, sub_instance};
+use crate::solve::decompose::{Block, Column, blocks, frontier, sub_instance};
 use crate::solve::{SolveError, SolveOptions};
 
 /// What the decomposition made of a rollout.
@@ -65,7 +65,10 @@ struct Expanded {
     district_groups: usize,
 }
 
-fn expand(m: &RolloutModel, keep_student_capacity: bool) -> Expanded {
+/// The time-expanded instance; `prices[t]` (engine units per KZT, zero for
+/// none) charges what year `t` spends — a hub opening in `t`, a room bought in
+/// `t` — into the costs: the Lagrangian relaxation of the budget rows.
+fn expand(m: &RolloutModel, keep_student_capacity: bool, prices: &[f64]) -> Expanded {
     let base = &m.base.instance;
     let n_years = m.n_years();
     let w_all: f64 = m.rules.weights.iter().sum();
@@ -86,6 +89,9 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool) -> Expanded {
             if !keep_student_capacity {
                 x.capacity = None;
             }
+            if !fac.fixed_open {
+                x.open_cost += prices[t] * fac.budget_charge();
+            }
             facilities.push(x);
         }
     }
@@ -95,13 +101,24 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool) -> Expanded {
     let mut start = vec![Vec::new(); base.n_clients()];
     for c in 0..base.n_clients() {
         for l in &m.base.links[c] {
+            let room = base.clients[c].budget_cost;
             for &r in &copies[l.facility] {
                 let t = replica[r].1;
-                let (t0, v) = m.best_start(c, l.road_km, t);
-                if v <= 0.0 {
+                // The best year to start, the room priced in the year it is bought.
+                let Some((t0, _, priced)) = (t..n_years)
+                    .map(|t0| {
+                        let v = m.link_value_from(c, l.road_km, t0);
+                        (t0, v, v - prices[t0] * room)
+                    })
+                    .filter(|&(_, v, _)| v > 0.0)
+                    .fold(None, |best: Option<(usize, f64, f64)>, x| match best {
+                        Some(b) if b.2 >= x.2 => Some(b),
+                        _ => Some(x),
+                    })
+                else {
                     continue;
-                }
-                let cost = (per_unit * demand[c] - v).max(0.0);
+                };
+                let cost = (per_unit * demand[c] - priced).max(0.0);
                 triples.push((c as u32, r as u32, cost));
                 start[c].push((r, t0));
             }
@@ -145,6 +162,7 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool) -> Expanded {
 
 /// One district's column for a vector of new hubs per year.
 struct YearColumn {
+    block: usize,
     kappa: Vec<usize>,
     column: Column,
 }
@@ -245,6 +263,8 @@ fn master(
 /// master's bound on the engine objective.
 struct Decomposition {
     decision: super::RolloutDecision,
+    /// Every district plan the master chose from, as a part of a rollout.
+    columns: Vec<PlanPart>,
     /// Engine objective of the plan and the master's lower bound on it.
     lower: f64,
     constant: f64,
@@ -317,6 +337,7 @@ fn decompose(
             if sub.n_clients() == 0 {
                 // No small school: any feasible opening is worth nothing; only k = 0 is kept.
                 return Ok((k == 0).then(|| YearColumn {
+                    block: *b,
                     kappa: kappa.clone(),
                     column: Column {
                         new: 0,
@@ -334,7 +355,11 @@ fn decompose(
                 Err(SolveError::Instance(_)) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            Ok(fr.columns.into_iter().find(|c| c.new == k).map(|column| YearColumn { kappa: kappa.clone(), column }))
+            Ok(fr.columns.into_iter().find(|c| c.new == k).map(|column| YearColumn {
+                block: *b,
+                kappa: kappa.clone(),
+                column,
+            }))
         })
         .collect();
     let mut per_block: Vec<Vec<YearColumn>> = (0..parts.len()).map(|_| Vec::new()).collect();
@@ -358,47 +383,348 @@ fn decompose(
         Err(why) => return Ok(Err(why)),
     };
     let mut d = super::RolloutDecision::empty(m);
-    for ((part, cols), &ci) in parts.iter().zip(&per_block).zip(&picks) {
-        let Some(sol) = &cols[ci].column.solution else {
+    for (cols, &ci) in per_block.iter().zip(&picks) {
+        let Some(part) = plan_part(m, exp, &parts, &cols[ci]) else {
             return Ok(Err("a chosen district plan has no solution".into()));
         };
-        for &r in &sol.open {
-            let (f, t) = exp.replica[part.facilities[r]];
-            if !m.base.instance.facilities[f].fixed_open {
-                d.opened[f] = Some(t);
-            }
-        }
-        for (lc, a) in sol.assignment.iter().enumerate() {
-            let Some(r) = a.map(|r| part.facilities[r]) else { continue };
-            let c = part.clients[lc];
-            let (f, _) = exp.replica[r];
-            let t0 = exp.start[c].binary_search_by_key(&r, |p| p.0).map(|i| exp.start[c][i].1).unwrap_or(0);
-            for t in t0..n_years {
-                d.links[c][t] = Some(f);
-            }
-        }
+        part.apply(&mut d, n_years);
     }
+    let columns: Vec<PlanPart> = per_block.iter().flatten().filter_map(|c| plan_part(m, exp, &parts, c)).collect();
     let enumerated = per_block.iter().flatten().count();
     let note = format!(
         "rollout decomposition: {} independent blocks, {} district plans (one per block and vector of new hubs per year), master over the new hubs per year by dynamic programming",
         parts.len(),
         enumerated
     );
-    Ok(Ok(Decomposition { decision: d, lower, constant: exp.constant, note }))
+    Ok(Ok(Decomposition { decision: d, columns, lower, constant: exp.constant, note }))
+}
+
+/// One district plan (a column) as a part of a rollout: its block, new hubs
+/// per year, the hubs it opens and the links it starts, with the value `V`
+/// and the spend per year of that part alone (both add up over blocks).
+#[derive(Debug, Clone)]
+struct PlanPart {
+    block: usize,
+    kappa: Vec<usize>,
+    /// (hub, year index it opens).
+    opens: Vec<(usize, usize)>,
+    /// (small school, hub, year index the link starts).
+    links: Vec<(usize, usize, usize)>,
+    value: f64,
+    spend: Vec<f64>,
+}
+
+impl PlanPart {
+    fn apply(&self, d: &mut super::RolloutDecision, n_years: usize) {
+        for &(f, t) in &self.opens {
+            d.opened[f] = Some(t);
+        }
+        for &(c, f, t0) in &self.links {
+            for t in t0..n_years {
+                d.links[c][t] = Some(f);
+            }
+        }
+    }
+}
+
+/// A column's plan as a [`PlanPart`] (`None` when it has no plan).
+fn plan_part(m: &RolloutModel, exp: &Expanded, parts: &[Block], col: &YearColumn) -> Option<PlanPart> {
+    let sol = col.column.solution.as_ref()?;
+    let part = &parts[col.block];
+    let inst = &m.base.instance;
+    let mut out = PlanPart {
+        block: col.block,
+        kappa: col.kappa.clone(),
+        opens: Vec::new(),
+        links: Vec::new(),
+        value: 0.0,
+        spend: vec![0.0; m.n_years()],
+    };
+    for &r in &sol.open {
+        let (f, t) = exp.replica[part.facilities[r]];
+        if !inst.facilities[f].fixed_open {
+            out.opens.push((f, t));
+            out.spend[t] += inst.facilities[f].budget_charge();
+        }
+    }
+    for (lc, a) in sol.assignment.iter().enumerate() {
+        let Some(r) = a.map(|r| part.facilities[r]) else { continue };
+        let c = part.clients[lc];
+        let (f, _) = exp.replica[r];
+        let t0 = exp.start[c].binary_search_by_key(&r, |p| p.0).map(|i| exp.start[c][i].1).unwrap_or(0);
+        out.links.push((c, f, t0));
+        out.value += m.link_value_from(c, m.link_km(c, f)?, t0);
+        out.spend[t0] += inst.clients[c].budget_cost;
+    }
+    Some(out)
+}
+
+/// The budget rows of the rollout: the years each row adds up and its cap.
+/// Without `carry_over` one row per year with a budget; with it, what the
+/// years since the last year without a budget spend together stays within
+/// what they were given (unspent money carries on, see [`super::evaluate`]);
+/// `budget.kzt` one row over every year.
+fn budget_rows(m: &RolloutModel) -> Vec<(Vec<usize>, f64)> {
+    let mut rows = Vec::new();
+    let mut since = 0;
+    let mut given = 0.0;
+    for (t, b) in m.rules.budget.iter().enumerate() {
+        match b {
+            None => {
+                since = t + 1;
+                given = 0.0;
+            }
+            Some(b) if m.rules.carry_over => {
+                given += b;
+                rows.push(((since..=t).collect(), given));
+            }
+            Some(b) => rows.push((vec![t], *b)),
+        }
+    }
+    if let Some(total) = m.rules.total_budget {
+        rows.push(((0..m.n_years()).collect(), total));
+    }
+    rows
+}
+
+/// What one priced decomposition gave: its plan (when it meets every rule)
+/// and the Lagrangian bound on every plan's value under the budgets.
+struct Priced {
+    feasible: Option<super::RolloutDecision>,
+    /// Upper bound on `V` (`None` when the plan's expansion is a restriction).
+    upper: Option<f64>,
+    /// Each row's spend minus its cap at the priced plan.
+    excess: Vec<f64>,
+    /// The district plans it chose from.
+    columns: Vec<PlanPart>,
+}
+
+/// The decomposition with `multipliers` (one per budget row, engine units per
+/// KZT) charged into the costs: for any multipliers `μ ≥ 0`, the priced
+/// master's bound minus `Σ μ_r · cap_r` bounds the engine objective of every
+/// plan within the budgets (Lagrangian relaxation of the budget rows;
+/// Geoffrion 1974), and the priced plan, when it keeps the budgets, is a plan.
+fn priced(
+    m: &RolloutModel,
+    rows: &[(Vec<usize>, f64)],
+    multipliers: &[f64],
+    bound_holds: bool,
+    opts: &SolveOptions,
+) -> Result<Option<Priced>, SolveError> {
+    let mut prices = vec![0.0; m.n_years()];
+    for ((years, _), &mu) in rows.iter().zip(multipliers) {
+        for &t in years {
+            prices[t] += mu;
+        }
+    }
+    let Ok(d) = decompose(m, &expand(m, true, &prices), opts)? else { return Ok(None) };
+    let tot = evaluate(m, &d.decision);
+    let excess: Vec<f64> =
+        rows.iter().map(|(years, cap)| years.iter().map(|&t| tot.years[t].spend_kzt).sum::<f64>() - cap).collect();
+    let relief: f64 = rows.iter().zip(multipliers).map(|((_, cap), mu)| mu * cap).sum();
+    let upper = bound_holds.then_some(d.constant - (d.lower - relief));
+    let feasible = violations(m, &d.decision).is_empty().then_some(d.decision);
+    Ok(Some(Priced { feasible, upper, excess, columns: d.columns }))
+}
+
+/// Most priced decompositions tried when the budgets bind.
+const PRICING_ROUNDS: usize = 24;
+
+/// The best plan within the budgets that pricing them finds, and the best
+/// Lagrangian bound: a projected subgradient search over the rows'
+/// multipliers with Polyak's step towards `target`, the value of a plan
+/// known to keep the budgets (Held, Wolfe & Crowder 1974; Polyak 1969),
+/// halved when the bound stalls for two rounds.
+fn price_budgets(
+    m: &RolloutModel,
+    unpriced: &Decomposition,
+    bound_holds: bool,
+    target: Option<f64>,
+    opts: &SolveOptions,
+) -> Result<(Option<super::RolloutDecision>, Option<f64>, usize), SolveError> {
+    let rows = budget_rows(m);
+    let tot = evaluate(m, &unpriced.decision);
+    let excess_of = |tot: &super::RolloutTotals| -> Vec<f64> {
+        rows.iter().map(|(years, cap)| years.iter().map(|&t| tot.years[t].spend_kzt).sum::<f64>() - cap).collect()
+    };
+    let mut excess = excess_of(&tot);
+    let mut mu: Vec<f64> = vec![0.0; rows.len()];
+    let mut theta = 1.0;
+    // The value of a tenge in the plan without budgets: the multipliers' scale.
+    let scale = (super::value(m, &tot) / tot.spend_kzt.max(1.0)).max(0.0);
+    let mut best: Option<(f64, super::RolloutDecision)> = None;
+    // Before any bound: the plan without budgets bounds every plan.
+    let mut upper: Option<f64> = bound_holds.then_some(unpriced.constant - unpriced.lower);
+    let mut last = upper.unwrap_or_else(|| super::value(m, &tot));
+    let mut since_better = 0;
+    let mut best_mu: (Vec<f64>, Vec<f64>, f64) = (mu.clone(), excess.clone(), f64::INFINITY);
+    let mut pool = ColumnPool::default();
+    pool.add(&unpriced.columns);
+    let deadline = opts.time_limit.map(|t| std::time::Instant::now() + std::time::Duration::from_secs_f64(t / 2.0));
+    let mut rounds = 0;
+    while rounds < PRICING_ROUNDS && deadline.is_none_or(|d| std::time::Instant::now() < d) {
+        // The value to aim at: the best plan known, else 2% below the bound.
+        let aim = best.as_ref().map(|b| b.0).or(target).unwrap_or(last - 0.02 * last.abs());
+        let norm: f64 = excess.iter().zip(&mu).map(|(g, &u)| if u > 0.0 || *g > 0.0 { g * g } else { 0.0 }).sum();
+        if norm <= 0.0 {
+            break;
+        }
+        let step = theta * (last - aim).max(1e-6 * last.abs()) / norm;
+        for (r, g) in excess.iter().enumerate() {
+            // A relaxation this coarse (a price moves whole hubs between years) zigzags under
+            // Polyak's step alone: no multiplier moves by more than half its scale a round.
+            let most = 0.5 * mu[r].max(scale);
+            mu[r] = (mu[r] + (step * g).clamp(-most, most)).max(0.0);
+        }
+        rounds += 1;
+        let Some(p) = priced(m, &rows, &mu, bound_holds, opts)? else { break };
+        pool.add(&p.columns);
+        let mut better = false;
+        if let Some(u) = p.upper {
+            last = u;
+            if upper.is_none_or(|b| u < b) {
+                upper = Some(u);
+                better = true;
+                best_mu = (mu.clone(), p.excess.clone(), u);
+            }
+        }
+        if let Some(d) = p.feasible {
+            let v = super::value(m, &evaluate(m, &d));
+            if best.as_ref().is_none_or(|(b, _)| v > *b) {
+                best = Some((v, d));
+                better = true;
+            }
+        }
+        if let (Some((v, _)), Some(u)) = (&best, upper)
+            && u - v <= 1e-9 * u.abs().max(1.0)
+        {
+            break;
+        }
+        since_better = if better { 0 } else { since_better + 1 };
+        excess = p.excess;
+        if since_better >= 2 {
+            // Shorter steps, from the best multipliers so far.
+            theta /= 2.0;
+            since_better = 0;
+            if best_mu.2.is_finite() {
+                (mu, excess, last) = best_mu.clone();
+            }
+        }
+    }
+    // Every district plan met on the way, recombined under every row.
+    let proven = |v: f64| upper.is_some_and(|u| u - v <= 1e-9 * u.abs().max(1.0));
+    if !best.as_ref().is_some_and(|(v, _)| proven(*v))
+        && let Some(d) = pool.recombine(m, &rows, opts)
+        && violations(m, &d).is_empty()
+    {
+        let v = super::value(m, &evaluate(m, &d));
+        if best.as_ref().is_none_or(|(b, _)| v > *b) {
+            best = Some((v, d));
+        }
+    }
+    Ok((best.map(|b| b.1), upper, rounds))
+}
+
+/// What makes two district plans the same: block, hubs opened, links started.
+type PartKey = (usize, Vec<(usize, usize)>, Vec<(usize, usize, usize)>);
+
+/// The district plans met while pricing the budgets, each once.
+#[derive(Default)]
+struct ColumnPool {
+    parts: Vec<PlanPart>,
+    /// (block, hubs opened, links started) of each plan in `parts`.
+    seen: std::collections::HashSet<PartKey>,
+}
+
+impl ColumnPool {
+    fn add(&mut self, parts: &[PlanPart]) {
+        for p in parts {
+            if self.seen.insert((p.block, p.opens.clone(), p.links.clone())) {
+                self.parts.push(p.clone());
+            }
+        }
+    }
+
+    /// The best choice of one plan per block under the yearly limits on new
+    /// hubs and the budget rows: a multiple-choice knapsack over the pool,
+    /// solved as a MIP (the restricted master of column generation; its
+    /// optimum is a plan, not a bound, since the pool holds only some of each
+    /// district's plans). `None` when it finds no choice in its time.
+    fn recombine(
+        &self,
+        m: &RolloutModel,
+        rows: &[(Vec<usize>, f64)],
+        opts: &SolveOptions,
+    ) -> Option<super::RolloutDecision> {
+        use good_lp::{Expression, ProblemVariables, constraint, variable};
+        let n_years = m.n_years();
+        let blocks = self.parts.iter().map(|p| p.block + 1).max().unwrap_or(0);
+        let mut vars = ProblemVariables::new();
+        let x: Vec<_> = self.parts.iter().map(|_| vars.add(variable().binary())).collect();
+        let mut objective = Expression::default();
+        let mut one = vec![Expression::default(); blocks];
+        let mut new_in = vec![Expression::default(); n_years];
+        let mut new_all = Expression::default();
+        let mut spent = vec![Expression::default(); rows.len()];
+        for (p, &v) in self.parts.iter().zip(&x) {
+            // In weighted student-years (and a fraction for the km): small numbers for the solver.
+            objective += (p.value / m.penalty) * v;
+            one[p.block] += v;
+            for (t, &k) in p.kappa.iter().enumerate() {
+                new_in[t] += (k as f64) * v;
+                new_all += (k as f64) * v;
+            }
+            for (r, (years, _)) in rows.iter().enumerate() {
+                let s: f64 = years.iter().map(|&t| p.spend[t]).sum();
+                spent[r] += s * v;
+            }
+        }
+        let mut constraints = Vec::new();
+        for e in one.into_iter() {
+            constraints.push(constraint!(e == 1.0));
+        }
+        for (t, e) in new_in.into_iter().enumerate() {
+            if let Some(k) = m.rules.max_new[t] {
+                constraints.push(constraint!(e <= k as f64));
+            }
+        }
+        if let Some(k) = m.rules.total_max_new {
+            constraints.push(constraint!(new_all <= k as f64));
+        }
+        for (e, (_, cap)) in spent.into_iter().zip(rows) {
+            constraints.push(constraint!(e <= *cap));
+        }
+        let limit = opts.time_limit.map_or(20.0, |t| (t / 4.0).min(20.0));
+        let problem = vars.maximise(objective);
+        let read = |get: &dyn Fn(good_lp::Variable) -> f64| -> Vec<bool> { x.iter().map(|&v| get(v) > 0.5).collect() };
+        let (chosen, _) =
+            crate::solve::mip::solve_exact(problem, constraints, opts.backend, Some(limit), read).ok()??;
+        let mut d = super::RolloutDecision::empty(m);
+        for (p, &on) in self.parts.iter().zip(&chosen) {
+            if on {
+                p.apply(&mut d, n_years);
+            }
+        }
+        Some(d)
+    }
 }
 
 /// The joint plan by decomposition (see the module doc).
-pub fn solve_joint(m: &RolloutModel, opts: &SolveOptions) -> Result<Joint, SolveError> {
+///
+/// `target`: the value of a plan known to keep every rule (the year-by-year
+/// plan's), which steers the pricing of binding budgets.
+pub fn solve_joint(m: &RolloutModel, opts: &SolveOptions, target: Option<f64>) -> Result<Joint, SolveError> {
     let student_capacity = m.base.instance.facilities.iter().any(|f| f.capacity.is_some());
     let split = student_capacity && m.students_vary();
-    let plan = match decompose(m, &expand(m, true), opts)? {
+    let none = vec![0.0; m.n_years()];
+    let plan = match decompose(m, &expand(m, true, &none), opts)? {
         Ok(d) => d,
         Err(why) => return Ok(Joint::NotApplicable(why)),
     };
     let mut notes = vec![plan.note.clone()];
     // An upper bound on the value V of every plan (stable links).
     let mut upper = if split {
-        match decompose(m, &expand(m, false), opts)? {
+        match decompose(m, &expand(m, false, &none), opts)? {
             Ok(relaxed) => {
                 notes.push("students change over the years: the bound drops the capacity in students (a relaxation), the plan keeps each school's largest enrolment against it (a restriction)".into());
                 Some(relaxed.constant - relaxed.lower)
@@ -416,15 +742,33 @@ pub fn solve_joint(m: &RolloutModel, opts: &SolveOptions) -> Result<Joint, Solve
     if broken.iter().any(|v| v.code == "R-BUDGET-YEAR" || v.code == "R-BUDGET-TOTAL") {
         let tot = evaluate(m, &plan.decision);
         let spends: Vec<String> = tot.years.iter().map(|y| format!("{} KZT {:.0}", y.year, y.spend_kzt)).collect();
-        return Ok(match upper {
-            Some(u) => Joint::BudgetBinds {
-                upper: u,
-                note: format!(
-                    "rollout decomposition: the best plan without the budgets spends {}, over a budget; its value stays as a bound",
-                    spends.join(", ")
-                ),
-            },
-            None => Joint::NotApplicable("the budgets bind and no bound holds".into()),
+        let over = format!(
+            "rollout decomposition: the best plan without the budgets spends {}, over a budget",
+            spends.join(", ")
+        );
+        let bound_holds = upper.is_some() && !split;
+        let (found, priced_upper, rounds) = price_budgets(m, &plan, bound_holds, target, opts)?;
+        let upper = match (upper, priced_upper) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, _) => a,
+        };
+        let how = format!(
+            "{over}; the budgets were priced into every district's plans ({rounds} prices, Lagrangian relaxation of the budget rows): {}",
+            match (&found, bound_holds) {
+                (Some(_), true) =>
+                    "the best priced plan within the budgets is kept, the best priced bound bounds every plan",
+                (Some(_), false) =>
+                    "the best priced plan within the budgets is kept; the bound is the plan's without budgets",
+                (None, _) => "no priced plan kept every budget",
+            }
+        );
+        return Ok(match (found, upper) {
+            (Some(decision), upper) => {
+                notes.push(how);
+                Joint::Solved(RolloutSolved { decision, upper, method: "decomposition, budgets priced".into(), notes })
+            }
+            (None, Some(u)) => Joint::BudgetBinds { upper: u, note: how },
+            (None, None) => Joint::NotApplicable("the budgets bind and no bound holds".into()),
         });
     }
     if !broken.is_empty() {
@@ -451,6 +795,7 @@ mod tests {
     #[test]
     fn master_meets_yearly_caps_and_total() {
         let col = |kappa: Vec<usize>, objective: f64| YearColumn {
+            block: 0,
             kappa,
             column: Column { new: 0, objective, bound: objective, solution: None },
         };

@@ -610,7 +610,8 @@ pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutRe
     };
     let yearly_plan = yearly.as_ref().ok().map(|(d, _)| d.clone());
     let mut notes = Vec::new();
-    let mut joint = match opts.decompose.then(|| joint::solve_joint(m, &opts.solve)).transpose()? {
+    let target = yearly.as_ref().ok().map(|(_, t)| value(m, t));
+    let mut joint = match opts.decompose.then(|| joint::solve_joint(m, &opts.solve, target)).transpose()? {
         Some(joint::Joint::Solved(s)) => Some(s),
         Some(joint::Joint::NotApplicable(why)) => {
             notes.push(why);
@@ -627,9 +628,10 @@ pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutRe
         }
         None => None,
     };
+    // Proven in student-years and in student-km, or the MIP may do better.
     let needs_mip = joint.as_ref().is_none_or(|j| {
-        let tot = evaluate(m, &j.decision);
-        !quality(m, &tot, j.upper).proven
+        let q = quality(m, &evaluate(m, &j.decision), j.upper);
+        !(q.proven && q.student_km_proven)
     });
     if needs_mip && mip::link_variables(m) <= opts.mip_max_links {
         match mip::solve_time_indexed(m, opts.solve.backend, opts.solve.time_limit) {

@@ -427,3 +427,22 @@ fn a_projection_for_a_year_outside_the_rollout_is_refused() {
     let e = crate::hub::plan(loaded, &Default::default(), &crate::network::progress::Silent).err().unwrap().to_string();
     assert!(e.contains("students_2030") && e.contains("rollout.years") && e.contains("schools.csv"), "{e}");
 }
+
+/// Budgets that bind, without the MIP to fall back on: the decomposition
+/// prices them into the district plans and recombines what it met, so the
+/// plan keeps every budget, equals the time-indexed MIP's optimum on this
+/// small region, and its Lagrangian bound is not below that optimum.
+#[test]
+fn binding_budgets_are_priced_into_the_district_plans() {
+    for (budgets, carry) in [(vec![170e6, 1e9], false), (vec![90e6, 320e6], false), (vec![90e6, 320e6], true)] {
+        let mut sc = base_scenario(rollout(2));
+        sc.rollout.as_mut().unwrap().budget_kzt = Some(PerYear::Each(budgets.clone()));
+        sc.rollout.as_mut().unwrap().carry_over = carry;
+        let (best, best_sy) = mip_value(&sc, &rules_region()).expect("a plan exists");
+        let (r, v) = plan(&sc, &rules_region(), &options(true, 0)).expect("the priced decomposition finds a plan");
+        assert!(r.joint.method.starts_with("decomposition, budgets priced"), "{budgets:?}: {}", r.joint.method);
+        assert!(close(v, best), "{budgets:?} carry {carry}: priced {v} vs MIP {best}");
+        let bound = r.quality.bound.expect("a bound");
+        assert!(bound + 1e-9 >= best_sy, "{budgets:?}: bound {bound} below the optimum's {best_sy}");
+    }
+}
