@@ -654,6 +654,16 @@ pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutRe
             return Err(RolloutError::Infeasible(notes));
         }
     };
+    // Without a bound from the joint solvers (links across districts on a
+    // model too large for the MIP), the years apart bound every plan.
+    if joint.upper.is_none()
+        && let Some(u) = yearly::relaxation_upper(m, &opts.solve)?
+    {
+        joint.upper = Some(u);
+        joint.notes.push(
+            "bound from the years apart: each year's single-year model with the new hubs and budgets of the years so far pooled (a relaxation)".into(),
+        );
+    }
     // The joint plan is never worse than the year-by-year plan.
     if let Ok((d, t)) = &yearly
         && value(m, t) > value(m, &evaluate(m, &joint.decision)) + 1e-9

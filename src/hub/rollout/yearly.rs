@@ -134,3 +134,86 @@ fn year_instance(m: &RolloutModel, d: &RolloutDecision, t: usize) -> Option<(Ins
         .collect();
     Some((inst, clients))
 }
+
+/// An upper bound on the value `V` of every rollout plan, from the years
+/// apart: year `t`'s links in any rollout (stable or moving) form a plan of
+/// the single-year model of year `t` in which the new hubs and budgets of
+/// years `0..=t` are pooled (what the rollout spends and opens by `t` is
+/// within their sums), students and hub capacities are year `t`'s, district
+/// minima hold only in the final year and opening costs nothing — a
+/// relaxation. So the students linked in year `t` are at most what that
+/// model's lower bound allows, and `V ≤ P · Σₜ wₜ · (that many students)`.
+/// Each year's solve gets `time_limit / (2T)` seconds; a bound from a short
+/// solve is looser, never wrong. `None` when a year gives no bound.
+pub fn relaxation_upper(m: &RolloutModel, opts: &SolveOptions) -> Result<Option<f64>, RolloutError> {
+    let base = &m.base.instance;
+    let n_years = m.n_years();
+    let p = m.penalty;
+    let mut opts = opts.clone();
+    opts.time_limit = opts.time_limit.map(|l| l / (2.0 * n_years as f64));
+    let pooled =
+        |limits: &[Option<f64>], t: usize| -> Option<f64> { limits[..=t].iter().copied().sum::<Option<f64>>() };
+    let mut student_years = 0.0;
+    for t in 0..n_years {
+        let students: Vec<f64> = m.students.iter().map(|n| n[t]).collect();
+        let mut triples = Vec::new();
+        let mut km_most = 0.0;
+        for (c, links) in m.base.links.iter().enumerate() {
+            let mut far = 0.0f64;
+            for l in links {
+                triples.push((c as u32, l.facility as u32, l.road_km * students[c]));
+                far = far.max(l.road_km);
+            }
+            km_most += far * students[c];
+        }
+        let clients: Vec<_> = base
+            .clients
+            .iter()
+            .zip(&students)
+            .map(|(cl, &n)| {
+                let mut x = cl.clone();
+                x.demand = n;
+                x
+            })
+            .collect();
+        let mut facilities = base.facilities.clone();
+        facilities.iter_mut().for_each(|f| f.open_cost = 0.0);
+        let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
+        let mut inst = Instance::new(
+            format!("{} {} (bound)", base.name, m.rules.years[t]),
+            base.model,
+            clients,
+            facilities,
+            costs,
+        );
+        inst.single_source = true;
+        inst.unserved_penalty = Some(p);
+        let budgets: Vec<Option<f64>> = m.rules.budget.clone();
+        inst.budget = match (pooled(&budgets, t), m.rules.total_budget) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let counts: Vec<Option<f64>> = m.rules.max_new.iter().map(|k| k.map(|k| k as f64)).collect();
+        let new_cap = match (pooled(&counts, t), m.rules.total_max_new.map(|k| k as f64)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let fixed = inst.facilities.iter().filter(|f| f.fixed_open).count();
+        inst.max_open = new_cap.map(|k| fixed + k as usize);
+        inst.groups = base.groups.clone();
+        if t + 1 < n_years {
+            inst.groups.iter_mut().for_each(|g| g.min_open = 0);
+        }
+        let out = solve(&inst, &opts)?;
+        if out.status == Status::Infeasible {
+            return Ok(None);
+        }
+        let proven = (out.status == Status::Optimal).then(|| out.objective());
+        let Some(lower) = out.lower_bound.or(proven) else { return Ok(None) };
+        // objective = P · (unlinked students) + student-km, and student-km ≤ km_most.
+        let total: f64 = students.iter().sum();
+        let unlinked_least = ((lower - km_most) / p).max(0.0);
+        student_years += m.rules.weights[t] * (total - unlinked_least);
+    }
+    Ok(Some(p * student_years))
+}
