@@ -242,8 +242,9 @@ pub(super) fn readme(ds: &Dataset, centres: &[String], files: &[(String, u64)], 
          ({fallbacks} such districts here).\n\
          8. **Existing hubs.** Which schools the 135 hubs opened in 2022–2024 are is not public, so no school is \
          `existing` here. A scenario marks them with `data.existing_hubs` (a CSV of school ids): \
-         `models/kazakhstan-2025.toml` reads `datasets/kazakhstan/existing-hubs-simulated.csv`, hubplan's own plans \
-         for 2022, 2023 and 2024 in turn (17, 63 and 55 hubs; written by `models/simulate-existing-hubs.sh`) — \
+         `models/kazakhstan-2025.toml` reads `datasets/kazakhstan/existing-hubs-simulated.csv`, hubplan's own rollout \
+         plan for 2022–2024 (17, 63 and 55 hubs, `models/kazakhstan-2022-2024.toml`; written by \
+         `models/simulate-existing-hubs.sh`) — \
          **simulated, not the real hub schools**. `hubplan dataset build --existing-hubs {name}=FILE` (a CSV with \
          an `id` column) instead writes `existing` into schools.csv.{existing_note}\n",
         urban = c.urban,

@@ -276,7 +276,7 @@ fn existing_hubs_are_marked_and_unknown_ids_refused() {
 
 #[test]
 fn scenarios_load_and_point_at_existing_data() {
-    for name in ["aktobe-2025", "kazakhstan-2025"] {
+    for name in ["aktobe-2025", "kazakhstan-2025", "aktobe-2025-2027", "kazakhstan-2025-2027", "kazakhstan-2022-2024"] {
         let path = repo().join("models").join(format!("{name}.toml"));
         // The planner's own loader: unknown keys and bad values are errors.
         let loaded = hubplan::hub::scenario::LoadedScenario::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
