@@ -29,7 +29,7 @@
 use rayon::prelude::*;
 
 use super::{RolloutModel, RolloutSolved, evaluate, violations};
-use crate::problem::{Costs, ExtId, Facility, Group, Instance, SparseCosts};
+use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, SparseCosts};
 use crate::solve::decompose::{Block, Column, blocks, frontier, sub_instance};
 use crate::solve::{SolveError, SolveOptions};
 
@@ -101,23 +101,9 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool, prices: &[f64]) -> Expa
     let mut start = vec![Vec::new(); base.n_clients()];
     for c in 0..base.n_clients() {
         for l in &m.base.links[c] {
-            let room = base.clients[c].budget_cost;
             for &r in &copies[l.facility] {
-                let t = replica[r].1;
                 // The best year to start, the room priced in the year it is bought.
-                let Some((t0, _, priced)) = (t..n_years)
-                    .map(|t0| {
-                        let v = m.link_value_from(c, l.road_km, t0);
-                        (t0, v, v - prices[t0] * room)
-                    })
-                    .filter(|&(_, v, _)| v > 0.0)
-                    .fold(None, |best: Option<(usize, f64, f64)>, x| match best {
-                        Some(b) if b.2 >= x.2 => Some(b),
-                        _ => Some(x),
-                    })
-                else {
-                    continue;
-                };
+                let Some((t0, priced)) = m.best_start(c, l.road_km, replica[r].1, prices) else { continue };
                 let cost = (per_unit * demand[c] - priced).max(0.0);
                 triples.push((c as u32, r as u32, cost));
                 start[c].push((r, t0));
@@ -125,16 +111,7 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool, prices: &[f64]) -> Expa
         }
         start[c].sort_unstable();
     }
-    let clients = base
-        .clients
-        .iter()
-        .zip(&demand)
-        .map(|(cl, &d)| {
-            let mut x = cl.clone();
-            x.demand = d;
-            x
-        })
-        .collect();
+    let clients = base.clients.iter().zip(&demand).map(|(cl, &d)| Client { demand: d, ..cl.clone() }).collect();
     let costs = Costs::Sparse(SparseCosts::from_triples(base.n_clients(), facilities.len(), triples));
     let mut inst = Instance::new(format!("{} (rollout)", base.name), base.model, clients, facilities, costs);
     inst.single_source = true;
@@ -487,6 +464,11 @@ fn budget_rows(m: &RolloutModel) -> Vec<(Vec<usize>, f64)> {
     rows
 }
 
+/// Each budget row's spend minus its cap in the totals of a plan.
+fn row_excess(rows: &[(Vec<usize>, f64)], tot: &super::RolloutTotals) -> Vec<f64> {
+    rows.iter().map(|(years, cap)| years.iter().map(|&t| tot.years[t].spend_kzt).sum::<f64>() - cap).collect()
+}
+
 /// What one priced decomposition gave: its plan (when it meets every rule)
 /// and the Lagrangian bound on every plan's value under the budgets.
 struct Priced {
@@ -519,8 +501,7 @@ fn priced(
     }
     let Ok(d) = decompose(m, &expand(m, true, &prices), opts)? else { return Ok(None) };
     let tot = evaluate(m, &d.decision);
-    let excess: Vec<f64> =
-        rows.iter().map(|(years, cap)| years.iter().map(|&t| tot.years[t].spend_kzt).sum::<f64>() - cap).collect();
+    let excess = row_excess(rows, &tot);
     let relief: f64 = rows.iter().zip(multipliers).map(|((_, cap), mu)| mu * cap).sum();
     let upper = bound_holds.then_some(d.constant - (d.lower - relief));
     let feasible = violations(m, &d.decision).is_empty().then_some(d.decision);
@@ -544,10 +525,7 @@ fn price_budgets(
 ) -> Result<(Option<super::RolloutDecision>, Option<f64>, usize), SolveError> {
     let rows = budget_rows(m);
     let tot = evaluate(m, &unpriced.decision);
-    let excess_of = |tot: &super::RolloutTotals| -> Vec<f64> {
-        rows.iter().map(|(years, cap)| years.iter().map(|&t| tot.years[t].spend_kzt).sum::<f64>() - cap).collect()
-    };
-    let mut excess = excess_of(&tot);
+    let mut excess = row_excess(&rows, &tot);
     let mut mu: Vec<f64> = vec![0.0; rows.len()];
     let mut theta = 1.0;
     // The value of a tenge in the plan without budgets: the multipliers' scale.

@@ -155,13 +155,18 @@ impl<'a> RolloutModel<'a> {
         (t0..self.n_years()).map(|t| (self.penalty * self.rules.weights[t] - km) * self.students[c][t]).sum()
     }
 
-    /// The best year `t0 ≥ t` to start a stable link of client `c` at `km`, and its value.
-    pub fn best_start(&self, c: usize, km: f64, t: usize) -> (usize, f64) {
-        let mut best = (t, self.link_value_from(c, km, t));
-        for t0 in t + 1..self.n_years() {
+    /// The best year `t0 ≥ t` to start a stable link of client `c` at `km`
+    /// with its room bought in `t0` at `prices[t0]` per tenge (zero: no
+    /// price), and that priced value; the earliest year among equals, and
+    /// only years whose unpriced value is positive. `None` when no year is.
+    pub fn best_start(&self, c: usize, km: f64, t: usize, prices: &[f64]) -> Option<(usize, f64)> {
+        let room = self.base.instance.clients[c].budget_cost;
+        let mut best: Option<(usize, f64)> = None;
+        for t0 in t..self.n_years() {
             let v = self.link_value_from(c, km, t0);
-            if v > best.1 {
-                best = (t0, v);
+            let priced = v - prices[t0] * room;
+            if v > 0.0 && best.is_none_or(|b| priced > b.1) {
+                best = Some((t0, priced));
             }
         }
         best

@@ -15,7 +15,7 @@
 //! year. Links made in earlier years stay as they are.
 
 use super::{RolloutDecision, RolloutError, RolloutModel, evaluate};
-use crate::problem::{Costs, Instance, SparseCosts};
+use crate::problem::{Client, Costs, Facility, Instance, SparseCosts};
 use crate::solve::{SolveOptions, Status, solve};
 
 /// The year-by-year plan.
@@ -54,8 +54,6 @@ pub fn plan_year_by_year(m: &RolloutModel, opts: &SolveOptions) -> Result<Rollou
 /// left to link.
 fn year_instance(m: &RolloutModel, d: &RolloutDecision, t: usize) -> Option<(Instance, Vec<usize>)> {
     let base = &m.base.instance;
-    let n_years = m.n_years();
-    let last = t + 1 == n_years;
     let reserve = |c: usize| m.students[c][t..].iter().copied().fold(0.0, f64::max);
     let mut facilities = base.facilities.clone();
     for (f, fac) in facilities.iter_mut().enumerate() {
@@ -85,19 +83,9 @@ fn year_instance(m: &RolloutModel, d: &RolloutDecision, t: usize) -> Option<(Ins
             triples.push((lc as u32, l.facility as u32, (p * demand[lc] - v).max(0.0)));
         }
     }
-    let cl: Vec<_> = clients
-        .iter()
-        .zip(&demand)
-        .map(|(&c, &dm)| {
-            let mut x = base.clients[c].clone();
-            x.demand = dm;
-            x
-        })
-        .collect();
-    let costs = Costs::Sparse(SparseCosts::from_triples(cl.len(), facilities.len(), triples));
-    let mut inst = Instance::new(format!("{} {}", base.name, m.rules.years[t]), base.model, cl, facilities, costs);
-    inst.single_source = true;
-    inst.unserved_penalty = Some(p);
+    let cl: Vec<Client> =
+        clients.iter().zip(&demand).map(|(&c, &dm)| Client { demand: dm, ..base.clients[c].clone() }).collect();
+    let mut inst = year_model(m, t, format!("{} {}", base.name, m.rules.years[t]), cl, facilities, triples);
     // What earlier years spent and opened.
     let so_far = evaluate(m, d);
     let spent: f64 = so_far.years[..t].iter().map(|y| y.spend_kzt).sum();
@@ -111,28 +99,48 @@ fn year_instance(m: &RolloutModel, d: &RolloutDecision, t: usize) -> Option<(Ins
         }
     });
     let remaining = m.rules.total_budget.map(|b| b - spent);
-    inst.budget = match (available, remaining) {
-        (Some(a), Some(r)) => Some(a.min(r).max(0.0)),
-        (a, r) => a.or(r).map(|x| x.max(0.0)),
-    };
+    inst.budget = tighter(available, remaining).map(|x| x.max(0.0));
     let fixed = inst.facilities.iter().filter(|f| f.fixed_open).count();
-    let new_cap = match (m.rules.max_new[t], m.rules.total_max_new.map(|k| k.saturating_sub(opened))) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let new_cap = tighter(m.rules.max_new[t], m.rules.total_max_new.map(|k| k.saturating_sub(opened)));
     inst.max_open = new_cap.map(|k| fixed + k);
-    inst.groups = base
-        .groups
-        .iter()
-        .map(|g| {
-            let mut g = g.clone();
-            if !last {
-                g.min_open = 0;
-            }
-            g
-        })
-        .collect();
     Some((inst, clients))
+}
+
+/// Year `t`'s single-year instance over `clients` with the link costs
+/// `triples` (client position, facility, cost): single source, `P` per
+/// unlinked unit of demand, every district's limits, its minimum only in the
+/// final year (earlier years may leave a district without its hub).
+fn year_model(
+    m: &RolloutModel,
+    t: usize,
+    name: String,
+    clients: Vec<Client>,
+    facilities: Vec<Facility>,
+    triples: Vec<(u32, u32, f64)>,
+) -> Instance {
+    let base = &m.base.instance;
+    let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
+    let mut inst = Instance::new(name, base.model, clients, facilities, costs);
+    inst.single_source = true;
+    inst.unserved_penalty = Some(m.penalty);
+    inst.groups = base.groups.clone();
+    if t + 1 < m.n_years() {
+        inst.groups.iter_mut().for_each(|g| g.min_open = 0);
+    }
+    inst
+}
+
+/// The tighter of two optional limits (either alone when the other is absent).
+fn tighter<T: PartialOrd>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b < a { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The sum of years `0..=t`'s limits; `None` when a year among them has none.
+fn pooled<T: Copy + std::iter::Sum>(limits: &[Option<T>], t: usize) -> Option<T> {
+    limits[..=t].iter().copied().sum()
 }
 
 /// An upper bound on the value `V` of every rollout plan, from the years
@@ -151,8 +159,6 @@ pub fn relaxation_upper(m: &RolloutModel, opts: &SolveOptions) -> Result<Option<
     let p = m.penalty;
     let mut opts = opts.clone();
     opts.time_limit = opts.time_limit.map(|l| l / (2.0 * n_years as f64));
-    let pooled =
-        |limits: &[Option<f64>], t: usize| -> Option<f64> { limits[..=t].iter().copied().sum::<Option<f64>>() };
     let mut student_years = 0.0;
     for t in 0..n_years {
         let students: Vec<f64> = m.students.iter().map(|n| n[t]).collect();
@@ -166,44 +172,16 @@ pub fn relaxation_upper(m: &RolloutModel, opts: &SolveOptions) -> Result<Option<
             }
             km_most += far * students[c];
         }
-        let clients: Vec<_> = base
-            .clients
-            .iter()
-            .zip(&students)
-            .map(|(cl, &n)| {
-                let mut x = cl.clone();
-                x.demand = n;
-                x
-            })
-            .collect();
+        let clients: Vec<Client> =
+            base.clients.iter().zip(&students).map(|(cl, &n)| Client { demand: n, ..cl.clone() }).collect();
         let mut facilities = base.facilities.clone();
         facilities.iter_mut().for_each(|f| f.open_cost = 0.0);
-        let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
-        let mut inst = Instance::new(
-            format!("{} {} (bound)", base.name, m.rules.years[t]),
-            base.model,
-            clients,
-            facilities,
-            costs,
-        );
-        inst.single_source = true;
-        inst.unserved_penalty = Some(p);
-        let budgets: Vec<Option<f64>> = m.rules.budget.clone();
-        inst.budget = match (pooled(&budgets, t), m.rules.total_budget) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let counts: Vec<Option<f64>> = m.rules.max_new.iter().map(|k| k.map(|k| k as f64)).collect();
-        let new_cap = match (pooled(&counts, t), m.rules.total_max_new.map(|k| k as f64)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let label = format!("{} {} (bound)", base.name, m.rules.years[t]);
+        let mut inst = year_model(m, t, label, clients, facilities, triples);
+        inst.budget = tighter(pooled(&m.rules.budget, t), m.rules.total_budget);
+        let new_cap = tighter(pooled(&m.rules.max_new, t), m.rules.total_max_new);
         let fixed = inst.facilities.iter().filter(|f| f.fixed_open).count();
-        inst.max_open = new_cap.map(|k| fixed + k as usize);
-        inst.groups = base.groups.clone();
-        if t + 1 < n_years {
-            inst.groups.iter_mut().for_each(|g| g.min_open = 0);
-        }
+        inst.max_open = new_cap.map(|k| fixed + k);
         let out = solve(&inst, &opts)?;
         if out.status == Status::Infeasible {
             return Ok(None);
