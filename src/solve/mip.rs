@@ -248,24 +248,49 @@ pub(crate) fn solve_exact<T>(
     time_limit: Option<f64>,
     read: impl Fn(&dyn Fn(Variable) -> f64) -> T,
 ) -> Result<Option<(T, bool)>, MipError> {
+    solve_exact_from(problem, constraints, backend, time_limit, Vec::new(), read)
+}
+
+/// [`solve_exact`] started from `hint`, values of (some of) the variables
+/// forming a known feasible plan: the solver adopts it as its first
+/// incumbent (and ignores it when it is not feasible), which prunes the
+/// search from the start. Only the search order changes; a proof is still
+/// the solver's own.
+pub(crate) fn solve_exact_from<T>(
+    problem: good_lp::variable::UnsolvedProblem,
+    constraints: Vec<Constraint>,
+    backend: Backend,
+    time_limit: Option<f64>,
+    hint: Vec<(Variable, f64)>,
+    read: impl Fn(&dyn Fn(Variable) -> f64) -> T,
+) -> Result<Option<(T, bool)>, MipError> {
+    use good_lp::WithInitialSolution as _;
     match backend {
-        Backend::Microlp => Ok(run(problem.using(good_lp::microlp), constraints, time_limit)?
-            .map(|(sol, proven)| (read(&|v| sol.value(v)), proven))),
+        Backend::Microlp => {
+            let mut model = problem.using(good_lp::microlp);
+            if !hint.is_empty() {
+                model = model.with_initial_solution(hint);
+            }
+            Ok(run(model, constraints, time_limit)?.map(|(sol, proven)| (read(&|v| sol.value(v)), proven)))
+        }
         Backend::Highs => {
             #[cfg(feature = "highs")]
             {
                 // Exact means exact: HiGHS's default relative gap (1e-4) would stop early.
-                let model = problem
+                let mut model = problem
                     .using(good_lp::highs)
                     .set_threads(1)
                     .set_mip_rel_gap(0.0)
                     .map_err(MipError::Gap)?
                     .set_option("mip_abs_gap", 0.0);
+                if !hint.is_empty() {
+                    model = model.with_initial_solution(hint);
+                }
                 Ok(run(model, constraints, time_limit)?.map(|(sol, proven)| (read(&|v| sol.value(v)), proven)))
             }
             #[cfg(not(feature = "highs"))]
             {
-                let _ = (problem, constraints, read);
+                let _ = (problem, constraints, hint, read);
                 Err(MipError::Unavailable("highs"))
             }
         }

@@ -81,6 +81,9 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool, prices: &[f64]) -> Expa
         }
         let years = if fac.fixed_open { 1 } else { n_years };
         for t in 0..years {
+            if !fac.fixed_open && !m.can_open(f, t) {
+                continue;
+            }
             copies[f].push(facilities.len());
             replica.push((f, t));
             let mut x: Facility = fac.clone();

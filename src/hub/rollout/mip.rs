@@ -21,28 +21,33 @@ use good_lp::{Expression, ProblemVariables, Variable, constraint, variable};
 
 use super::{RolloutDecision, RolloutModel, RolloutSolved, evaluate, value};
 use crate::solve::Backend;
-use crate::solve::mip::{MipError, solve_exact};
+use crate::solve::mip::{MipError, solve_exact_from};
 
 /// Time-indexed link variables the MIP would hold.
 pub fn link_variables(m: &RolloutModel) -> usize {
     m.base.links.iter().map(Vec::len).sum::<usize>() * m.n_years()
 }
 
+/// Budget rows in millions of tenge: coefficients near 1, as the solver's
+/// absolute tolerances expect.
+const MKZT: f64 = 1e6;
+
 /// Solves the time-indexed MIP; `Ok(None)` when it proves that no plan meets
-/// the rules. A plan proven optimal carries its value as the bound.
+/// the rules. A plan proven optimal carries its value as the bound. `start`,
+/// a plan that keeps every rule (the decomposition's or the year-by-year
+/// one), seeds the search with an incumbent.
 pub fn solve_time_indexed(
     m: &RolloutModel,
     backend: Backend,
     time_limit: Option<f64>,
+    start: Option<&RolloutDecision>,
 ) -> Result<Option<RolloutSolved>, MipError> {
     let inst = &m.base.instance;
     let (n, nf, ny) = (inst.n_clients(), inst.n_facilities(), m.n_years());
     let mut vars = ProblemVariables::new();
-    let y: Vec<Vec<Option<Variable>>> = inst
-        .facilities
-        .iter()
-        .map(|f| (0..ny).map(|_| (!f.fixed_open && !f.forbidden).then(|| vars.add(variable().binary()))).collect())
-        .collect();
+    // y_ht only where the hub can open that year (its cost fits the year).
+    let y: Vec<Vec<Option<Variable>>> =
+        (0..nf).map(|f| (0..ny).map(|t| m.can_open(f, t).then(|| vars.add(variable().binary()))).collect()).collect();
     let open = |f: usize, t: usize| -> Expression {
         if inst.facilities[f].fixed_open {
             return Expression::from(1.0);
@@ -62,7 +67,7 @@ pub fn solve_time_indexed(
     let mut room_spend = vec![Expression::default(); ny];
     let stable = m.rules.stable_links;
     for c in 0..n {
-        let room = inst.clients[c].budget_cost;
+        let room = inst.clients[c].budget_cost / MKZT;
         if stable {
             let mut one = Expression::default();
             for l in &m.base.links[c] {
@@ -71,6 +76,9 @@ pub fn solve_time_indexed(
                     continue;
                 }
                 for t in 0..ny {
+                    if !m.affordable(inst.clients[c].budget_cost, t) {
+                        continue;
+                    }
                     let x = vars.add(variable().binary());
                     objective += m.link_value_from(c, l.road_km, t) * x;
                     cons.push(constraint!(x <= open(f, t)));
@@ -125,11 +133,13 @@ pub fn solve_time_indexed(
             cons.push(constraint!(once <= 1.0));
         }
         for t in 0..ny {
+            // A hub's limits hold only while it is open (`≤ K·open`, not
+            // `≤ K`): the same plans, a much tighter relaxation.
             if let Some(k) = fac.max_clients {
-                cons.push(constraint!(std::mem::take(&mut count[f][t]) <= k as f64));
+                cons.push(constraint!(std::mem::take(&mut count[f][t]) <= k as f64 * open(f, t)));
             }
             if let Some(q) = fac.capacity {
-                cons.push(constraint!(std::mem::take(&mut load[f][t]) <= q));
+                cons.push(constraint!(std::mem::take(&mut load[f][t]) <= q * open(f, t)));
             }
         }
     }
@@ -171,7 +181,7 @@ pub fn solve_time_indexed(
             let mut e = room_spend[t].clone();
             for (f, fac) in inst.facilities.iter().enumerate() {
                 if let Some(v) = y[f][t] {
-                    e += fac.budget_charge() * v;
+                    e += fac.budget_charge() / MKZT * v;
                 }
             }
             e
@@ -183,15 +193,15 @@ pub fn solve_time_indexed(
         spent += spend[t].clone();
         if let Some(b) = m.rules.budget[t] {
             if m.rules.carry_over {
-                allowed += b;
+                allowed += b / MKZT;
                 cons.push(constraint!(spent.clone() <= allowed));
             } else {
-                cons.push(constraint!(spend[t].clone() <= b));
+                cons.push(constraint!(spend[t].clone() <= b / MKZT));
             }
         }
     }
     if let Some(b) = m.rules.total_budget {
-        cons.push(constraint!(spent <= b));
+        cons.push(constraint!(spent <= b / MKZT));
     }
     let problem = vars.maximise(objective);
     let read = |get: &dyn Fn(Variable) -> f64| -> RolloutDecision {
@@ -216,7 +226,26 @@ pub fn solve_time_indexed(
         }
         d
     };
-    let Some((decision, proven)) = solve_exact(problem, cons, backend, time_limit, read)? else {
+    let hint = start.map_or_else(Vec::new, |d| {
+        let mut h = Vec::new();
+        for (f, row) in y.iter().enumerate() {
+            for (t, v) in row.iter().enumerate() {
+                if let Some(v) = v {
+                    h.push((*v, f64::from(u8::from(d.opened[f] == Some(t)))));
+                }
+            }
+        }
+        for &(c, f, t, x) in &xs {
+            let on = if stable {
+                d.links[c][t] == Some(f) && (t == 0 || d.links[c][t - 1] != Some(f))
+            } else {
+                d.links[c][t] == Some(f)
+            };
+            h.push((x, f64::from(u8::from(on))));
+        }
+        h
+    });
+    let Some((decision, proven)) = solve_exact_from(problem, cons, backend, time_limit, hint, read)? else {
         return Ok(None);
     };
     let upper = proven.then(|| {

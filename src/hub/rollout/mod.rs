@@ -155,14 +155,51 @@ impl<'a> RolloutModel<'a> {
         (t0..self.n_years()).map(|t| (self.penalty * self.rules.weights[t] - km) * self.students[c][t]).sum()
     }
 
+    /// The most the plan can have spent by the end of year `t` on what year
+    /// `t` buys: the year's budget (with `carry_over`, the budgets of every
+    /// year so far), and at most the horizon's budget; `None` without a limit.
+    pub fn spendable(&self, t: usize) -> Option<f64> {
+        let year = match self.rules.budget[t] {
+            Some(b) if self.rules.carry_over => Some(b + self.rules.budget[..t].iter().flatten().sum::<f64>()),
+            b => b,
+        };
+        match (year, self.rules.total_budget) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether a purchase of `kzt` fits in year `t` on its own: a hub or a
+    /// room that does not is never bought that year, whatever else the plan
+    /// does (the solvers leave such options out, which only tightens their
+    /// relaxations).
+    pub fn affordable(&self, kzt: f64, t: usize) -> bool {
+        self.spendable(t).is_none_or(|b| kzt <= b * (1.0 + 1e-12))
+    }
+
+    /// Whether candidate `f` can open in year `t`: the year allows a new hub
+    /// and the hub's cost fits what the year can spend.
+    pub fn can_open(&self, f: usize, t: usize) -> bool {
+        let fac = &self.base.instance.facilities[f];
+        !fac.fixed_open
+            && !fac.forbidden
+            && self.rules.max_new[t] != Some(0)
+            && self.rules.total_max_new != Some(0)
+            && self.affordable(fac.budget_charge(), t)
+    }
+
     /// The best year `t0 ≥ t` to start a stable link of client `c` at `km`
     /// with its room bought in `t0` at `prices[t0]` per tenge (zero: no
     /// price), and that priced value; the earliest year among equals, and
-    /// only years whose unpriced value is positive. `None` when no year is.
+    /// only years whose unpriced value is positive and whose budget fits the
+    /// room. `None` when no year is.
     pub fn best_start(&self, c: usize, km: f64, t: usize, prices: &[f64]) -> Option<(usize, f64)> {
         let room = self.base.instance.clients[c].budget_cost;
         let mut best: Option<(usize, f64)> = None;
         for t0 in t..self.n_years() {
+            if !self.affordable(room, t0) {
+                continue;
+            }
             let v = self.link_value_from(c, km, t0);
             let priced = v - prices[t0] * room;
             if v > 0.0 && best.is_none_or(|b| priced > b.1) {
@@ -639,7 +676,14 @@ pub fn plan_rollout(m: &RolloutModel, opts: &RolloutOptions) -> Result<RolloutRe
         !(q.proven && q.student_km_proven)
     });
     if needs_mip && mip::link_variables(m) <= opts.mip_max_links {
-        match mip::solve_time_indexed(m, opts.solve.backend, opts.solve.time_limit) {
+        // The best plan so far (every rule kept) starts the search.
+        let start = match (&joint, &yearly) {
+            (Some(j), Ok((d, t))) if value(m, t) > value(m, &evaluate(m, &j.decision)) => Some(d),
+            (Some(j), _) if violations(m, &j.decision).is_empty() => Some(&j.decision),
+            (_, Ok((d, _))) => Some(d),
+            _ => None,
+        };
+        match mip::solve_time_indexed(m, opts.solve.backend, opts.solve.time_limit, start) {
             Ok(Some(s)) => joint = Some(better_of(m, joint, s)),
             Ok(None) => {
                 return Err(RolloutError::Infeasible(vec![
