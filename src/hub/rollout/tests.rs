@@ -65,7 +65,7 @@ fn plan(sc: &Scenario, schools: &[School], opts: &RolloutOptions) -> Result<(Rol
 fn mip_value(sc: &Scenario, schools: &[School]) -> Option<(f64, f64)> {
     let hm = model(sc, schools);
     let rm = RolloutModel::new(&hm, RolloutRules::from_scenario(sc).unwrap(), schools);
-    let s = solve_time_indexed(&rm, Backend::Microlp, Some(120.0), None).expect("mip")?;
+    let s = solve_time_indexed(&rm, Backend::best_available(), Some(120.0), None).expect("mip")?;
     assert!(s.upper.is_some(), "the MIP finished");
     assert!(violations(&rm, &s.decision).is_empty(), "the MIP's plan keeps every rule");
     let t = evaluate(&rm, &s.decision);
@@ -177,8 +177,22 @@ fn random_case(seed: u64) -> (Scenario, Vec<School>) {
     (sc, schools)
 }
 
+/// The property test's cases: random with HiGHS (`--features highs`, a CI
+/// step), whose MIP settles every such region in milliseconds; a fixed draw
+/// with microlp, whose branch and bound (no cuts) leaves some capacitated
+/// regions with moving links unproven after minutes (seed 190179: HiGHS
+/// proves 1,577 student-years in 33 ms). A fixed draw keeps the quick tests
+/// reproducible; the random search runs where its oracle always finishes.
+fn draw() -> proptest::test_runner::RngSeed {
+    if cfg!(feature = "highs") {
+        proptest::test_runner::RngSeed::Random
+    } else {
+        proptest::test_runner::RngSeed::Fixed(20_261_207)
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, rng_seed: draw(), ..ProptestConfig::default() })]
 
     /// The joint plan (decomposition, the MIP where it cannot prove) equals
     /// the time-indexed MIP's optimum, is proven, and is never worse than the
