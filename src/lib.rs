@@ -20,7 +20,9 @@
 //! The entry points are re-exported here: read an instance
 //! ([`read_instance`]) or build one ([`Instance::new`]), [`solve`](fn@solve) it, and
 //! [`check`](fn@check) the result independently; for hub planning, load a scenario
-//! ([`LoadedScenario::load`]) and [`plan`](fn@plan) it. A p-median with two of three
+//! ([`LoadedScenario::load`]) and [`plan`](fn@plan) it, or, without files, parse
+//! one ([`LoadedScenario::parse`]) and [`plan_in_memory`] school rows held in
+//! memory. A p-median with two of three
 //! sites open, solved and refereed:
 //!
 //! ```
@@ -62,7 +64,7 @@ pub mod solve;
 #[cfg(test)]
 mod testutil;
 
-pub use hub::{LoadedScenario, PlanError, PlanOptions, PlanRun, Scenario, plan};
+pub use hub::{LoadedScenario, PlanError, PlanOptions, PlanRun, Scenario, plan, plan_in_memory};
 pub use io::{ReadOptions, read_instance};
 pub use plan::check::CheckReport;
 pub use plan::{Solution, check};

@@ -134,6 +134,80 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
         Some(file) => read_id_list(file, &rows, "the equipped-schools list", &["small_school_id", "school_id", "id"])?,
         None => Default::default(),
     };
+    let schools = resolve_schools(s, rows, districts.as_deref(), existing.as_ref(), &equipped, &paths)?;
+    Ok((schools, districts, paths))
+}
+
+/// The inputs of a plan held in memory: `rows` (as [`parse_schools`]
+/// gives them, or built by the caller) resolved by the scenario's rules,
+/// districts from each row's `district`, and straight-line distances ×
+/// `links.detour_factor` (the scenario's data files are not read). Rows are
+/// checked as the schools file would be: ids present and unique,
+/// coordinates on the globe, a district on every row.
+///
+/// [`parse_schools`]: crate::io::schools::parse_schools
+pub fn inputs_in_memory(
+    loaded: &LoadedScenario,
+    rows: Vec<crate::io::schools::SchoolRow>,
+    progress: &dyn Progress,
+) -> Result<Inputs, PlanError> {
+    let paths = InputPaths {
+        scenario: loaded.file.clone(),
+        schools: PathBuf::from("schools (in memory)"),
+        roads: None,
+        districts: None,
+        existing_hubs: None,
+        equipped_schools: None,
+    };
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in &rows {
+        let at = |code, msg: String, field: &str| {
+            InputError::new(&paths.schools, Location::Row(r.row), code, msg).field(field)
+        };
+        if r.id.trim().is_empty() {
+            problems.push(at(ErrorCode::MissingField, "empty school id".into(), "id"));
+        } else if !seen.insert(r.id.as_str()) {
+            problems.push(at(ErrorCode::DuplicateId, format!("school `{}` is listed twice", r.id), "id"));
+        }
+        if !(r.lat.is_finite() && (-90.0..=90.0).contains(&r.lat)) {
+            problems.push(at(ErrorCode::OutOfRange, format!("latitude {} is not in [-90, 90]", r.lat), "lat"));
+        }
+        if !(r.lon.is_finite() && (-180.0..=180.0).contains(&r.lon)) {
+            problems.push(at(ErrorCode::OutOfRange, format!("longitude {} is not in [-180, 180]", r.lon), "lon"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(PlanError::Input(InputErrors(problems)));
+    }
+    let schools = resolve_schools(&loaded.scenario, rows, None, None, &Default::default(), &paths)?;
+    let points: Vec<SchoolPoint> =
+        schools.iter().map(|s| SchoolPoint { id: s.id.clone(), lon: s.lon, lat: s.lat, hub: s.hub }).collect();
+    let table = crate::network::distance_table(&points, None, &distance_options(loaded), progress)?;
+    Ok(Inputs {
+        schools,
+        districts: None,
+        paths,
+        table,
+        table_from_cache: false,
+        cache_file: None,
+        road_warnings: Vec::new(),
+    })
+}
+
+/// The schools as the model sees them, from the rows read: each row's
+/// district (its own, else the boundary its point lies in), hub status
+/// (listed in `existing`, its `hub` value, else `hubs.min_students`), kind
+/// (its `kind`, else `small_schools.max_students`), hub cost and room.
+/// Problems name `paths.schools` and the row.
+fn resolve_schools(
+    s: &super::Scenario,
+    rows: Vec<crate::io::schools::SchoolRow>,
+    districts: Option<&[DistrictShape]>,
+    existing: Option<&std::collections::HashSet<String>>,
+    equipped: &std::collections::HashSet<String>,
+    paths: &InputPaths,
+) -> Result<Vec<School>, PlanError> {
     let mut schools = Vec::with_capacity(rows.len());
     let mut problems = Vec::new();
     if let Some(rollout) = &s.rollout {
@@ -154,7 +228,7 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
     }
     for r in rows {
         let students = r.students.unwrap_or(0);
-        let district = match (r.district, &districts) {
+        let district = match (r.district, districts) {
             (Some(d), _) => d,
             (None, Some(shapes)) => {
                 let p = Point::new(r.lon, r.lat);
@@ -180,9 +254,20 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
                     }
                 }
             }
-            (None, None) => unreachable!("the reader requires a district without boundaries"),
+            (None, None) => {
+                problems.push(
+                    InputError::new(
+                        &paths.schools,
+                        Location::Row(r.row),
+                        ErrorCode::MissingField,
+                        format!("school `{}` has no district, and there are no district boundaries", r.id),
+                    )
+                    .field("district"),
+                );
+                continue;
+            }
         };
-        let listed = existing.as_ref().is_some_and(|ids| ids.contains(r.id.as_str()));
+        let listed = existing.is_some_and(|ids| ids.contains(r.id.as_str()));
         let has_room = equipped.contains(r.id.as_str());
         let hub = if listed {
             HubStatus::Existing
@@ -213,7 +298,7 @@ pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead
     if !problems.is_empty() {
         return Err(PlanError::Input(InputErrors(problems)));
     }
-    Ok((schools, districts, paths))
+    Ok(schools)
 }
 
 /// Reads a list of school ids: a CSV whose first column named in `columns`

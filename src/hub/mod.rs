@@ -153,6 +153,42 @@ pub fn plan_with_inputs(loaded: LoadedScenario, inputs: Inputs, mut times: Stage
     Ok(PlanRun { loaded, inputs, model, decision, doc, times })
 }
 
+/// Plans school rows held in memory under a scenario held in memory — the
+/// library's face for callers without files (a web form, a notebook, a
+/// test). The rows are resolved and checked as a schools file is (see
+/// [`inputs::inputs_in_memory`]); distances are straight lines ×
+/// `links.detour_factor`, and the scenario's `[data]` files are not read.
+///
+/// ```
+/// use hubplan::hub::{LoadedScenario, plan_in_memory};
+/// use hubplan::io::schools::parse_schools;
+/// use hubplan::io::schools::SchoolsUse;
+/// use hubplan::error::Problems;
+///
+/// let scenario = "[data]\nschools = \"schools.csv\"\n[hubs]\nmin_per_district = 0\n[links]\nmax_road_km = 40\n";
+/// let loaded = LoadedScenario::parse(scenario, "scenario.toml".as_ref(), &[]).unwrap();
+/// let csv = "id,name,district,lat,lon,students\n\
+///            H,Hub school,D,50.00,57.00,600\n\
+///            a,Village a,D,50.05,57.05,60\n\
+///            b,Village b,D,50.10,57.10,45\n\
+///            c,Far village,D,51.50,59.00,30\n";
+/// let rows = parse_schools(csv.as_bytes(), SchoolsUse::Planning, Problems::new("schools.csv".as_ref())).unwrap();
+/// let run = plan_in_memory(loaded, rows).unwrap();
+/// // H becomes the hub and links a and b (105 students); c is out of reach.
+/// assert_eq!(run.doc.hubs.len(), 1);
+/// assert_eq!(run.doc.hubs[0].school_id, "H");
+/// assert_eq!(run.doc.totals.linked_students, 105);
+/// assert_eq!(run.doc.unlinked[0].small_school_id, "c");
+/// assert!(run.doc.quality().proven);
+/// ```
+pub fn plan_in_memory(loaded: LoadedScenario, rows: Vec<crate::io::schools::SchoolRow>) -> Result<PlanRun, PlanError> {
+    let mut times = StageTimes::default();
+    let t = Instant::now();
+    let inputs = inputs::inputs_in_memory(&loaded, rows, &crate::network::progress::Silent)?;
+    times.inputs_s = t.elapsed().as_secs_f64();
+    plan_with_inputs(loaded, inputs, times)
+}
+
 /// Rollout options implied by a scenario: `auto` decomposes by district and
 /// tries the time-indexed MIP on small models; `mip` runs the MIP only;
 /// `heuristic` never runs the MIP.

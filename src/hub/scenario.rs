@@ -373,14 +373,23 @@ impl LoadedScenario {
     /// one), values of the wrong type, a missing `data.schools`, values out of
     /// range and keys that contradict each other.
     pub fn load_with(path: &Path, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {
-        let mut problems = Problems::new(path);
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path, overrides),
             Err(e) => {
+                let mut problems = Problems::new(path);
                 problems.push(Location::File, ErrorCode::Unreadable, format!("cannot read the scenario: {e}"));
-                return problems.fail().map_err(ScenarioError);
+                problems.fail().map_err(ScenarioError)
             }
-        };
+        }
+    }
+
+    /// A scenario from its TOML `text`, with `key=value` overrides, checked
+    /// as [`LoadedScenario::load_with`] checks a file; `path` names it in
+    /// problems and anchors its relative data paths (a scenario held in
+    /// memory may name any path, e.g. `scenario.toml`).
+    pub fn parse(text: &str, path: &Path, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {
+        let mut problems = Problems::new(path);
+        let text = text.to_string();
         let mut value: toml::Table = match toml::from_str(&text) {
             Ok(v) => v,
             Err(e) => {

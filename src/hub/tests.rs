@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 use super::inputs::School;
 use super::plan_doc::{Assembly, PlanDoc, Reason, assemble};
-use super::scenario::{Data, ObjectiveKind, Scenario, SolverChoice};
+use super::scenario::{Data, LoadedScenario, ObjectiveKind, Scenario, SolverChoice};
 use super::verify::violations;
 use super::{PlanError, build_model, solve_options, solve_plan};
 use crate::io::schools::HubStatus;
@@ -619,4 +619,66 @@ fn reported_quality_bounds_hold_against_the_mip_optimum() {
         }
     }
     assert_eq!(kinds.len(), 3, "every objective kind is tried: {kinds:?}");
+}
+
+/// A plan held in memory equals the plan of the same rows and scenario read
+/// from files (no road layer: straight lines in both).
+#[test]
+fn a_plan_in_memory_equals_the_plan_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "id,name,district,lat,lon,students\n\
+               H1,Hub one,D,50.00,57.00,600\n\
+               H2,Hub two,D,50.30,57.40,400\n\
+               a,Village a,D,50.05,57.05,60\n\
+               b,Village b,D,50.10,57.10,45\n\
+               c,Village c,D,50.32,57.45,70\n\
+               e,Village e,E,50.60,57.20,90\n\
+               E1,Hub E,E,50.62,57.25,300\n";
+    std::fs::write(dir.path().join("schools.csv"), csv).unwrap();
+    let toml =
+        "[data]\nschools = \"schools.csv\"\n[hubs]\nmin_per_district = 0\nmax_new = 2\n[links]\nmax_road_km = 40\n";
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, toml).unwrap();
+    let from_files = crate::hub::plan(LoadedScenario::load(&file).unwrap(), &Default::default(), &Silent).unwrap();
+    let loaded = LoadedScenario::parse(toml, &file, &[]).unwrap();
+    let rows = crate::io::schools::parse_schools(
+        csv.as_bytes(),
+        crate::io::schools::SchoolsUse::Planning,
+        crate::error::Problems::new(std::path::Path::new("schools.csv")),
+    )
+    .unwrap();
+    let in_memory = crate::hub::plan_in_memory(loaded, rows).unwrap();
+    let hubs = |d: &PlanDoc| d.hubs.iter().map(|h| h.school_id.clone()).collect::<Vec<_>>();
+    assert_eq!(hubs(&in_memory.doc), hubs(&from_files.doc));
+    assert_eq!(in_memory.doc.hubs.len(), 2, "two new hubs, one per district with small schools");
+    assert_eq!(in_memory.doc.totals.linked_students, from_files.doc.totals.linked_students);
+    assert_eq!(in_memory.doc.totals.student_km, from_files.doc.totals.student_km);
+    assert_eq!(in_memory.doc.links.len(), from_files.doc.links.len());
+}
+
+/// Bad rows held in memory are errors naming the row and field, every one at
+/// once, never a panic.
+#[test]
+fn bad_rows_in_memory_name_the_row_and_field() {
+    let loaded = LoadedScenario::parse("[data]\nschools = \"x.csv\"\n", std::path::Path::new("s.toml"), &[]).unwrap();
+    let row = |r: usize, id: &str, district: Option<&str>, lat: f64| crate::io::schools::SchoolRow {
+        row: r,
+        id: id.into(),
+        name: None,
+        district: district.map(Into::into),
+        lat,
+        lon: 57.0,
+        students: Some(50),
+        kind: None,
+        hub: None,
+        hub_cost_kzt: None,
+        capacity_small_schools: None,
+        students_by_year: Vec::new(),
+    };
+    let rows = vec![row(1, "a", Some("D"), 50.0), row(2, "a", Some("D"), 50.1), row(3, "b", Some("D"), 95.0)];
+    let e = crate::hub::plan_in_memory(loaded.clone(), rows).err().expect("bad rows").to_string();
+    assert!(e.contains("row 2") && e.contains("listed twice"), "{e}");
+    assert!(e.contains("row 3") && e.contains("latitude 95"), "{e}");
+    let e = crate::hub::plan_in_memory(loaded, vec![row(1, "a", None, 50.0)]).err().expect("no district").to_string();
+    assert!(e.contains("row 1") && e.contains("district"), "{e}");
 }
