@@ -349,6 +349,169 @@ fn hub_alone(sub: &Instance, f: usize, penalty: f64) -> Option<HubAlone> {
     Some(HubAlone { value, chosen })
 }
 
+/// Nodes [`two_hub_assignment`] may visit before the MIP takes the set over
+/// (a count, not a clock, so the result does not depend on the machine).
+const TWO_HUB_NODES: usize = 2_000_000;
+
+/// The exact assignment when `a` and `b` are the only open facilities of
+/// `sub` and unserved demand has a price: each client goes to `a`, to `b` or
+/// nowhere, within each hub's capacity and client limit, for the greatest
+/// total profit `P·dₛ − c_hs` (a generalised assignment problem with two
+/// agents). Depth-first branch and bound over the clients by falling profit,
+/// each node bounded by the smaller of (i) the two hubs as one knapsack
+/// (pooled capacity and client limits, each client at its better hub) and
+/// (ii) each hub's knapsack on its own (a client may count at both), both in
+/// Dantzig's fractional form and capped by the best profits that fit the
+/// client limits (S. Martello and P. Toth, *Knapsack Problems*, Wiley 1990,
+/// ch. 7). `None` past `node_limit` nodes, when the budget could bind, or
+/// without a penalty (the caller's MIP decides).
+fn two_hub_assignment(sub: &Instance, a: usize, b: usize, node_limit: usize) -> Option<Vec<Option<usize>>> {
+    let pen = sub.unserved_penalty?;
+    let n = sub.n_clients();
+    let profit = |f: usize| {
+        let mut p = vec![f64::NEG_INFINITY; n];
+        sub.costs.for_each_client_of(f, |c, cost| p[c] = pen * sub.clients[c].demand - cost);
+        p
+    };
+    let (pa, pb) = (profit(a), profit(b));
+    let mut items: Vec<TwoHubItem> = (0..n)
+        .filter(|&c| pa[c].max(pb[c]) > 0.0)
+        .map(|c| TwoHubItem { client: c, profit: [pa[c].max(0.0), pb[c].max(0.0)], demand: sub.clients[c].demand })
+        .collect();
+    if let Some(budget) = sub.budget {
+        let charge = |f: usize| if sub.facilities[f].fixed_open { 0.0 } else { sub.facilities[f].budget_charge() };
+        let rooms: f64 = items.iter().map(|it| sub.clients[it.client].budget_cost).sum();
+        if charge(a) + charge(b) + rooms > budget {
+            return None;
+        }
+    }
+    items.sort_by(|x, y| {
+        let (px, py) = (x.profit[0].max(x.profit[1]), y.profit[0].max(y.profit[1]));
+        py.total_cmp(&px).then(x.client.cmp(&y.client))
+    });
+    let limits = |f: usize| {
+        let fac = &sub.facilities[f];
+        (fac.capacity.unwrap_or(f64::INFINITY), fac.max_clients.map_or(usize::MAX, |k| k as usize))
+    };
+    let mut search = TwoHub {
+        items: &items,
+        best: 0.0,
+        best_at: vec![None; items.len()],
+        at: vec![None; items.len()],
+        nodes: 0,
+        node_limit,
+    };
+    let (ca, ka) = limits(a);
+    let (cb, kb) = limits(b);
+    search.dfs(0, [ca, cb], [ka, kb], 0.0);
+    if search.nodes > node_limit {
+        return None;
+    }
+    let mut assignment = vec![None; n];
+    for (it, h) in items.iter().zip(&search.best_at) {
+        assignment[it.client] = h.map(|h| [a, b][h]);
+    }
+    Some(assignment)
+}
+
+/// A client of [`two_hub_assignment`]: its profit at each hub (0 where it
+/// has no link or no gain) and its demand.
+struct TwoHubItem {
+    client: usize,
+    profit: [f64; 2],
+    demand: f64,
+}
+
+/// The search state of [`two_hub_assignment`].
+struct TwoHub<'a> {
+    items: &'a [TwoHubItem],
+    best: f64,
+    best_at: Vec<Option<usize>>,
+    at: Vec<Option<usize>>,
+    nodes: usize,
+    node_limit: usize,
+}
+
+impl TwoHub<'_> {
+    fn dfs(&mut self, i: usize, cap: [f64; 2], count: [usize; 2], value: f64) {
+        self.nodes += 1;
+        if self.nodes > self.node_limit {
+            return;
+        }
+        if value > self.best {
+            self.best = value;
+            self.best_at.clone_from(&self.at);
+        }
+        if i == self.items.len() || value + self.bound(i, cap, count) <= self.best {
+            return;
+        }
+        let it = &self.items[i];
+        let first = usize::from(it.profit[1] > it.profit[0]);
+        for h in [first, 1 - first] {
+            if it.profit[h] > 0.0 && count[h] > 0 && it.demand <= cap[h] {
+                let (mut c, mut k) = (cap, count);
+                c[h] -= it.demand;
+                k[h] -= 1;
+                self.at[i] = Some(h);
+                self.dfs(i + 1, c, k, value + it.profit[h]);
+                self.at[i] = None;
+            }
+        }
+        self.dfs(i + 1, cap, count, value);
+    }
+
+    /// An upper bound on the profit the clients from `i` on can add.
+    fn bound(&self, i: usize, cap: [f64; 2], count: [usize; 2]) -> f64 {
+        let rest = &self.items[i..];
+        let pooled = knapsack_bound(
+            rest.iter().filter_map(|it| {
+                let p =
+                    (0..2).filter(|&h| it.demand <= cap[h] && count[h] > 0).map(|h| it.profit[h]).fold(0.0, f64::max);
+                (p > 0.0).then_some((p, it.demand))
+            }),
+            cap[0] + cap[1],
+            count[0].saturating_add(count[1]),
+        );
+        let apart: f64 = (0..2)
+            .map(|h| {
+                knapsack_bound(
+                    rest.iter()
+                        .filter(|it| it.profit[h] > 0.0 && it.demand <= cap[h])
+                        .map(|it| (it.profit[h], it.demand)),
+                    cap[h],
+                    count[h],
+                )
+            })
+            .sum();
+        pooled.min(apart)
+    }
+}
+
+/// Dantzig's bound on a 0–1 knapsack of (profit, weight) items within
+/// `capacity`, and at most the `count` largest profits: the smaller of the
+/// two relaxations.
+fn knapsack_bound(items: impl Iterator<Item = (f64, f64)>, capacity: f64, count: usize) -> f64 {
+    let mut v: Vec<(f64, f64)> = items.collect();
+    let mut by_profit: Vec<f64> = v.iter().map(|x| x.0).collect();
+    by_profit.sort_by(|x, y| y.total_cmp(x));
+    let top: f64 = by_profit.iter().take(count).sum();
+    if !capacity.is_finite() {
+        return top;
+    }
+    v.sort_by(|x, y| (y.0 * x.1).total_cmp(&(x.0 * y.1)));
+    let (mut room, mut total) = (capacity, 0.0);
+    for (p, w) in v {
+        if w <= room {
+            room -= w;
+            total += p;
+        } else {
+            total += p * room / w;
+            break;
+        }
+    }
+    total.min(top)
+}
+
 /// An open set to value: its bound, its exact value when already known, the
 /// set, and a feasible plan for it when one is at hand.
 type Candidate = (f64, Option<(f64, Solution)>, Vec<usize>, Option<Solution>);
@@ -516,6 +679,12 @@ fn fixed_open_mip(
         let report = check(sub, &sol, None);
         report.is_feasible().then_some((report.evaluation.objective, sol))
     };
+    if let [a, b] = open
+        && let Some(assignment) = two_hub_assignment(sub, *a, *b, TWO_HUB_NODES)
+        && let Some((v, sol)) = value(Solution::single_source(open.to_vec(), assignment))
+    {
+        return SetValue { best: Some((v, sol)), bound: v };
+    }
     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
     let limit = left.map_or(opts.set_mip_seconds, |l| l.min(opts.set_mip_seconds));
     let mut best = fallback.and_then(value);
@@ -1081,6 +1250,39 @@ mod tests {
                     prop_assert!((v - least).abs() <= 1e-6 * least.max(1.0), "mip {} vs least {}", v, least);
                 }
                 mip::MipOutcome::Infeasible => prop_assert!(false, "the most-demand plan exists"),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(200)))]
+
+        /// With two open facilities, the branch and bound's assignment keeps
+        /// every limit and its objective equals the MIP's optimum.
+        #[test]
+        fn two_hub_assignment_meets_the_mip(seed in 0u64..1_000_000) {
+            let mut r = task_rng(seed, 19);
+            let n = r.random_range(1..=14);
+            let shape = crate::testutil::CapShape {
+                base: Shape { clients: n, facilities: 2, density: Some(0.8), penalty: Some(r.random_range(5.0..60.0)), integral: r.random_bool(0.5), ..Default::default() },
+                tightness: Some(r.random_range(0.2..1.5)),
+                max_clients: r.random_bool(0.6).then(|| r.random_range(1..=5)),
+                single_source: true,
+                ..Default::default()
+            };
+            let mut inst = crate::testutil::random_cap_instance(seed, &shape);
+            inst.facilities.iter_mut().for_each(|f| f.fixed_open = true);
+            let assignment = two_hub_assignment(&inst, 0, 1, usize::MAX).expect("no node limit, no budget");
+            let report = check(&inst, &Solution::single_source(vec![0, 1], assignment), None);
+            prop_assert!(report.is_feasible(), "{:?}", report);
+            let v = report.evaluation.objective;
+            match mip::solve_mip(&inst, crate::solve::Backend::best_available(), None).unwrap() {
+                mip::MipOutcome::Solved { solution, proven } => {
+                    prop_assert!(proven);
+                    let best = check(&inst, &solution, None).evaluation.objective;
+                    prop_assert!((v - best).abs() <= 1e-7 * best.abs().max(1.0), "branch and bound {} vs MIP {}", v, best);
+                }
+                mip::MipOutcome::Infeasible => prop_assert!(false, "leaving every client unserved is a plan"),
             }
         }
     }
