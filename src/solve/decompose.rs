@@ -249,7 +249,21 @@ pub(crate) fn frontier(
             }
             continue;
         }
-        let out = dispatch(&part, opts, deadline)?;
+        let out = match dispatch(&part, opts, deadline) {
+            // The heuristic found no plan the referee accepts under the
+            // block's rules (exact counts of new hubs per year where links
+            // cross districts, rollout property test seed 72544): a small
+            // block goes to the exact MIP; otherwise the column has no plan
+            // and its cost is bounded only by 0, so bounds stay valid.
+            Err(SolveError::CheckerRejected { .. }) if part.n_clients() * part.n_facilities() <= MIP_RETRY_CELLS => {
+                dispatch(&part, &SolveOptions { solver: super::SolverKind::Mip, ..opts.clone() }, deadline)?
+            }
+            Err(SolveError::CheckerRejected { .. }) => {
+                columns.push(Column { new: k, objective: f64::INFINITY, bound: 0.0, solution: None });
+                continue;
+            }
+            r => r?,
+        };
         method = out.solver.clone();
         hit_deadline |= out.status == Status::TimeLimit;
         match out.status {
@@ -264,6 +278,10 @@ pub(crate) fn frontier(
     }
     Ok(Frontier { columns, method, hit_deadline, exact_mips: 0 })
 }
+
+/// Clients × facilities up to which a block whose heuristic plan the referee
+/// rejects is solved again by the MIP.
+const MIP_RETRY_CELLS: usize = 20_000;
 
 /// Steps `idx` (ascending indices below `n`) to the next combination in
 /// lexicographic order; false after the last.
