@@ -1208,6 +1208,36 @@ mod tests {
         assert_eq!(seen.len(), 10);
     }
 
+    /// A random single-source instance of `n` clients and `m` facilities, all
+    /// open, with `penalty` per unserved unit: an open set to value exactly.
+    fn all_open(
+        seed: u64,
+        n: usize,
+        m: usize,
+        penalty: f64,
+        integral: bool,
+        tightness: f64,
+        max_clients: Option<u32>,
+    ) -> Instance {
+        let shape = crate::testutil::CapShape {
+            base: Shape {
+                clients: n,
+                facilities: m,
+                density: Some(0.8),
+                penalty: Some(penalty),
+                integral,
+                ..Default::default()
+            },
+            tightness: Some(tightness),
+            max_clients,
+            single_source: true,
+            ..Default::default()
+        };
+        let mut inst = crate::testutil::random_cap_instance(seed, &shape);
+        inst.facilities.iter_mut().for_each(|f| f.fixed_open = true);
+        inst
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(200)))]
 
@@ -1218,15 +1248,10 @@ mod tests {
             let mut r = task_rng(seed, 13);
             let n = r.random_range(1..=8);
             let m = r.random_range(1..=2);
-            let shape = crate::testutil::CapShape {
-                base: Shape { clients: n, facilities: m, density: Some(0.8), penalty: Some(r.random_range(5.0..60.0)), integral: true, ..Default::default() },
-                tightness: Some(r.random_range(0.3..1.2)),
-                max_clients: r.random_bool(0.6).then(|| r.random_range(1..=4)),
-                single_source: true,
-                ..Default::default()
-            };
-            let mut inst = crate::testutil::random_cap_instance(seed, &shape);
-            inst.facilities.iter_mut().for_each(|f| f.fixed_open = true);
+            let penalty = r.random_range(5.0..60.0);
+            let tightness = r.random_range(0.3..1.2);
+            let max_clients = r.random_bool(0.6).then(|| r.random_range(1..=4));
+            let inst = all_open(seed, n, m, penalty, true, tightness, max_clients);
             let open: Vec<usize> = (0..m).collect();
             let most = most_demand_served(&inst, &open).unwrap();
             // Every assignment: each client to one of the open facilities or none.
@@ -1270,10 +1295,6 @@ mod tests {
                 mip::MipOutcome::Infeasible => prop_assert!(false, "the most-demand plan exists"),
             }
         }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(200)))]
 
         /// With two open facilities, the branch and bound's assignment keeps
         /// every limit and its objective equals the MIP's optimum.
@@ -1281,15 +1302,10 @@ mod tests {
         fn two_hub_assignment_meets_the_mip(seed in 0u64..1_000_000) {
             let mut r = task_rng(seed, 19);
             let n = r.random_range(1..=14);
-            let shape = crate::testutil::CapShape {
-                base: Shape { clients: n, facilities: 2, density: Some(0.8), penalty: Some(r.random_range(5.0..60.0)), integral: r.random_bool(0.5), ..Default::default() },
-                tightness: Some(r.random_range(0.2..1.5)),
-                max_clients: r.random_bool(0.6).then(|| r.random_range(1..=5)),
-                single_source: true,
-                ..Default::default()
-            };
-            let mut inst = crate::testutil::random_cap_instance(seed, &shape);
-            inst.facilities.iter_mut().for_each(|f| f.fixed_open = true);
+            let (penalty, integral) = (r.random_range(5.0..60.0), r.random_bool(0.5));
+            let tightness = r.random_range(0.2..1.5);
+            let max_clients = r.random_bool(0.6).then(|| r.random_range(1..=5));
+            let inst = all_open(seed, n, 2, penalty, integral, tightness, max_clients);
             let assignment = two_hub_assignment(&inst, 0, 1, usize::MAX).expect("no node limit, no budget");
             let report = check(&inst, &Solution::single_source(vec![0, 1], assignment), None);
             prop_assert!(report.is_feasible(), "{:?}", report);
