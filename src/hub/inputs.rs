@@ -159,30 +159,25 @@ pub fn inputs_in_memory(
         existing_hubs: None,
         equipped_schools: None,
     };
-    let mut problems = Vec::new();
+    let mut problems = Problems::new(&paths.schools);
     let mut seen = std::collections::HashSet::new();
     for r in &rows {
-        let at = |code, msg: String, field: &str| {
-            InputError::new(&paths.schools, Location::Row(r.row), code, msg).field(field)
-        };
+        let at = Location::Row(r.row);
         if r.id.trim().is_empty() {
-            problems.push(at(ErrorCode::MissingField, "empty school id".into(), "id"));
+            problems.push_field(at.clone(), "id", ErrorCode::MissingField, "empty school id");
         } else if !seen.insert(r.id.as_str()) {
-            problems.push(at(ErrorCode::DuplicateId, format!("school `{}` is listed twice", r.id), "id"));
+            problems.push_field(at.clone(), "id", ErrorCode::DuplicateId, format!("school `{}` is listed twice", r.id));
         }
-        if !(r.lat.is_finite() && (-90.0..=90.0).contains(&r.lat)) {
-            problems.push(at(ErrorCode::OutOfRange, format!("latitude {} is not in [-90, 90]", r.lat), "lat"));
-        }
-        if !(r.lon.is_finite() && (-180.0..=180.0).contains(&r.lon)) {
-            problems.push(at(ErrorCode::OutOfRange, format!("longitude {} is not in [-180, 180]", r.lon), "lon"));
+        for (field, v, max) in [("lat", r.lat, 90.0), ("lon", r.lon, 180.0)] {
+            if !(v.is_finite() && (-max..=max).contains(&v)) {
+                let msg = format!("{v} is out of range: expected between {} and {max}", -max);
+                problems.push_field(at.clone(), field, ErrorCode::OutOfRange, msg);
+            }
         }
     }
-    if !problems.is_empty() {
-        return Err(PlanError::Input(InputErrors(problems)));
-    }
+    problems.finish(())?;
     let schools = resolve_schools(&loaded.scenario, rows, None, None, &Default::default(), &paths)?;
-    let points: Vec<SchoolPoint> =
-        schools.iter().map(|s| SchoolPoint { id: s.id.clone(), lon: s.lon, lat: s.lat, hub: s.hub }).collect();
+    let points = school_points(&schools);
     let table = crate::network::distance_table(&points, None, &distance_options(loaded), progress)?;
     Ok(Inputs {
         schools,
@@ -384,8 +379,7 @@ pub fn read_inputs(
     progress: &dyn Progress,
 ) -> Result<Inputs, PlanError> {
     let (schools, districts, paths) = read_schools_and_districts(loaded)?;
-    let points: Vec<SchoolPoint> =
-        schools.iter().map(|s| SchoolPoint { id: s.id.clone(), lon: s.lon, lat: s.lat, hub: s.hub }).collect();
+    let points = school_points(&schools);
     let run = distance_table_cached(&points, paths.roads.as_deref(), &distance_options(loaded), cache_dir, progress)?;
     Ok(Inputs {
         schools,
@@ -396,6 +390,12 @@ pub fn read_inputs(
         cache_file: run.cache_file,
         road_warnings: run.road_warnings,
     })
+}
+
+/// The points the distance table is computed between: every school, with
+/// its hub status.
+pub fn school_points(schools: &[School]) -> Vec<SchoolPoint> {
+    schools.iter().map(|s| SchoolPoint { id: s.id.clone(), lon: s.lon, lat: s.lat, hub: s.hub }).collect()
 }
 
 /// The distance-table options a scenario implies.

@@ -389,8 +389,7 @@ impl LoadedScenario {
     /// memory may name any path, e.g. `scenario.toml`).
     pub fn parse(text: &str, path: &Path, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {
         let mut problems = Problems::new(path);
-        let text = text.to_string();
-        let mut value: toml::Table = match toml::from_str(&text) {
+        let mut value: toml::Table = match toml::from_str(text) {
             Ok(v) => v,
             Err(e) => {
                 let at = e.span().map_or(Location::File, |s| Location::Line(text[..s.start].matches('\n').count() + 1));
@@ -398,13 +397,13 @@ impl LoadedScenario {
                 return problems.fail().map_err(ScenarioError);
             }
         };
-        check_keys(&mut value, "", &text, &mut problems);
+        check_keys(&mut value, "", text, &mut problems);
         for (k, v) in overrides {
             set_key(&mut value, k, v, &mut problems);
         }
         // Keys set on the command line are not on a line of the file.
         let line_of = |key: &str| {
-            if overrides.iter().any(|(k, _)| k == key) { None } else { key_line(&text, key) }
+            if overrides.iter().any(|(k, _)| k == key) { None } else { key_line(text, key) }
         };
         let has_schools = value.get("data").and_then(|d| d.as_table()).is_some_and(|d| d.contains_key("schools"));
         if !has_schools {

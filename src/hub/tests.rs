@@ -11,7 +11,7 @@ use super::verify::violations;
 use super::{PlanError, build_model, solve_options, solve_plan};
 use crate::io::schools::HubStatus;
 use crate::network::progress::Silent;
-use crate::network::{DistanceTable, SchoolIdx, SchoolPoint, distance_table};
+use crate::network::{DistanceTable, SchoolIdx, distance_table};
 use crate::solve::{SolverKind, Status, solve};
 
 const LAT: f64 = 48.0;
@@ -73,8 +73,7 @@ pub(crate) fn scenario(kind: ObjectiveKind) -> Scenario {
 }
 
 pub(crate) fn table(sc: &Scenario, schools: &[School]) -> DistanceTable {
-    let pts: Vec<SchoolPoint> =
-        schools.iter().map(|s| SchoolPoint { id: s.id.clone(), lon: s.lon, lat: s.lat, hub: s.hub }).collect();
+    let pts = super::inputs::school_points(schools);
     let opts = crate::network::DistanceOptions { max_km: Some(sc.links.max_road_km), threads: 1, ..Default::default() };
     distance_table(&pts, None, &opts, &Silent).unwrap()
 }
@@ -678,7 +677,7 @@ fn bad_rows_in_memory_name_the_row_and_field() {
     let rows = vec![row(1, "a", Some("D"), 50.0), row(2, "a", Some("D"), 50.1), row(3, "b", Some("D"), 95.0)];
     let e = crate::hub::plan_in_memory(loaded.clone(), rows).err().expect("bad rows").to_string();
     assert!(e.contains("row 2") && e.contains("listed twice"), "{e}");
-    assert!(e.contains("row 3") && e.contains("latitude 95"), "{e}");
+    assert!(e.contains("row 3") && e.contains("lat") && e.contains("95 is out of range"), "{e}");
     let e = crate::hub::plan_in_memory(loaded, vec![row(1, "a", None, 50.0)]).err().expect("no district").to_string();
     assert!(e.contains("row 1") && e.contains("district"), "{e}");
 }

@@ -32,6 +32,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::knapsack::{Item, knapsack_fractional};
 use super::{SolveError, SolveOptions, SolveOutcome, SolveStats, Status, dispatch, finish, lagrangian, mip};
 use crate::plan::{Flow, Solution, check};
 use crate::problem::{Client, Costs, Facility, Group, Instance, SparseCosts};
@@ -506,28 +507,14 @@ impl TwoHub<'_> {
 }
 
 /// Dantzig's bound on a 0–1 knapsack of (profit, weight) items within
-/// `capacity`, and at most the `count` largest profits: the smaller of the
-/// two relaxations.
+/// `capacity` ([`knapsack_fractional`]), and at most the `count` largest
+/// profits: the smaller of the two relaxations.
 fn knapsack_bound(items: impl Iterator<Item = (f64, f64)>, capacity: f64, count: usize) -> f64 {
-    let mut v: Vec<(f64, f64)> = items.collect();
-    let mut by_profit: Vec<f64> = v.iter().map(|x| x.0).collect();
+    let items: Vec<Item> = items.map(|(profit, weight)| Item { profit, weight }).collect();
+    let mut by_profit: Vec<f64> = items.iter().map(|x| x.profit).collect();
     by_profit.sort_by(|x, y| y.total_cmp(x));
     let top: f64 = by_profit.iter().take(count).sum();
-    if !capacity.is_finite() {
-        return top;
-    }
-    v.sort_by(|x, y| (y.0 * x.1).total_cmp(&(x.0 * y.1)));
-    let (mut room, mut total) = (capacity, 0.0);
-    for (p, w) in v {
-        if w <= room {
-            room -= w;
-            total += p;
-        } else {
-            total += p * room / w;
-            break;
-        }
-    }
-    total.min(top)
+    knapsack_fractional(&items, capacity).0.min(top)
 }
 
 /// An open set to value: its bound, its exact value when already known, the

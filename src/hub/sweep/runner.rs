@@ -18,7 +18,7 @@ use crate::hub::scenario::LoadedScenario;
 use crate::hub::write::write_doc_dir;
 use crate::hub::{PlanError, StageTimes, plan_with_inputs};
 use crate::network::progress::Progress;
-use crate::network::{DistanceTable, SchoolPoint, distance_table_cached};
+use crate::network::{DistanceTable, distance_table_cached};
 use crate::report::sweep_summary::summary_csv;
 
 /// An extra step on the staged plan directory of a case (e.g. a report).
@@ -302,8 +302,7 @@ fn read_shared(
         let mut opts = distance_options(&first.loaded);
         opts.max_km = Some(radius);
         opts.threads = threads;
-        let points: Vec<SchoolPoint> =
-            list.iter().map(|s| SchoolPoint { id: s.id.clone(), lon: s.lon, lat: s.lat, hub: s.hub }).collect();
+        let points = crate::hub::inputs::school_points(list);
         let t = Instant::now();
         let run = distance_table_cached(&points, paths.roads.as_deref(), &opts, cache_dir, progress)
             .map_err(|e| SweepError::Inputs { file: first.file.clone(), source: PlanError::Network(e) })?;
