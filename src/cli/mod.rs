@@ -7,6 +7,7 @@ mod common;
 mod compare;
 mod dataset;
 mod distances;
+mod explain;
 mod generate;
 mod plan;
 mod report;
@@ -61,6 +62,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Re-validate a plan directory against its scenario and data, independently of the solver.
     CheckPlan(plan::CheckPlanArgs),
+    /// Why one school has its place in a plan: a hub's worth, what forcing a candidate would change, what would link an unlinked school.
+    Explain(explain::ExplainArgs),
     /// Re-render the HTML report (report.html) of a plan directory from its files alone.
     Report(report::ReportArgs),
     /// Plan scenarios over a grid of parameter values (--vary), sharing the data and distances.
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Distances(a) => distances::run(a),
         Command::Plan(a) => plan::run(a),
         Command::CheckPlan(a) => plan::run_check(a),
+        Command::Explain(a) => explain::run(a),
         Command::Report(a) => report::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Compare(a) => compare::run(a),

@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use hubplan::hub::alternatives::{AlternativeOptions, alternatives};
 use hubplan::hub::plan_doc::PlanDoc;
 use hubplan::hub::verify::{check_plan, read_plan};
-use hubplan::hub::write::write_plan_dir;
+use hubplan::hub::worth::add_worth;
+use hubplan::hub::write::{write_doc_dir, write_plan_dir};
 use hubplan::hub::{LoadedScenario, ObjectiveKind, PlanError, PlanOptions, plan};
 use hubplan::network::cache;
 use hubplan::report::format::{self, mkzt};
@@ -36,6 +38,22 @@ pub struct PlanArgs {
     /// Print timings per stage.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Skip valuing each new hub (its regret and runner-up: one more solve
+    /// per new hub, with the district decomposition only of its district).
+    #[arg(long)]
+    pub no_worth: bool,
+    /// Also find up to K alternative plans, each the best plan within --within % of the best
+    /// plan's figure that differs from it and from the earlier alternatives in at least
+    /// --min-difference hubs; written to DIR/alternatives/alt-N/.
+    #[arg(long, value_name = "K")]
+    pub alternatives: Option<usize>,
+    /// With --alternatives: each within this percentage of the best plan's figure.
+    #[arg(long, default_value_t = 1.0, value_name = "PCT")]
+    pub within: f64,
+    /// With --alternatives: each differs from the best plan and from every earlier
+    /// alternative in at least this many new hubs.
+    #[arg(long, default_value_t = 1, value_name = "H")]
+    pub min_difference: usize,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -137,22 +155,79 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let opts = PlanOptions { cache_dir: a.run.cache() };
-    let run = match plan(loaded, &opts, &Bar::new()) {
+    let mut run = match plan(loaded, &opts, &Bar::new()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {}: {e}", shown(&a.scenario));
             return Ok(ExitCode::from(exit_for(&e)));
         }
     };
+    let mut worth_s = None;
+    if !a.no_worth && run.loaded.scenario.rollout.is_none() {
+        match add_worth(&mut run, &Bar::new()) {
+            Ok(s) => worth_s = Some(s),
+            Err(e) => {
+                eprintln!("error: {}: valuing the hubs: {e}", shown(&a.scenario));
+                return Ok(ExitCode::from(exit_for(&e)));
+            }
+        }
+    }
+    let mut found = None;
+    if let Some(k) = a.alternatives {
+        if run.loaded.scenario.rollout.is_some() {
+            eprintln!("error: --alternatives is not available for a rollout (`[rollout]`) yet");
+            return Ok(ExitCode::from(exit::ERROR));
+        }
+        if a.min_difference == 0 || !(a.within.is_finite() && a.within >= 0.0) {
+            eprintln!("error: --min-difference must be at least 1 and --within a percentage ≥ 0");
+            return Ok(ExitCode::from(exit::ERROR));
+        }
+        let o = AlternativeOptions {
+            count: k,
+            within: a.within / 100.0,
+            min_difference: a.min_difference,
+            ..Default::default()
+        };
+        let t = std::time::Instant::now();
+        match alternatives(&run, &o) {
+            Ok(f) => {
+                run.doc.alternatives = hubplan::hub::alternatives::rows(&run.doc, &f);
+                if a.verbose {
+                    eprintln!("timings    alternatives {:.2}s ({} plans solved)", t.elapsed().as_secs_f64(), f.solves);
+                }
+                found = Some(f);
+            }
+            Err(e) => {
+                eprintln!("error: {}: alternatives: {e}", shown(&a.scenario));
+                return Ok(ExitCode::from(exit_for(&e)));
+            }
+        }
+    }
     if let Some(out) = &a.out {
-        // The report is rendered from the staged files, so it shows exactly what is written.
+        // The report is rendered from the staged files, so it shows exactly what is written;
+        // the alternatives are written inside the staged directory too.
         let report = |dir: &Path| write_report(dir, None).map(|_| ()).map_err(std::io::Error::other);
-        write_plan_dir(&run, out, a.force, Some(&report))?;
+        let finish = |dir: &Path| -> std::io::Result<()> {
+            report(dir)?;
+            for (alt, row) in found.iter().flat_map(|f| f.plans.iter().zip(&run.doc.alternatives)) {
+                let to = dir.join("alternatives").join(&row.name);
+                std::fs::create_dir_all(dir.join("alternatives"))?;
+                write_doc_dir(&alt.variant.doc, &run.inputs.schools, &to, false, Some(&report))
+                    .map_err(std::io::Error::other)?;
+            }
+            Ok(())
+        };
+        write_plan_dir(&run, out, a.force, Some(&finish))?;
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&run.doc)?);
     } else {
         print_summary(&run.doc);
+        if let (Some(f), Some(k)) = (&found, a.alternatives)
+            && f.plans.len() < k
+        {
+            println!("           {} of {k} found: {}", f.plans.len(), f.note);
+        }
         if run.inputs.table_from_cache {
             println!("distances  from cache {}", run.inputs.cache_file.as_deref().map(shown).unwrap_or_default());
         }
@@ -166,6 +241,9 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
             "timings    inputs+distances {:.2}s · model {:.2}s · solve {:.2}s · assemble {:.2}s",
             t.inputs_s, t.model_s, t.solve_s, t.assemble_s
         );
+        if let Some(s) = worth_s {
+            eprintln!("timings    hub worth {s:.2}s");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -294,6 +372,8 @@ pub fn summary(doc: &PlanDoc) -> String {
         doc.internal_lower_bound.map(|b| format!("{b:.6e}")).unwrap_or_else(|| "-".into()),
         doc.internal_gap.map(|g| format!("{:.3}%", 100.0 * g)).unwrap_or_else(|| "-".into()),
     );
+    worth_lines(&mut out, doc);
+    alternative_lines(&mut out, doc);
     out
 }
 
@@ -417,6 +497,64 @@ pub fn run_check(a: CheckPlanArgs) -> anyhow::Result<ExitCode> {
             println!("  - {x} [{}]", x.code());
         }
         Ok(ExitCode::from(exit::VIOLATION))
+    }
+}
+
+/// The "why these hubs" lines: each new hub's regret and runner-up, the
+/// hubs with the most at stake first (all of them in hubs.csv and the report).
+fn worth_lines(out: &mut String, doc: &PlanDoc) {
+    let mut rows: Vec<_> = doc.hubs.iter().filter_map(|h| h.worth.as_ref().map(|w| (h, w))).collect();
+    if rows.is_empty() {
+        return;
+    }
+    rows.sort_by(|a, b| {
+        let (x, y) = (a.1.stake(), b.1.stake());
+        y.0.total_cmp(&x.0).then(y.1.total_cmp(&x.1)).then(a.0.district.cmp(&b.0.district))
+    });
+    let exact = rows.iter().filter(|(_, w)| w.method == "exact").count();
+    outln!(
+        out,
+        "hub worth  {} new hubs valued by re-solving without each ({exact} exact); regret = what the best plan without it loses:",
+        rows.len()
+    );
+    const SHOWN: usize = 10;
+    for (h, w) in rows.iter().take(SHOWN) {
+        let regret = w.regret_text();
+        let runner = w.runner_up_name.as_deref().map_or("no runner-up".to_string(), |n| format!("runner-up {n}"));
+        outln!(
+            out,
+            "           {:<28} {:<18} {:<34} {}",
+            truncate(&h.name, 28),
+            truncate(&h.district, 18),
+            regret,
+            runner
+        );
+    }
+    if rows.len() > SHOWN {
+        outln!(out, "           … {} more in hubs.csv and report.html", rows.len() - SHOWN);
+    }
+}
+
+/// The alternatives, one line each: figure, difference, hubs swapped.
+fn alternative_lines(out: &mut String, doc: &PlanDoc) {
+    if doc.alternatives.is_empty() {
+        return;
+    }
+    let m = doc.quality().measure;
+    outln!(out, "alternatives (written to alternatives/alt-N/):");
+    for r in &doc.alternatives {
+        let sign = if r.delta < 0.0 { "−" } else { "+" };
+        outln!(
+            out,
+            "           {:<6} {} ({sign}{}), KZT {} m{} · opens {} · drops {}",
+            r.name,
+            m.amount(r.value),
+            format::thousands(r.delta.abs()),
+            mkzt(r.cost_kzt),
+            if r.proven { ", proven best of its kind" } else { "" },
+            r.hubs_added.join(", "),
+            r.hubs_dropped.join(", ")
+        );
     }
 }
 

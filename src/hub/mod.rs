@@ -10,6 +10,8 @@
 //! The model is written down in `models/README.md`; [`model`] maps it onto
 //! the engine's one instance type, so every solver and the checker apply.
 
+pub mod alternatives;
+pub mod explain;
 pub mod inputs;
 pub mod model;
 pub mod plan_doc;
@@ -23,6 +25,7 @@ pub mod sweep;
 mod tests;
 pub mod verify;
 pub mod violation;
+pub mod worth;
 pub mod write;
 
 use std::path::PathBuf;
@@ -105,6 +108,9 @@ pub struct PlanRun {
     pub doc: PlanDoc,
     /// Seconds spent in each stage.
     pub times: StageTimes,
+    /// The district blocks the plan's solve computed, kept for the solves
+    /// that follow it (the worth of each hub, `explain`, alternatives).
+    pub frontier_cache: crate::solve::FrontierCache,
 }
 
 /// Solver options implied by a scenario.
@@ -145,13 +151,15 @@ pub fn plan_with_inputs(loaded: LoadedScenario, inputs: Inputs, mut times: Stage
         return plan_rollout_with_inputs(loaded.clone(), inputs, model, rules, times);
     }
     let t = Instant::now();
-    let Solved { outcome: out, decision, notes } = post_solve::solve_plan(&model, sc, &inputs.schools)?;
+    let frontier_cache = crate::solve::FrontierCache::default();
+    let opts = SolveOptions { frontier_cache: Some(frontier_cache.clone()), ..solve_options(sc) };
+    let Solved { outcome: out, decision, notes } = post_solve::solve_plan_with(&model, sc, &inputs.schools, &opts)?;
     times.solve_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let assembly = assembly(sc, &inputs, &model);
     let doc = plan_doc::assemble(&assembly, &decision, &out, notes);
     times.assemble_s = t.elapsed().as_secs_f64();
-    Ok(PlanRun { loaded, inputs, model, decision, doc, times })
+    Ok(PlanRun { loaded, inputs, model, decision, doc, times, frontier_cache })
 }
 
 /// Plans school rows held in memory under a scenario held in memory — the
@@ -263,7 +271,7 @@ fn plan_rollout_with_inputs(
     rollout::doc::add_rollout(&mut doc, &rm, &inputs.schools, &result);
     times.assemble_s = t.elapsed().as_secs_f64();
     drop(rm);
-    Ok(PlanRun { loaded, inputs, model, decision, doc, times })
+    Ok(PlanRun { loaded, inputs, model, decision, doc, times, frontier_cache: Default::default() })
 }
 
 /// What assembling `plan.json` needs from a scenario's inputs and model.

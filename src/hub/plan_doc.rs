@@ -1,6 +1,10 @@
 //! `plan.json`: the plan a scenario produced, in the documented schema
 //! `hubplan-plan/2`, and how it is assembled from a solver outcome.
 //!
+//! `hubplan-plan/4` added `worth` on new hubs (regret, its bracket and the
+//! runner-up, see [`super::worth`]); absent when not computed, so a
+//! `hubplan-plan/3` file reads unchanged.
+//!
 //! `hubplan-plan/3` added the rollout: `rollout` (per-year totals, the
 //! year-by-year comparison, each district's turn), `year_opened` on hubs and
 //! `year_linked` on links; all absent for a single-year plan, so a
@@ -24,10 +28,10 @@ use crate::io::schools::HubStatus;
 use crate::solve::SolveOutcome;
 
 /// The schema this hubplan writes, recorded in `plan.json`'s `schema` field.
-pub const PLAN_SCHEMA: &str = "hubplan-plan/3";
+pub const PLAN_SCHEMA: &str = "hubplan-plan/4";
 
 /// The schemas this hubplan reads: the current one, `hubplan-plan/2` and `hubplan-plan/1`.
-pub const PLAN_SCHEMAS_READ: [&str; 3] = [PLAN_SCHEMA, "hubplan-plan/2", "hubplan-plan/1"];
+pub const PLAN_SCHEMAS_READ: [&str; 4] = [PLAN_SCHEMA, "hubplan-plan/3", "hubplan-plan/2", "hubplan-plan/1"];
 
 /// `plan.json`: a finished plan — its hubs, links, unlinked small schools,
 /// per-district and overall totals, quality and provenance — readable
@@ -87,6 +91,10 @@ pub struct PlanDoc {
     /// district's turn (absent for a single-year plan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout: Option<super::rollout::doc::RolloutDoc>,
+    /// Alternative plans (`hubplan plan --alternatives K`), each written to
+    /// `alternatives/<name>/` as a plan directory of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<super::alternatives::AlternativeRow>,
 }
 
 /// The `inputs` of `plan.json`: what the plan was made from.
@@ -123,6 +131,10 @@ pub struct HubRow {
     /// Rollout: the year a new hub opens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year_opened: Option<i32>,
+    /// A new hub's worth: its regret and runner-up (`hubplan plan` computes
+    /// it unless `--no-worth`; see [`super::worth`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worth: Option<super::worth::HubWorth>,
 }
 
 /// One linked small school and its hub (a row of `links.csv`).
@@ -472,6 +484,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
             linked_small_schools: 0,
             linked_students: 0,
             year_opened: None,
+            worth: None,
         });
     }
     let mut links = Vec::new();
@@ -562,6 +575,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
         sources: a.sources.clone(),
         notes,
         rollout: None,
+        alternatives: Vec::new(),
     }
 }
 

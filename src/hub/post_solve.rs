@@ -34,7 +34,18 @@ pub struct Solved {
 /// `max-coverage` plan then links what small schools it still can
 /// ([`complete_coverage`]), checked again by the independent checker.
 pub fn solve_plan(model: &HubModel, sc: &Scenario, schools: &[School]) -> Result<Solved, PlanError> {
-    let opts = solve_options(sc);
+    solve_plan_with(model, sc, schools, &solve_options(sc))
+}
+
+/// [`solve_plan`] with solver options of the caller's (e.g. the scenario's
+/// with a [`crate::solve::FrontierCache`] shared by several solves).
+pub fn solve_plan_with(
+    model: &HubModel,
+    sc: &Scenario,
+    schools: &[School],
+    opts: &SolveOptions,
+) -> Result<Solved, PlanError> {
+    let opts = opts.clone();
     let start = Instant::now();
     let out = solve(&model.instance, &opts)?;
     let mut out = polish_assignment(model, sc, &opts, start, out);

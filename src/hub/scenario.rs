@@ -160,11 +160,11 @@ pub struct Hubs {
     /// School ids that must be hubs: candidates opened as new hubs in every
     /// plan (paid for and counted against `max_new` like any new hub), or
     /// existing hubs (which are open anyway). One id may be written alone.
-    #[serde(deserialize_with = "one_or_many")]
+    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub force: Vec<String>,
     /// School ids that may not be hubs (candidates left closed); an
     /// existing hub cannot be forbidden. One id may be written alone.
-    #[serde(deserialize_with = "one_or_many")]
+    #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub forbid: Vec<String>,
 }
 

@@ -2,6 +2,8 @@
 //! changes the plan, every unlinked reason occurs, the heuristic meets the
 //! MIP optimum, and the independent validator catches broken plans.
 
+use std::collections::BTreeSet;
+
 use proptest::prelude::*;
 
 use super::inputs::School;
@@ -687,7 +689,8 @@ fn forcing_a_hub_binds() {
     let mut loose = scenario(ObjectiveKind::MaxCoverage);
     loose.budget.kzt = Some(600e6);
     let plain = plan(&loose, &line_region());
-    let closed = ["A1", "A2", "B1", "B2", "C1"].into_iter().find(|id| !plain.doc.hubs.iter().any(|h| h.school_id == *id));
+    let closed =
+        ["A1", "A2", "B1", "B2", "C1"].into_iter().find(|id| !plain.doc.hubs.iter().any(|h| h.school_id == *id));
     let closed = closed.expect("the fixture leaves a candidate closed").to_string();
     let mut tight = loose.clone();
     tight.hubs.force = vec![closed.clone()];
@@ -732,11 +735,9 @@ fn a_forced_hub_is_paid_from_the_budget_and_counted_in_min_cost() {
     assert!(q.proven);
 }
 
-/// Plans `schools` in memory under scenario `toml` (with overrides).
-fn plan_text(toml_text: &str, set: &[(&str, &str)], schools: &[School]) -> Result<super::PlanRun, PlanError> {
-    let set: Vec<(String, String)> = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let loaded = LoadedScenario::parse(toml_text, "s.toml".as_ref(), &set).map_err(PlanError::Scenario)?;
-    let rows = schools
+/// `schools` as the rows of a schools file.
+fn rows_of(schools: &[School]) -> Vec<crate::io::schools::SchoolRow> {
+    schools
         .iter()
         .enumerate()
         .map(|(i, s)| crate::io::schools::SchoolRow {
@@ -747,14 +748,24 @@ fn plan_text(toml_text: &str, set: &[(&str, &str)], schools: &[School]) -> Resul
             lat: s.lat,
             lon: s.lon,
             students: Some(s.students),
-            kind: None,
+            kind: Some(if s.small {
+                crate::io::schools::SchoolKind::Small
+            } else {
+                crate::io::schools::SchoolKind::Regular
+            }),
             hub: Some(s.hub),
-            hub_cost_kzt: None,
-            capacity_small_schools: None,
+            hub_cost_kzt: Some(s.hub_cost_kzt),
+            capacity_small_schools: s.capacity_small_schools,
             students_by_year: Vec::new(),
         })
-        .collect();
-    super::plan_in_memory(loaded, rows)
+        .collect()
+}
+
+/// Plans `schools` in memory under scenario `toml` (with overrides).
+fn plan_text(toml_text: &str, set: &[(&str, &str)], schools: &[School]) -> Result<super::PlanRun, PlanError> {
+    let set: Vec<(String, String)> = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let loaded = LoadedScenario::parse(toml_text, "s.toml".as_ref(), &set).map_err(PlanError::Scenario)?;
+    super::plan_in_memory(loaded, rows_of(schools))
 }
 
 #[test]
@@ -780,4 +791,267 @@ fn bad_forced_and_forbidden_ids_are_named_with_their_key() {
     let list = plan_text(text, &[("hubs.force", "[\"A2\"]")], &schools).unwrap();
     assert_eq!(one.doc.hubs, list.doc.hubs);
     assert!(one.doc.hubs.iter().any(|h| h.school_id == "A2"));
+}
+
+/// The MIP's proven optimum of scenario `sc` on `run`'s inputs, in the
+/// planner's unit (`None`: no plan meets the rules).
+fn mip_optimum(run: &super::PlanRun, sc: &Scenario) -> Option<f64> {
+    mip_plan(run, sc, &run.inputs.schools).map(|d| d.quality().value)
+}
+
+/// The MIP's proven optimal plan of scenario `sc` on `run`'s distances and `schools`.
+fn mip_plan(run: &super::PlanRun, sc: &Scenario, schools: &[School]) -> Option<PlanDoc> {
+    let mut sc = sc.clone();
+    sc.solver.kind = SolverChoice::Mip;
+    let model = build_model(&sc, schools, &run.inputs.table).ok()?;
+    let solved = match solve_plan(&model, &sc, schools) {
+        Err(PlanError::Infeasible(_)) => return None,
+        r => r.unwrap(),
+    };
+    let a = Assembly {
+        sc: &sc,
+        schools,
+        model: &model,
+        paths: run.inputs.paths.clone(),
+        approx: true,
+        sources: Vec::new(),
+    };
+    let doc = assemble(&a, &solved.decision, &solved.outcome, Vec::new());
+    assert!(doc.quality().proven, "the MIP oracle did not prove its plan");
+    Some(doc)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(crate::testutil::cases(48)))]
+
+    /// Every new hub's regret equals the MIP optimum of the scenario minus
+    /// the MIP optimum with that hub forbidden (or lies within its bracket
+    /// when labelled `bounded`); `none` exactly when the MIP finds no plan.
+    #[test]
+    fn regrets_equal_a_mip_re_solve_with_the_hub_forbidden(seed in 0u64..1_000_000) {
+        let (schools, sc) = random_region(seed);
+        let loaded = LoadedScenario { scenario: sc.clone(), file: "s.toml".into() };
+        let Ok(mut run) = super::plan_in_memory(loaded, rows_of(&schools)) else { return Ok(()) };
+        super::worth::add_worth(&mut run, &Silent).unwrap();
+        let Some(best) = mip_optimum(&run, &sc) else { return Ok(()) };
+        let more = sc.objective.kind == ObjectiveKind::MaxCoverage;
+        for h in run.doc.hubs.iter().filter(|h| h.status == "new") {
+            let w = h.worth.as_ref().expect("every new hub valued");
+            let mut without = sc.clone();
+            without.hubs.forbid.push(h.school_id.clone());
+            match mip_optimum(&run, &without) {
+                None => prop_assert_eq!(w.method.as_str(), "none", "{}: {}", h.school_id, w.detail),
+                Some(v) => {
+                    let truth = if more { best - v } else { v - best };
+                    let tol = 1e-6 * best.abs().max(v.abs()).max(1.0);
+                    match w.method.as_str() {
+                        "exact" => prop_assert!((w.regret.unwrap() - truth).abs() <= tol, "{}: regret {:?} vs MIP {} ({:?})", h.school_id, w.regret, truth, sc.objective.kind),
+                        "bounded" => {
+                            prop_assert!(w.regret_min.is_none_or(|lo| lo <= truth + tol), "{}: {:?} above {}", h.school_id, w.regret_min, truth);
+                            prop_assert!(w.regret_max.is_none_or(|hi| hi >= truth - tol), "{}: {:?} below {}", h.school_id, w.regret_max, truth);
+                        }
+                        m => prop_assert!(false, "{}: method {} but the MIP plans without it ({})", h.school_id, m, w.detail),
+                    }
+                    if let Some(r) = &w.runner_up {
+                        prop_assert!(!run.doc.hubs.iter().any(|x| &x.school_id == r), "runner-up {} is already a hub", r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The line region with hubs of two small schools each, and a budget for four hubs.
+fn explained_run() -> super::PlanRun {
+    let mut sc = scenario(ObjectiveKind::MaxCoverage);
+    sc.budget.kzt = Some(1300e6);
+    sc.hubs.capacity_small_schools = Some(2);
+    let loaded = LoadedScenario { scenario: sc, file: "s.toml".into() };
+    super::plan_in_memory(loaded, rows_of(&line_region())).unwrap()
+}
+
+#[test]
+fn explain_a_hub_gives_the_mip_regret_and_what_it_serves() {
+    use super::explain::{Explanation, explain};
+    let run = explained_run();
+    let sc = run.loaded.scenario.clone();
+    let best = mip_optimum(&run, &sc).unwrap();
+    for h in &run.doc.hubs {
+        let Explanation::Hub { worth, serves, limits, .. } = explain(&run, &h.school_id).unwrap() else {
+            panic!("{} is a hub", h.school_id)
+        };
+        let mut without = sc.clone();
+        without.hubs.forbid.push(h.school_id.clone());
+        let truth = mip_optimum(&run, &without).map(|v| best - v);
+        let w = worth.expect("a new hub is valued");
+        assert_eq!(w.regret, truth, "{}", h.school_id);
+        assert_eq!(serves.len(), run.doc.links.iter().filter(|l| l.hub_id == h.school_id).count());
+        let count = limits.iter().find(|l| l.key == "hubs.capacity_small_schools").unwrap();
+        assert_eq!((count.used, count.limit), (serves.len() as f64, 2.0));
+    }
+}
+
+#[test]
+fn explain_a_candidate_gives_the_mip_plan_with_it_forced() {
+    use super::explain::{Explanation, explain};
+    let run = explained_run();
+    let sc = run.loaded.scenario.clone();
+    let best = mip_optimum(&run, &sc).unwrap();
+    let closed: Vec<&str> = ["A1", "A2", "B1", "B2", "C1"]
+        .into_iter()
+        .filter(|id| !run.doc.hubs.iter().any(|h| h.school_id == *id))
+        .collect();
+    assert!(!closed.is_empty());
+    for id in closed {
+        let Explanation::Candidate { if_forced, .. } = explain(&run, id).unwrap() else {
+            panic!("{id} is a candidate")
+        };
+        let mut forced = sc.clone();
+        forced.hubs.force.push(id.into());
+        let truth = mip_plan(&run, &forced, &run.inputs.schools).expect("a plan with it forced");
+        let c = if_forced.expect("a plan with it forced");
+        assert!((c.delta - (truth.quality().value - best)).abs() < 1e-6, "{id}: {} vs MIP", c.delta);
+        assert!(c.exact);
+        assert!(c.hubs_added.iter().any(|h| h.id == id));
+        assert_eq!(c.hubs_dropped.len() + run.doc.hubs.len(), truth.hubs.len() + c.hubs_added.len() - 1 + 1);
+    }
+}
+
+#[test]
+fn explain_an_unlinked_school_finds_a_change_that_links_it_in_the_mip_too() {
+    use super::explain::{Explanation, explain};
+    let run = explained_run();
+    let sc = run.loaded.scenario.clone();
+    let best = mip_optimum(&run, &sc).unwrap();
+    let full = run.doc.unlinked.iter().find(|u| u.reason == Reason::HubsFull).expect("a school left out of a full hub");
+    let Explanation::Unlinked { reason, changes, .. } = explain(&run, &full.small_school_id).unwrap() else {
+        panic!("unlinked")
+    };
+    assert_eq!(reason, "hubs-full");
+    let linking = changes.iter().find(|c| c.links_it).expect("some change links it");
+    // The same change, planned by the MIP: it links the school too, with the same figure.
+    let mut v = sc.clone();
+    let mut schools = run.inputs.schools.clone();
+    match linking.key.as_str() {
+        "hubs.capacity_small_schools" => v.hubs.capacity_small_schools = Some(linking.to.parse().unwrap()),
+        "budget.kzt" => v.budget.kzt = Some(linking.to.parse().unwrap()),
+        k => {
+            let hub = k.strip_prefix("capacity_small_schools of hub ").expect("a known change");
+            let h = schools.iter().position(|s| s.id == hub).unwrap();
+            schools[h].capacity_small_schools = Some(linking.to.parse().unwrap());
+        }
+    }
+    let truth = mip_plan(&run, &v, &schools).unwrap();
+    assert!(truth.links.iter().any(|l| l.small_school_id == full.small_school_id), "{linking:?}");
+    let c = linking.change.as_ref().unwrap();
+    assert!((c.delta - (truth.quality().value - best)).abs() < 1e-6);
+    // A school out of every hub's reach gets no key change, only the radius it needs.
+    let far = run.doc.unlinked.iter().find(|u| u.reason == Reason::NoHubInReach).unwrap();
+    let Explanation::Unlinked { changes, detail, .. } = explain(&run, &far.small_school_id).unwrap() else { panic!() };
+    assert!(changes.is_empty() && detail.contains("links.max_road_km="), "{detail}");
+}
+
+#[test]
+fn explain_a_linked_school_lists_the_nearer_hubs_from_the_distances() {
+    use super::explain::{Explanation, explain};
+    let run = explained_run();
+    let sc = &run.loaded.scenario;
+    let schools = &run.inputs.schools;
+    let mut saw_full = false;
+    for l in &run.doc.links {
+        let Explanation::Linked { nearer, road_km, .. } = explain(&run, &l.small_school_id).unwrap() else {
+            panic!("linked")
+        };
+        assert_eq!(road_km, l.road_km);
+        let i = schools.iter().position(|s| s.id == l.small_school_id).unwrap();
+        // Independently: every hub or candidate of its district within reach and nearer than its hub.
+        let mut expect: Vec<(String, f64)> = schools
+            .iter()
+            .enumerate()
+            .filter(|(h, s)| *h != i && s.id != l.hub_id && s.hub != HubStatus::No && s.district == schools[i].district)
+            .filter_map(|(h, s)| {
+                run.inputs.table.get(SchoolIdx(i as u32), SchoolIdx(h as u32)).map(|x| (s.id.clone(), x.road_km))
+            })
+            .filter(|(_, km)| *km <= sc.links.max_road_km && *km < l.road_km)
+            .collect();
+        expect.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let got: Vec<(String, f64)> = nearer.iter().map(|n| (n.hub.id.clone(), n.road_km)).collect();
+        assert_eq!(got, expect);
+        for n in nearer.iter().filter(|n| n.open) {
+            let linked = run.doc.links.iter().filter(|x| x.hub_id == n.hub.id).count();
+            assert!(n.why_not.starts_with("full") == (linked >= 2), "{}: {} with {linked} linked", n.hub.id, n.why_not);
+            saw_full |= linked >= 2;
+        }
+    }
+    assert!(saw_full, "the fixture has a school passed over by a full nearer hub");
+}
+
+/// The best plan (students, then student-km; or the figure to minimise) of
+/// every exact set of new hubs, by the MIP: each set forced, the other
+/// candidates forbidden.
+fn every_hub_set_by_mip(run: &super::PlanRun, cands: &[&str]) -> Vec<(BTreeSet<String>, (f64, f64))> {
+    let sc = &run.loaded.scenario;
+    let more = sc.objective.kind == ObjectiveKind::MaxCoverage;
+    let mut out = Vec::new();
+    for mask in 0u32..(1 << cands.len()) {
+        let set: BTreeSet<String> =
+            (0..cands.len()).filter(|b| mask & (1 << b) != 0).map(|b| cands[b].to_string()).collect();
+        let mut v = sc.clone();
+        v.hubs.force = set.iter().cloned().collect();
+        v.hubs.forbid = cands.iter().map(|c| c.to_string()).filter(|c| !set.contains(c)).collect();
+        if let Some(doc) = mip_plan(run, &v, &run.inputs.schools) {
+            let q = doc.quality().value;
+            out.push((set, if more { (-q, doc.totals.student_km) } else { (q, 0.0) }));
+        }
+    }
+    out
+}
+
+#[test]
+fn alternatives_are_the_best_plans_meeting_the_conditions_by_enumeration() {
+    use super::alternatives::{AlternativeOptions, alternatives};
+    let cands = ["A1", "A2", "B1", "B2", "C1"];
+    for (budget, h) in [(1300e6, 1), (1300e6, 2), (800e6, 1)] {
+        let mut sc = scenario(ObjectiveKind::MaxCoverage);
+        sc.budget.kzt = Some(budget);
+        sc.hubs.capacity_small_schools = Some(2);
+        let loaded = LoadedScenario { scenario: sc, file: "s.toml".into() };
+        let run = super::plan_in_memory(loaded, rows_of(&line_region())).unwrap();
+        let all = every_hub_set_by_mip(&run, &cands);
+        let o = AlternativeOptions { count: 3, within: 0.5, min_difference: h, ..Default::default() };
+        let found = alternatives(&run, &o).unwrap();
+        let hubs_of = |d: &PlanDoc| -> BTreeSet<String> { d.hubs.iter().map(|x| x.school_id.clone()).collect() };
+        let mut earlier = vec![hubs_of(&run.doc)];
+        let q = run.doc.quality().value;
+        for a in &found.plans {
+            // The oracle's best set meeting the conditions against the plans chosen so far.
+            let ok = |s: &BTreeSet<String>| earlier.iter().all(|e| e.difference(s).count() >= h);
+            let best = all.iter().filter(|(s, k)| ok(s) && -k.0 >= q * 0.5 - 1e-9).map(|x| x.1).fold(
+                None,
+                |b: Option<(f64, f64)>, k| {
+                    Some(b.map_or(k, |b| if k.0 < b.0 || (k.0 == b.0 && k.1 < b.1) { k } else { b }))
+                },
+            );
+            let got = hubs_of(&a.variant.doc);
+            assert!(ok(&got), "budget {budget}, H {h}: {got:?} too close to {earlier:?}");
+            let key = (-a.value, a.variant.doc.totals.student_km);
+            let best = best.expect("the oracle finds one too");
+            assert!(
+                (key.0 - best.0).abs() < 1e-6 && (key.1 - best.1).abs() < 1e-6 * best.1.max(1.0),
+                "budget {budget}, H {h}: {key:?} vs {best:?}"
+            );
+            assert!(a.proven);
+            earlier.push(got);
+        }
+        // Fewer than asked only when the oracle has no further set either.
+        if found.plans.len() < 3 {
+            let ok = |s: &BTreeSet<String>| earlier.iter().all(|e| e.difference(s).count() >= h);
+            assert!(
+                !all.iter().any(|(s, k)| ok(s) && -k.0 >= q * 0.5 - 1e-9),
+                "budget {budget}, H {h}: {}",
+                found.note
+            );
+        }
+        assert!(!found.plans.is_empty());
+    }
 }

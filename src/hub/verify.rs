@@ -55,8 +55,8 @@ pub fn read_plan(dir: &Path) -> Result<PlanDoc, InputErrors> {
             Location::Key("schema".into()),
             ErrorCode::WrongFormat,
             format!(
-                "is `{schema}`; this hubplan reads `{PLAN_SCHEMA}`, `{}` and `{}`",
-                PLAN_SCHEMAS_READ[1], PLAN_SCHEMAS_READ[2]
+                "is `{schema}`; this hubplan reads `{PLAN_SCHEMA}`, `{}`, `{}` and `{}`",
+                PLAN_SCHEMAS_READ[1], PLAN_SCHEMAS_READ[2], PLAN_SCHEMAS_READ[3]
             ),
         );
         return problems.fail();
@@ -430,7 +430,7 @@ mod tests {
         let e = read_edited(|d| d["schema"] = "hubplan-plan/9".into()).unwrap_err().to_string();
         assert!(
             e.ends_with(
-                "key `schema`: is `hubplan-plan/9`; this hubplan reads `hubplan-plan/3`, `hubplan-plan/2` and `hubplan-plan/1` [E-FORMAT]"
+                "key `schema`: is `hubplan-plan/9`; this hubplan reads `hubplan-plan/4`, `hubplan-plan/3`, `hubplan-plan/2` and `hubplan-plan/1` [E-FORMAT]"
             ),
             "{e}"
         );

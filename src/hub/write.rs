@@ -124,6 +124,12 @@ pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
     if rollout {
         header.push("year_opened");
     }
+    // The worth columns when the plan has them (`hubplan plan` without --no-worth).
+    let worth = doc.hubs.iter().any(|h| h.worth.is_some());
+    if worth {
+        header.extend(["worth", "regret", "regret_min", "regret_max", "regret_unit", "runner_up_id", "runner_up_name"]);
+    }
+    let opt = |v: Option<f64>| v.map(num).unwrap_or_default();
     csv_bytes(
         &header,
         doc.hubs.iter().map(|h| {
@@ -140,6 +146,20 @@ pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
             ];
             if rollout {
                 r.push(year(h.year_opened));
+            }
+            if worth {
+                match &h.worth {
+                    Some(w) => r.extend([
+                        w.method.clone(),
+                        opt(w.regret),
+                        opt(w.regret_min),
+                        opt(w.regret_max),
+                        w.measure.as_str().to_string(),
+                        w.runner_up.clone().unwrap_or_default(),
+                        w.runner_up_name.clone().unwrap_or_default(),
+                    ]),
+                    None => r.extend(std::iter::repeat_n(String::new(), 7)),
+                }
             }
             r
         }),

@@ -9,6 +9,8 @@ pub enum Stage {
     Snap,
     /// Shortest paths (total: hubs).
     Distances,
+    /// Valuing each new hub of a plan (total: new hubs).
+    HubWorth,
 }
 
 impl Stage {
@@ -18,6 +20,7 @@ impl Stage {
             Stage::ReadRoads => "reading roads",
             Stage::Snap => "snapping schools",
             Stage::Distances => "road distances",
+            Stage::HubWorth => "valuing hubs",
         }
     }
 }

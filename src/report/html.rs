@@ -302,6 +302,8 @@ fn render(p: &PlanDir) -> String {
 
     districts_table(&mut h, p);
     hubs_table(&mut h, p);
+    worth_section(&mut h, p);
+    alternatives_section(&mut h, p);
     unlinked_section(&mut h, p);
     provenance(&mut h, p);
     let _ = writeln!(
@@ -636,6 +638,72 @@ fn hubs_table(h: &mut String, p: &PlanDir) {
             hub.linked_small_schools,
             thousands(hub.linked_students as f64),
             thousands(hub.cost_kzt / 1e6)
+        );
+    }
+    h.push_str("</tbody></table></section>");
+}
+
+/// "Why these hubs": each new hub's regret (what the best plan without it
+/// loses) and runner-up, the hubs with the most at stake first.
+fn worth_section(h: &mut String, p: &PlanDir) {
+    let doc = &p.doc;
+    let mut rows: Vec<_> = doc.hubs.iter().filter_map(|hub| hub.worth.as_ref().map(|w| (hub, w))).collect();
+    if rows.is_empty() {
+        return;
+    }
+    rows.sort_by(|a, b| {
+        let (x, y) = (a.1.stake(), b.1.stake());
+        y.0.total_cmp(&x.0).then(y.1.total_cmp(&x.1)).then(a.0.district.cmp(&b.0.district))
+    });
+    let exact = rows.iter().filter(|(_, w)| w.method == "exact").count();
+    let unit = rows[0].1.measure;
+    let _ = write!(
+        h,
+        r#"<section id="worth"><h2>Why these hubs</h2><p class="caption">For each new hub, the best plan with that hub forbidden, solved again: its <strong>regret</strong> is what that plan loses ({}), its <strong>runner-up</strong> the school that plan opens instead. {exact} of {} exact (both plans proven optimal); the others are bracketed by the plans' bounds.</p><table id="worth-table"><thead><tr><th>Hub school</th><th>District</th><th class="n">Regret</th><th>Runner-up</th><th>How</th></tr></thead><tbody>"#,
+        if unit.maximise() { "students fewer" } else { "more, in the plan's unit" },
+        rows.len()
+    );
+    for (hub, w) in rows {
+        let regret = w.regret_text();
+        let runner = match (&w.runner_up, &w.runner_up_name) {
+            (Some(id), Some(name)) => format!(r#"{} <span class="id">{}</span>"#, escape(name), escape(id)),
+            (Some(id), None) => escape(id).to_string(),
+            _ => "—".into(),
+        };
+        let _ = write!(
+            h,
+            r#"<tr><td>{} <span class="id">{}</span></td><td>{}</td><td class="n">{}</td><td>{}</td><td>{}</td></tr>"#,
+            escape(&hub.name),
+            escape(&hub.school_id),
+            escape(&hub.district),
+            escape(&regret),
+            runner,
+            escape(&w.detail)
+        );
+    }
+    h.push_str("</tbody></table></section>");
+}
+
+/// The alternative plans written beside this one, against it.
+fn alternatives_section(h: &mut String, p: &PlanDir) {
+    let doc = &p.doc;
+    if doc.alternatives.is_empty() {
+        return;
+    }
+    let m = doc.quality().measure;
+    h.push_str(r#"<section id="alternatives"><h2>Alternative plans</h2><p class="caption">Each is the best plan within the stated share of this one that differs from it and from the alternatives before it in the stated number of hubs; each is a plan directory of its own under <code>alternatives/</code>.</p><table id="alternatives-table"><thead><tr><th>Plan</th><th class="n">Figure</th><th class="n">Against this plan</th><th class="n">Cost, KZT m</th><th>Opens</th><th>Drops</th><th>Proof</th></tr></thead><tbody>"#);
+    for r in &doc.alternatives {
+        let _ = write!(
+            h,
+            r#"<tr><td><a href="alternatives/{0}/report.html">{0}</a></td><td class="n">{1}</td><td class="n">{2}{3}</td><td class="n">{4}</td><td>{5}</td><td>{6}</td><td>{7}</td></tr>"#,
+            escape(&r.name),
+            escape(&m.amount(r.value)),
+            if r.delta < 0.0 { "−" } else { "+" },
+            thousands(r.delta.abs()),
+            thousands(r.cost_kzt / 1e6),
+            escape(&r.hubs_added.join(", ")),
+            escape(&r.hubs_dropped.join(", ")),
+            if r.proven { "proven best of its kind" } else { "not proven" }
         );
     }
     h.push_str("</tbody></table></section>");

@@ -173,12 +173,63 @@ pub(crate) struct Column {
 }
 
 /// A block's frontier and how it was found.
+#[derive(Clone)]
 pub(crate) struct Frontier {
     pub columns: Vec<Column>,
     /// `enumeration`, or the general solver's name.
     pub method: String,
     pub hit_deadline: bool,
     pub exact_mips: usize,
+}
+
+/// Frontiers of blocks already solved, shared by the solves of models that
+/// differ in a few blocks only (a plan and the same plan with one hub
+/// forbidden or forced: only that hub's district is solved again).
+///
+/// The key is a 128-bit hash of the block's whole sub-instance (its
+/// clients, facilities, costs, limits and rows, as `Debug` prints them) and
+/// of every option that shapes its solve, so a hit returns exactly what the
+/// solve would compute. A frontier cut short by the deadline is not kept.
+#[derive(Clone, Default)]
+pub struct FrontierCache(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u128, Frontier>>>);
+
+impl std::fmt::Debug for FrontierCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |m| m.len());
+        write!(f, "FrontierCache({n} blocks)")
+    }
+}
+
+impl FrontierCache {
+    fn key(sub: &Instance, min_new: usize, max_new: usize, opts: &SolveOptions) -> u128 {
+        let text = format!(
+            "{sub:?}|{min_new}|{max_new}|{}|{:?}|{:?}|{}|{}|{}",
+            opts.seed, opts.solver, opts.backend, opts.max_stall_rounds, opts.bnb_work, opts.set_mip_seconds
+        );
+        xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    }
+}
+
+/// [`frontier`], through `opts.frontier_cache` when there is one.
+fn frontier_cached(
+    sub: &Instance,
+    min_new: usize,
+    max_new: usize,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<Frontier, SolveError> {
+    let Some(cache) = &opts.frontier_cache else { return frontier(sub, min_new, max_new, opts, deadline) };
+    let key = FrontierCache::key(sub, min_new, max_new, opts);
+    if let Some(f) = cache.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(f);
+    }
+    let f = frontier(sub, min_new, max_new, opts, deadline)?;
+    if !f.hit_deadline
+        && let Ok(mut m) = cache.0.lock()
+    {
+        m.insert(key, f.clone());
+    }
+    Ok(f)
 }
 
 /// Most new facilities a block can open: free facilities, capped by the
@@ -1014,7 +1065,7 @@ pub(crate) fn solve_by_blocks(
     let subs: Vec<Instance> = parts.iter().enumerate().map(|(i, b)| sub_instance(inst, b, i)).collect();
     // Blocks in parallel; each keeps its own deterministic solve.
     let results: Vec<Result<Frontier, SolveError>> =
-        subs.par_iter().map(|sub| frontier(sub, 0, max_new, opts, deadline)).collect();
+        subs.par_iter().map(|sub| frontier_cached(sub, 0, max_new, opts, deadline)).collect();
     let mut frontiers = Vec::with_capacity(subs.len());
     for r in results {
         match r {

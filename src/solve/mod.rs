@@ -27,6 +27,7 @@ use crate::plan::{Evaluation, Solution, check};
 use crate::problem::Instance;
 use engine::EngineOptions;
 
+pub use decompose::FrontierCache;
 pub use mip::{Backend, MipError};
 
 /// Which method to use.
@@ -67,6 +68,10 @@ pub struct SolveOptions {
     /// Decomposition effort: seconds the exact MIP may spend on one fixed
     /// open set of a district before the set keeps its bound.
     pub set_mip_seconds: f64,
+    /// Blocks the decomposition has already solved, shared between solves
+    /// of models that differ in a few blocks (see
+    /// [`FrontierCache`]); `None`: nothing is kept.
+    pub frontier_cache: Option<decompose::FrontierCache>,
 }
 
 impl Default for SolveOptions {
@@ -81,6 +86,7 @@ impl Default for SolveOptions {
             bnb_work: uncapacitated::Effort::default().max_bnb_work,
             decompose: true,
             set_mip_seconds: 2.0,
+            frontier_cache: None,
         }
     }
 }

@@ -184,7 +184,9 @@ fn a_rollout_plan_writes_years_in_its_csvs_report_and_comparison() {
     let o = hubplan(&["plan", s(&fixture("hub").join("scenario.toml")), "--out", s(&single)]);
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(plan_json(&single).get("rollout"), None);
-    assert_eq!(csv_rows(&single.join("hubs.csv"), "school_id").0, HUBS_HEADER);
+    // (with the worth of each new hub, which a rollout does not have yet)
+    let worth = ",worth,regret,regret_min,regret_max,regret_unit,runner_up_id,runner_up_name";
+    assert_eq!(csv_rows(&single.join("hubs.csv"), "school_id").0, format!("{HUBS_HEADER}{worth}"));
     assert_eq!(csv_rows(&single.join("links.csv"), "small_school_id").0, LINKS_HEADER);
     let page = fs::read_to_string(single.join("report.html")).unwrap();
     assert!(!page.contains(r#"id="rollout"#) && !page.contains("new hub 20"), "no rollout in a single-year report");

@@ -147,7 +147,17 @@ fn sweep_plans_equal_separate_plans_and_repeat_exactly() {
     // The shared table (computed at 150 km) gives the plan a separate run at 60 km gives.
     let single = tmp.path().join("single");
     let o = hubplan_cached(
-        &["plan", s(&scenario()), "--set", "budget.kzt=1.5e9", "--set", "links.max_road_km=60", "--out", s(&single)],
+        &[
+            "plan",
+            s(&scenario()),
+            "--set",
+            "budget.kzt=1.5e9",
+            "--set",
+            "links.max_road_km=60",
+            "--no-worth",
+            "--out",
+            s(&single),
+        ],
         &cache,
     );
     assert!(o.status.success(), "{}", text(&o));
