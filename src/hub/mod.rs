@@ -10,6 +10,7 @@
 //! The model is written down in `models/README.md`; [`model`] maps it onto
 //! the engine's one instance type, so every solver and the checker apply.
 
+pub mod checks;
 pub mod inputs;
 pub mod model;
 pub mod plan_doc;
@@ -23,6 +24,7 @@ pub mod sweep;
 mod tests;
 pub mod verify;
 pub mod violation;
+pub mod workbook;
 pub mod write;
 
 use std::path::PathBuf;
@@ -275,5 +277,6 @@ fn assembly<'a>(sc: &'a Scenario, inputs: &'a Inputs, model: &'a HubModel) -> pl
         paths: inputs.paths.clone(),
         approx: inputs.table.is_approx(),
         sources: sources::sources(&inputs.paths),
+        warnings: inputs.warnings.clone(),
     }
 }

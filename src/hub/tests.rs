@@ -100,6 +100,7 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
         paths: super::inputs::InputPaths {
             scenario: "s.toml".into(),
             schools: "x.csv".into(),
+            schools_sheet: None,
             roads: None,
             districts: None,
             existing_hubs: None,
@@ -107,6 +108,7 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
         },
         approx: true,
         sources: Vec::new(),
+        warnings: Vec::new(),
     };
     let doc = assemble(&a, &solved.decision, &solved.outcome, Vec::new());
     let tc = table(check_sc, schools);
