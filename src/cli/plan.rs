@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use hubplan::hub::plan_doc::PlanDoc;
 use hubplan::hub::checks::DataWarning;
 use hubplan::hub::inputs::read_inputs;
+use hubplan::hub::plan_doc::PlanDoc;
 use hubplan::hub::verify::{check_plan_and_data, read_plan};
 use hubplan::hub::write::write_plan_dir;
 use hubplan::hub::{LoadedScenario, ObjectiveKind, PlanError, StageTimes, plan_with_inputs};
@@ -158,7 +158,8 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let times = StageTimes { inputs_s: t.elapsed().as_secs_f64(), ..StageTimes::default() };
-    let schools_note = inputs.schools_format.note().map(|n| format!("schools    {}: {n}", shown(&inputs.paths.schools)));
+    let schools_note =
+        inputs.schools_format.note().map(|n| format!("schools    {}: {n}", shown(&inputs.paths.schools)));
     let data_lines = warning_lines(&inputs.warnings);
     let run = match plan_with_inputs(loaded, inputs, times) {
         Ok(r) => r,

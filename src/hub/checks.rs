@@ -192,7 +192,10 @@ pub fn check_locations(
     if outside * 2 > n {
         let swapped_inside = rows.iter().filter(|r| index.containing(r.lon, r.lat).is_some()).count();
         let region_extent = extent(
-            shapes.iter().flat_map(|d| d.shape.bounding_rect()).flat_map(|b| [(b.min().y, b.min().x), (b.max().y, b.max().x)]),
+            shapes
+                .iter()
+                .flat_map(|d| d.shape.bounding_rect())
+                .flat_map(|b| [(b.min().y, b.min().x), (b.max().y, b.max().x)]),
         );
         if swapped_inside * 2 > n {
             let mut problems = Problems::new(files.schools);
@@ -308,12 +311,14 @@ mod tests {
     /// Two districts side by side: West (lon 56–57) and East (lon 57–58), lat 48–49.
     fn shapes() -> Vec<DistrictShape> {
         let square = |x0: f64| {
-            MultiPolygon(vec![polygon![(x: x0, y: 48.0), (x: x0 + 1.0, y: 48.0), (x: x0 + 1.0, y: 49.0), (x: x0, y: 49.0)]])
+            MultiPolygon(vec![
+                polygon![(x: x0, y: 48.0), (x: x0 + 1.0, y: 48.0), (x: x0 + 1.0, y: 49.0), (x: x0, y: 49.0)],
+            ])
         };
-        vec![DistrictShape { name: "West".into(), shape: square(56.0) }, DistrictShape {
-            name: "East".into(),
-            shape: square(57.0),
-        }]
+        vec![
+            DistrictShape { name: "West".into(), shape: square(56.0) },
+            DistrictShape { name: "East".into(), shape: square(57.0) },
+        ]
     }
 
     fn row(i: usize, district: &str, lat: f64, lon: f64) -> SchoolRow {

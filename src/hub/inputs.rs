@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use geo::{Contains, MultiPolygon, Point};
 
 use super::PlanError;
+use super::checks::{CheckFiles, DataWarning, check_locations};
 use super::scenario::LoadedScenario;
 use crate::error::{ErrorCode, InputError, InputErrors, Location, Problems};
-use super::checks::{CheckFiles, DataWarning, check_locations};
 use crate::io::schools::{CsvDialect, HubStatus, SchoolKind, SchoolsFormat, SchoolsUse, read_schools_file};
 use crate::network::progress::Progress;
 use crate::network::{DistanceOptions, DistanceTable, Metric, SchoolPoint, distance_table_cached};
@@ -170,8 +170,7 @@ pub fn read_schools_data(loaded: &LoadedScenario) -> Result<SchoolsData, PlanErr
         Some(f) => read_id_list(f, &rows, "the equipped-schools list", &["small_school_id", "school_id", "id"])?,
         None => Default::default(),
     };
-    let schools =
-        resolve_schools(s, rows, districts.as_deref(), existing.as_ref(), &equipped, &paths, &file.format)?;
+    let schools = resolve_schools(s, rows, districts.as_deref(), existing.as_ref(), &equipped, &paths, &file.format)?;
     Ok(SchoolsData { schools, districts, paths, format: file.format, warnings })
 }
 

@@ -63,8 +63,14 @@ fn line_region() -> Vec<School> {
 
 pub(crate) fn scenario(kind: ObjectiveKind) -> Scenario {
     let mut sc: Scenario = toml::from_str("[data]\nschools = \"x.csv\"\n").unwrap();
-    sc.data =
-        Data { schools: "x.csv".into(), roads: None, districts: None, existing_hubs: None, equipped_schools: None };
+    sc.data = Data {
+        schools: "x.csv".into(),
+        schools_sheet: None,
+        roads: None,
+        districts: None,
+        existing_hubs: None,
+        equipped_schools: None,
+    };
     sc.objective.kind = kind;
     sc.hubs.min_per_district = 0;
     sc.solver.threads = 1;

@@ -187,7 +187,11 @@ impl SchoolsFormat {
             SchoolsFormat::Sheet { name, sheets, decimal_comma } => {
                 let others = if sheets.len() > 1 {
                     let all: Vec<String> = sheets.iter().map(|s| format!("`{s}`")).collect();
-                    format!(" of {} ({}; another one with `--sheet` or `data.schools_sheet`)", sheets.len(), all.join(", "))
+                    format!(
+                        " of {} ({}; another one with `--sheet` or `data.schools_sheet`)",
+                        sheets.len(),
+                        all.join(", ")
+                    )
                 } else {
                     String::new()
                 };
@@ -694,7 +698,12 @@ fn parse_number(
         Ok(v) if v.is_finite() && v >= min && v <= max => Some(v),
         Ok(v) => {
             let range = if max == f64::MAX { format!("at least {min}") } else { format!("between {min} and {max}") };
-            problems.push_field(at.clone(), field, ErrorCode::OutOfRange, format!("{v} is out of range: expected {range}"));
+            problems.push_field(
+                at.clone(),
+                field,
+                ErrorCode::OutOfRange,
+                format!("{v} is out of range: expected {range}"),
+            );
             None
         }
         Err(_) => {
@@ -703,7 +712,12 @@ fn parse_number(
             } else {
                 ""
             };
-            problems.push_field(at.clone(), field, ErrorCode::BadValue, format!("expected a number, found `{s}`{hint}"));
+            problems.push_field(
+                at.clone(),
+                field,
+                ErrorCode::BadValue,
+                format!("expected a number, found `{s}`{hint}"),
+            );
             None
         }
     }
@@ -797,6 +811,85 @@ mod tests {
         assert!(text.contains("field `hub`: expected `existing`"), "{text}");
         assert!(text.contains("school id `a` already used on row 1"), "{text}");
         assert!(text.contains("field `students`: expected a whole number"), "{text}");
+    }
+
+    #[test]
+    fn excel_locale_text_reads_like_plain_csv() {
+        let plain = "id,name,district,lat,lon,students,hub_cost_kzt\n\
+                     a,\"Школа №1, Ақтөбе\",Алға,50.25,57.125,420,250000000\n\
+                     b,Ауыл,Алға,50.5,57.75,35,\n";
+        let want = parse(plain, SchoolsUse::Planning).unwrap();
+        let excel = "\u{feff}id;name;district;lat;lon;students;hub_cost_kzt\r\n\
+                     a;Школа №1, Ақтөбе;Алға;50,25;57,125;420;250\u{a0}000\u{a0}000\r\n\
+                     b;Ауыл;Алға;50,5;57,75;35;\r\n";
+        let file = parse_schools_bytes(excel.as_bytes(), None, SchoolsUse::Planning, Problems::new(Path::new("s.csv")))
+            .unwrap();
+        assert_eq!(file.rows, want);
+        let SchoolsFormat::Csv(d) = file.format else { panic!() };
+        assert_eq!((d.delimiter, d.decimal_comma, d.bom, d.windows_1251), (b';', true, true, false));
+        // Tab-separated, decimal points: found too, and said in one line.
+        let tabs = "id\tname\tdistrict\tlat\tlon\tstudents\thub_cost_kzt\n\
+                    a\tШкола №1, Ақтөбе\tАлға\t50.25\t57.125\t420\t250000000\n\
+                    b\tАуыл\tАлға\t50.5\t57.75\t35\t\n";
+        let file = parse_schools_bytes(tabs.as_bytes(), None, SchoolsUse::Planning, Problems::new(Path::new("s.tsv")))
+            .unwrap();
+        assert_eq!(file.rows, want);
+        assert_eq!(file.format.note().as_deref(), Some("read as tab-separated"));
+        // Plain comma-separated UTF-8 gets no note.
+        let file = parse_schools_bytes(plain.as_bytes(), None, SchoolsUse::Planning, Problems::new(Path::new("s.csv")))
+            .unwrap();
+        assert_eq!(file.format.note(), None);
+    }
+
+    #[test]
+    fn windows_1251_text_is_decoded() {
+        let utf8 = "id;name;district;lat;lon;students\r\nx;Школа;Мартук;50,1;57,2;30\r\n";
+        let (cp1251, _, bad) = encoding_rs::WINDOWS_1251.encode(utf8);
+        assert!(!bad && std::str::from_utf8(&cp1251).is_err());
+        let file = parse_schools_bytes(&cp1251, None, SchoolsUse::Planning, Problems::new(Path::new("s.csv"))).unwrap();
+        assert_eq!(file.rows[0].name.as_deref(), Some("Школа"));
+        assert_eq!(file.rows[0].district.as_deref(), Some("Мартук"));
+        assert_eq!((file.rows[0].lat, file.rows[0].lon), (50.1, 57.2));
+        assert!(file.format.note().unwrap().contains("Windows-1251"), "{:?}", file.format.note());
+    }
+
+    #[test]
+    fn a_decimal_comma_in_a_comma_separated_file_is_explained() {
+        let e = parse("id,name,district,lat,lon,students\na,A,D,\"50,1\",57,30\n", SchoolsUse::Planning).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("row 1 (line 2): field `lat`: expected a number, found `50,1` (a decimal comma?"),
+            "{text}"
+        );
+        assert!(text.ends_with("[E-VALUE]"), "{text}");
+    }
+
+    #[test]
+    fn a_sheet_named_for_a_csv_or_missing_from_a_workbook_is_an_error() {
+        let csv = "id,lat,lon\na,50,57\n";
+        let e =
+            parse_schools_bytes(csv.as_bytes(), Some("S"), SchoolsUse::Distances, Problems::new(Path::new("s.csv")))
+                .unwrap_err();
+        assert!(e.to_string().contains("sheet `S` is asked for, but this is a CSV file"), "{e}");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet().set_name("Мектептер").unwrap();
+        for (c, v) in ["id", "lat", "lon"].iter().enumerate() {
+            ws.write_string(0, c as u16, *v).unwrap();
+        }
+        ws.write_string(1, 0, "a").unwrap();
+        ws.write_number(1, 1, 50.5).unwrap();
+        ws.write_string(1, 2, "57,25").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let file =
+            parse_schools_bytes(&bytes, None, SchoolsUse::Distances, Problems::new(Path::new("s.xlsx"))).unwrap();
+        assert_eq!((file.rows[0].row, file.rows[0].lat, file.rows[0].lon), (2, 50.5, 57.25));
+        assert_eq!(file.format.location(2).to_string(), "sheet `Мектептер` row 2");
+        let e = parse_schools_bytes(&bytes, Some("x"), SchoolsUse::Distances, Problems::new(Path::new("s.xlsx")))
+            .unwrap_err();
+        assert!(
+            e.to_string().ends_with("the workbook has no sheet `x`; its sheets: `Мектептер` [E-UNKNOWN-ID]"),
+            "{e}"
+        );
     }
 
     #[test]
