@@ -21,7 +21,7 @@ use super::exit;
 pub struct PlanArgs {
     /// The scenario file (TOML; see models/README.md).
     pub scenario: PathBuf,
-    /// Write the plan directory here (plan.json, hubs.csv, links.csv, unlinked.csv, plan.geojson, report.html).
+    /// Write the plan directory here (plan.json, hubs.csv, links.csv, unlinked.csv, plan.xlsx, plan.geojson, report.html).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace an existing output directory.

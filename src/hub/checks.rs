@@ -188,7 +188,7 @@ pub fn check_locations(
     let index = ShapeIndex::new(shapes);
     let found: Vec<Option<usize>> = rows.iter().map(|r| index.containing(r.lat, r.lon)).collect();
     let outside = found.iter().filter(|f| f.is_none()).count();
-    let districts_name = files.districts.map_or("the districts file".to_string(), |p| file_name(p));
+    let districts_name = files.districts.map_or("the districts file".to_string(), file_name);
     if outside * 2 > n {
         let swapped_inside = rows.iter().filter(|r| index.containing(r.lon, r.lat).is_some()).count();
         let region_extent = extent(

@@ -307,6 +307,8 @@ struct Table {
     header_at: Location,
     /// Data rows: the row's number and its cells, or why it cannot be read.
     records: Vec<(usize, Result<Vec<String>, String>)>,
+    /// Said after a missing column (the other sheets of a workbook).
+    missing_hint: String,
 }
 
 /// The text of CSV bytes: UTF-8 (without its byte-order mark), else Windows-1251.
@@ -372,7 +374,7 @@ pub fn parse_schools_csv(bytes: &[u8], usage: SchoolsUse, mut problems: Problems
         .enumerate()
         .map(|(i, r)| (i + 1, r.map(|r| r.iter().map(str::to_string).collect()).map_err(|e| e.to_string())))
         .collect();
-    let table = Table { header, header_at: Location::Line(1), records };
+    let table = Table { header, header_at: Location::Line(1), records, missing_hint: String::new() };
     let numbers = Numbers::new(dialect.delimiter != b',');
     let rows = parse_table(table, usage, &numbers, &SchoolsFormat::Csv(dialect), &mut problems);
     dialect.decimal_comma = numbers.used.get();
@@ -458,10 +460,20 @@ pub fn parse_schools_sheet(
         return problems.fail();
     };
     let format = SchoolsFormat::Sheet { name: name.clone(), sheets: sheets.clone(), decimal_comma: false };
+    let others: Vec<String> = sheets.iter().filter(|s| **s != name).map(|s| format!("`{s}`")).collect();
+    let missing_hint = if sheet.is_none() && !others.is_empty() {
+        format!(
+            "; the first sheet was read, the workbook also has {} (name one with `--sheet` or `data.schools_sheet`)",
+            others.join(", ")
+        )
+    } else {
+        String::new()
+    };
     let table = Table {
         header,
         header_at: format.location(header_row),
         records: rows.map(|(r, cells)| (r, Ok(cells))).collect(),
+        missing_hint,
     };
     let numbers = Numbers::new(true);
     let rows = parse_table(table, usage, &numbers, &format, &mut problems);
@@ -506,7 +518,7 @@ fn parse_table(
     format: &SchoolsFormat,
     problems: &mut Problems,
 ) -> Vec<SchoolRow> {
-    let Table { header: headers, header_at, records } = table;
+    let Table { header: headers, header_at, records, missing_hint } = table;
     let mut column: HashMap<&str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         if let Some(known) = KNOWN_COLUMNS.iter().find(|k| **k == h) {
@@ -546,7 +558,10 @@ fn parse_table(
                 header_at.clone(),
                 req,
                 ErrorCode::MissingField,
-                format!("required column `{req}` is missing from the header (found: {})", headers.join(",")),
+                format!(
+                    "required column `{req}` is missing from the header (found: {}){missing_hint}",
+                    headers.join(",")
+                ),
             );
         }
     }

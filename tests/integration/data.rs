@@ -219,7 +219,9 @@ fn a_spreadsheet_of_schools_plans_like_the_csv_and_errors_name_sheet_rows() {
     // The first sheet holds no schools: the error says which sheet was read and which exist.
     let o = run("first", &[]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(stderr(&o).contains("sheet `Notes` row 1: field `id`: required column `id` is missing"), "{}", text(&o));
+    let e = stderr(&o);
+    assert!(e.contains("sheet `Notes` row 1: field `id`: required column `id` is missing"), "{e}");
+    assert!(e.contains("the workbook also has `Schools` (name one with `--sheet`"), "{e}");
     let o = run("sheet", &["--sheet", "Schools"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(stdout(&o).contains("schools.xlsx: read sheet `Schools` of 2 (`Notes`, `Schools`"), "{}", text(&o));
