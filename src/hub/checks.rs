@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inputs::DistrictShape;
 use crate::error::{ErrorCode, InputErrors, Problems};
-use crate::io::schools::{SchoolRow, SchoolsFormat};
+use crate::io::schools::{SchoolRow, SchoolsFile, SchoolsFormat, SchoolsUse, parse_schools_bytes};
 
 /// A rectangle of latitudes and longitudes, WGS84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -248,6 +248,40 @@ pub fn check_locations(
     Ok(warnings)
 }
 
+/// A schools file read and checked: its rows, how it was read, and what
+/// the checks of its points found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedSchools {
+    /// The rows and how the file was read.
+    pub file: SchoolsFile,
+    /// What [`check_locations`] found.
+    pub warnings: Vec<DataWarning>,
+}
+
+/// Reads a schools file held in memory — an upload: CSV in any dialect
+/// [`parse_schools_bytes`] reads, or sheet `sheet` (default: the first) of
+/// a workbook — and checks its points against `districts` (the boundaries
+/// and the name of their file), or against Kazakhstan without them. `name`
+/// names the file in messages. What `plan` and `check-plan` do with a
+/// scenario's files, for bytes.
+///
+/// # Errors
+///
+/// Every problem of the file (each with its row or sheet row, field and
+/// code), or the latitude and longitude columns swapped.
+pub fn read_and_check(
+    bytes: &[u8],
+    name: &Path,
+    sheet: Option<&str>,
+    districts: Option<(&Path, &[DistrictShape])>,
+) -> Result<CheckedSchools, InputErrors> {
+    let usage = if districts.is_some() { SchoolsUse::PlanningDistrictsFromMap } else { SchoolsUse::Planning };
+    let file = parse_schools_bytes(bytes, sheet, usage, Problems::new(name))?;
+    let files = CheckFiles { schools: name, format: &file.format, districts: districts.map(|d| d.0) };
+    let warnings = check_locations(&file.rows, districts.map(|d| d.1), &files)?;
+    Ok(CheckedSchools { file, warnings })
+}
+
 fn file_name(p: &Path) -> String {
     p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
@@ -381,6 +415,23 @@ mod tests {
         let w = check(&swapped, None).unwrap();
         assert!(w[0].to_string().contains("2 of 2 schools lie outside Kazakhstan"), "{}", w[0]);
         assert!(w[0].to_string().contains("are the two columns swapped?"), "{}", w[0]);
+    }
+
+    #[test]
+    fn an_upload_is_read_and_checked_in_one_call() {
+        let d = shapes();
+        let districts = Some((Path::new("d.geojson"), &d[..]));
+        let csv =
+            "\u{feff}id;name;district;lat;lon;students\r\nw;Мектеп;West;48,5;56,5;40\r\nx;Школа;West;48,5;57,5;30\r\n";
+        let c = read_and_check(csv.as_bytes(), Path::new("upload.csv"), None, districts).unwrap();
+        assert_eq!(c.file.rows.len(), 2);
+        assert!(c.file.format.note().unwrap().contains("`;`-separated, decimal commas"));
+        assert!(matches!(&c.warnings[..], [DataWarning::OutsideOwnDistrict { school_id, .. }] if school_id == "x"));
+        let swapped = "id,name,district,lat,lon,students\nw,A,West,56.5,48.5,40\nx,B,East,57.5,48.5,30\n";
+        let e = read_and_check(swapped.as_bytes(), Path::new("upload.csv"), None, districts).unwrap_err();
+        assert!(e.to_string().starts_with("upload.csv: field `lat`: `lat` and `lon` look swapped"), "{e}");
+        let e = read_and_check(b"id,lat\n", Path::new("upload.csv"), None, None).unwrap_err();
+        assert!(e.to_string().contains("required column `name` is missing"), "{e}");
     }
 
     #[test]

@@ -95,6 +95,8 @@ fn a_school_outside_its_district_is_warned_with_its_distance() {
     assert!((w[0]["km"].as_f64().unwrap() - want_km).abs() < 0.05, "{} vs {want_km}", w[0]["km"]);
     let line = format!("warning    row 9 (line 10): school `a7` lies {want_km:.1} km outside its district `Ақтөбе`");
     assert!(stdout(&o).contains(&line), "{}", text(&o));
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("Data warnings (1)") && report.contains("school `a7` lies"), "no warning in report.html");
     // check-plan runs the same checks.
     let o = hubplan(&["check-plan", s(&scenario()), s(&out)]);
     assert!(o.status.success() && stdout(&o).contains(&line), "{}", text(&o));
