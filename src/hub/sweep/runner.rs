@@ -84,6 +84,8 @@ pub struct InputSet {
     pub distances_s: f64,
     /// Warnings from reading the roads.
     pub road_warnings: Vec<String>,
+    /// What the checks of the schools' points found (also in each case's `plan.json`).
+    pub data_warnings: Vec<crate::hub::checks::DataWarning>,
 }
 
 /// The figures of one plan that a sweep summarises.
@@ -299,7 +301,7 @@ fn read_shared(
     let mut tables = Vec::new();
     for (members, radius) in sets {
         let first = &cases[members[0]];
-        let SchoolsData { schools: list, paths, .. } = &schools[schools_of_case[members[0]]];
+        let SchoolsData { schools: list, paths, warnings: data_warnings, .. } = &schools[schools_of_case[members[0]]];
         let mut opts = distance_options(&first.loaded);
         opts.max_km = Some(radius);
         opts.threads = threads;
@@ -315,6 +317,7 @@ fn read_shared(
             cache_file: run.cache_file.clone(),
             distances_s: t.elapsed().as_secs_f64(),
             road_warnings: run.road_warnings.clone(),
+            data_warnings: data_warnings.clone(),
         });
         tables.push(SharedTable {
             table: run.table,
