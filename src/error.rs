@@ -22,6 +22,13 @@ pub enum Location {
     Key(String),
     /// A key path and the 1-based line it is written on.
     KeyAt(String, usize),
+    /// A row of a spreadsheet's sheet, numbered as the spreadsheet numbers it (1-based).
+    SheetRow {
+        /// The sheet's name.
+        sheet: String,
+        /// The row's number in the sheet.
+        row: usize,
+    },
 }
 
 impl fmt::Display for Location {
@@ -33,6 +40,7 @@ impl fmt::Display for Location {
             Location::Feature(n) => write!(f, "feature {n}"),
             Location::Key(k) => write!(f, "key `{k}`"),
             Location::KeyAt(k, line) => write!(f, "key `{k}` (line {line})"),
+            Location::SheetRow { sheet, row } => write!(f, "sheet `{sheet}` row {row}"),
         }
     }
 }

@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use hubplan::fsutil::write_atomic;
-use hubplan::io::schools::{SchoolsUse, read_schools};
+use hubplan::io::schools::{SchoolsUse, read_schools_file};
 use hubplan::network::progress::Progress;
 use hubplan::network::{DistanceOptions, Method, Metric, SchoolPoint, TableRun, cache, distance_table_cached};
 
@@ -20,9 +20,12 @@ use super::common::{Bar, shown};
 
 #[derive(Args)]
 pub struct DistancesArgs {
-    /// Schools CSV: `id,lat,lon` and `hub` = existing|candidate|no (other columns are ignored).
+    /// Schools CSV or spreadsheet: `id,lat,lon` and `hub` = existing|candidate|no (other columns are ignored).
     #[arg(long)]
     pub schools: PathBuf,
+    /// The sheet of a spreadsheet `--schools` to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Road layer: GeoJSON lines (*.geojson, *.json) or an OpenStreetMap extract (*.osm.pbf).
     /// Without it, distances are straight lines × --detour-factor, marked approximate.
     #[arg(long)]
@@ -94,7 +97,11 @@ pub fn run(a: DistancesArgs) -> anyhow::Result<ExitCode> {
         }
         anyhow::anyhow!("{msg}")
     })?;
-    let rows = read_schools(&a.schools, SchoolsUse::Distances)?;
+    let file = read_schools_file(&a.schools, a.sheet.as_deref(), SchoolsUse::Distances)?;
+    if let Some(note) = file.format.note() {
+        eprintln!("schools    {}: {note}", shown(&a.schools));
+    }
+    let rows = file.rows;
     let schools: Vec<SchoolPoint> = rows.iter().map(SchoolPoint::from).collect();
     let cache_dir = if a.no_cache { None } else { Some(a.cache_dir.clone().unwrap_or_else(cache::default_dir)) };
     let bar = Bar::new();

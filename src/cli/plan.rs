@@ -5,11 +5,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 use hubplan::hub::alternatives::{AlternativeOptions, alternatives};
+use hubplan::hub::checks::DataWarning;
+use hubplan::hub::inputs::read_inputs;
 use hubplan::hub::plan_doc::PlanDoc;
-use hubplan::hub::verify::{check_plan, read_plan};
+use hubplan::hub::verify::{check_plan_and_data, read_plan};
 use hubplan::hub::worth::add_worth;
 use hubplan::hub::write::{write_doc_dir, write_plan_dir};
-use hubplan::hub::{LoadedScenario, ObjectiveKind, PlanError, PlanOptions, plan};
+use hubplan::hub::{LoadedScenario, ObjectiveKind, PlanError, StageTimes, plan_with_inputs};
 use hubplan::network::cache;
 use hubplan::report::format::{self, mkzt};
 use hubplan::report::html::write_report;
@@ -21,7 +23,7 @@ use super::exit;
 pub struct PlanArgs {
     /// The scenario file (TOML; see models/README.md).
     pub scenario: PathBuf,
-    /// Write the plan directory here (plan.json, hubs.csv, links.csv, unlinked.csv, plan.geojson, report.html).
+    /// Write the plan directory here (plan.json, hubs.csv, links.csv, unlinked.csv, plan.xlsx, plan.geojson, report.html).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace an existing output directory.
@@ -95,6 +97,14 @@ pub struct ScenarioOverrides {
     /// Compute distances even if cached, and do not store them.
     #[arg(long)]
     pub no_cache: bool,
+    /// The sheet of a spreadsheet schools file to read (sets data.schools_sheet; default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+}
+
+/// `data.schools_sheet` set to `sheet`, as a TOML string.
+pub fn sheet_override(sheet: &str) -> (String, String) {
+    ("data.schools_sheet".into(), toml::Value::String(sheet.into()).to_string())
 }
 
 impl ScenarioOverrides {
@@ -114,6 +124,9 @@ impl ScenarioOverrides {
                 SolverArg::Mip => "mip",
             };
             sets.push(("solver.kind".into(), format!("\"{k}\"")));
+        }
+        if let Some(sheet) = &self.sheet {
+            sets.push(sheet_override(sheet));
         }
         Ok(sets)
     }
@@ -154,10 +167,25 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::ERROR));
         }
     };
-    let opts = PlanOptions { cache_dir: a.run.cache() };
-    let mut run = match plan(loaded, &opts, &Bar::new()) {
+    let t = std::time::Instant::now();
+    let inputs = match read_inputs(&loaded, a.run.cache().as_deref(), &Bar::new()) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {}: {e}", shown(&a.scenario));
+            return Ok(ExitCode::from(exit_for(&e)));
+        }
+    };
+    let times = StageTimes { inputs_s: t.elapsed().as_secs_f64(), ..StageTimes::default() };
+    let schools_note =
+        inputs.schools_format.note().map(|n| format!("schools    {}: {n}", shown(&inputs.paths.schools)));
+    let data_lines = warning_lines(&inputs.warnings);
+    let mut run = match plan_with_inputs(loaded, inputs, times) {
         Ok(r) => r,
         Err(e) => {
+            // What the data checks found may be why no plan was made.
+            for line in schools_note.iter().chain(&data_lines) {
+                eprintln!("{line}");
+            }
             eprintln!("error: {}: {e}", shown(&a.scenario));
             return Ok(ExitCode::from(exit_for(&e)));
         }
@@ -221,12 +249,18 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&run.doc)?);
+        for line in schools_note.iter().chain(&data_lines) {
+            eprintln!("{line}");
+        }
     } else {
         print_summary(&run.doc);
         if let (Some(f), Some(k)) = (&found, a.alternatives)
             && f.plans.len() < k
         {
             println!("           {} of {k} found: {}", f.plans.len(), f.note);
+        }
+        if let Some(note) = &schools_note {
+            println!("{note}");
         }
         if run.inputs.table_from_cache {
             println!("distances  from cache {}", run.inputs.cache_file.as_deref().map(shown).unwrap_or_default());
@@ -374,7 +408,39 @@ pub fn summary(doc: &PlanDoc) -> String {
     );
     worth_lines(&mut out, doc);
     alternative_lines(&mut out, doc);
+    for line in warning_lines(&doc.warnings) {
+        outln!(out, "{line}");
+    }
     out
+}
+
+/// At most this many data warnings are printed; `plan.json` lists every one.
+const WARNINGS_SHOWN: usize = 20;
+
+/// One `warning` line per data warning: the whole region first, then
+/// districts without a boundary, then schools by how far outside their
+/// district they lie (farthest first); at most [`WARNINGS_SHOWN`], after a
+/// line with the count when there are more.
+pub fn warning_lines(warnings: &[DataWarning]) -> Vec<String> {
+    let rank = |w: &DataWarning| match w {
+        DataWarning::OutsideRegion { .. } => (0, 0.0),
+        DataWarning::DistrictWithoutBoundary { .. } => (1, 0.0),
+        DataWarning::OutsideOwnDistrict { km, .. } => (2, -km),
+    };
+    let mut order: Vec<&DataWarning> = warnings.iter().collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (rank(a), rank(b));
+        x.0.cmp(&y.0).then(x.1.total_cmp(&y.1))
+    });
+    let mut lines = Vec::new();
+    if warnings.len() > WARNINGS_SHOWN {
+        lines.push(format!(
+            "warnings   {} about the data, the {WARNINGS_SHOWN} most serious below; plan.json and plan.xlsx list every one",
+            warnings.len()
+        ));
+    }
+    lines.extend(order.iter().take(WARNINGS_SHOWN).map(|w| format!("warning    {w}")));
+    lines
 }
 
 /// The rollout's years, joint and year by year, and what joint planning gains.
@@ -457,10 +523,14 @@ pub struct CheckPlanArgs {
     pub cache_dir: Option<PathBuf>,
     #[arg(long)]
     pub no_cache: bool,
+    /// The sheet of a spreadsheet schools file to read (sets data.schools_sheet; default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
 }
 
 pub fn run_check(a: CheckPlanArgs) -> anyhow::Result<ExitCode> {
-    let loaded = match LoadedScenario::load(&a.scenario) {
+    let sets: Vec<(String, String)> = a.sheet.as_deref().map(sheet_override).into_iter().collect();
+    let loaded = match LoadedScenario::load_with(&a.scenario, &sets) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
@@ -474,13 +544,21 @@ pub fn run_check(a: CheckPlanArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(exit::ERROR));
         }
     };
-    let v = match check_plan(&loaded, &doc, cache_dir(&a.cache_dir, a.no_cache).as_deref(), &Bar::new()) {
-        Ok(v) => v,
+    let checked = match check_plan_and_data(&loaded, &doc, cache_dir(&a.cache_dir, a.no_cache).as_deref(), &Bar::new())
+    {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(exit::ERROR));
         }
     };
+    if let Some(note) = checked.schools_format.note() {
+        println!("schools    {note}");
+    }
+    for line in warning_lines(&checked.warnings) {
+        println!("{line}");
+    }
+    let v = checked.violations;
     if v.is_empty() {
         println!(
             "valid      {}: {} hubs, {} links, {} unlinked, every rule of {} holds",

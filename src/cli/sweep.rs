@@ -154,6 +154,9 @@ fn print_report(r: &SweepReport, verbose: bool) {
                 eprintln!("warning    {w}");
             }
         }
+        for line in super::plan::warning_lines(&s.data_warnings) {
+            println!("{line}");
+        }
     }
     println!();
     println!(

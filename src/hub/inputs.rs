@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use geo::{Contains, MultiPolygon, Point};
 
 use super::PlanError;
+use super::checks::{CheckFiles, DataWarning, check_locations};
 use super::scenario::LoadedScenario;
 use crate::error::{ErrorCode, InputError, InputErrors, Location, Problems};
-use crate::io::schools::{HubStatus, SchoolKind, SchoolsUse, read_schools};
+use crate::io::schools::{CsvDialect, HubStatus, SchoolKind, SchoolsFormat, SchoolsUse, read_schools_file};
 use crate::network::progress::Progress;
 use crate::network::{DistanceOptions, DistanceTable, Metric, SchoolPoint, distance_table_cached};
 
@@ -39,7 +40,8 @@ pub struct School {
     pub capacity_small_schools: Option<u32>,
     /// Already has its room (listed in `data.equipped_schools`): linking it costs no room.
     pub equipped: bool,
-    /// Data row in the schools file (header = line 1).
+    /// Its row in the schools file: a CSV data row (the header is row 0), or
+    /// the sheet's own row number ([`SchoolsFormat::location`] places it).
     pub row: usize,
     /// Enrolment projections (`students_<year>` columns), year ascending.
     pub students_by_year: Vec<(i32, u32)>,
@@ -66,8 +68,11 @@ pub struct DistrictShape {
 pub struct InputPaths {
     /// The scenario file.
     pub scenario: PathBuf,
-    /// The schools CSV (`data.schools`).
+    /// The schools file (`data.schools`), CSV or spreadsheet.
     pub schools: PathBuf,
+    /// The sheet read of a spreadsheet schools file (`data.schools_sheet`); `None`: the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schools_sheet: Option<String>,
     /// The road layer (`data.roads`); `None`: distances are straight lines × `links.detour_factor`.
     pub roads: Option<PathBuf>,
     /// The district boundaries (`data.districts`); `None` when the scenario names none.
@@ -97,6 +102,10 @@ pub struct Inputs {
     pub cache_file: Option<PathBuf>,
     /// Warnings from reading the road file (replayed from the cache on a hit).
     pub road_warnings: Vec<String>,
+    /// How the schools file was read (its CSV dialect or its sheet).
+    pub schools_format: SchoolsFormat,
+    /// What the checks of the schools' points found (see [`check_locations`]).
+    pub warnings: Vec<DataWarning>,
 }
 
 fn absolute(p: &Path) -> PathBuf {
@@ -109,6 +118,7 @@ pub fn input_paths(loaded: &LoadedScenario) -> InputPaths {
     InputPaths {
         scenario: absolute(&loaded.file),
         schools: absolute(&loaded.resolve(&d.schools)),
+        schools_sheet: d.schools_sheet.clone(),
         roads: d.roads.as_ref().map(|p| absolute(&loaded.resolve(p))),
         districts: d.districts.as_ref().map(|p| absolute(&loaded.resolve(p))),
         existing_hubs: d.existing_hubs.as_ref().map(|p| absolute(&loaded.resolve(p))),
@@ -119,23 +129,49 @@ pub fn input_paths(loaded: &LoadedScenario) -> InputPaths {
 /// Schools, district boundaries (if given) and the resolved input paths.
 pub type SchoolsRead = (Vec<School>, Option<Vec<DistrictShape>>, InputPaths);
 
+/// The schools of a scenario read, checked and resolved, with what was
+/// found on the way.
+#[derive(Debug, Clone)]
+pub struct SchoolsData {
+    /// Every school, in file order, with kind and hub status resolved.
+    pub schools: Vec<School>,
+    /// The district boundaries, when the scenario names a districts file.
+    pub districts: Option<Vec<DistrictShape>>,
+    /// Absolute paths of the files read.
+    pub paths: InputPaths,
+    /// How the schools file was read.
+    pub format: SchoolsFormat,
+    /// What the checks of the schools' points found.
+    pub warnings: Vec<DataWarning>,
+}
+
 /// Reads the schools and districts of a scenario (no distances yet).
 pub fn read_schools_and_districts(loaded: &LoadedScenario) -> Result<SchoolsRead, PlanError> {
+    read_schools_data(loaded).map(|d| (d.schools, d.districts, d.paths))
+}
+
+/// Reads the schools (CSV or spreadsheet, sheet `data.schools_sheet`) and
+/// districts of a scenario, checks the schools' points against the
+/// districts ([`check_locations`]) and resolves them by the scenario's rules.
+pub fn read_schools_data(loaded: &LoadedScenario) -> Result<SchoolsData, PlanError> {
     let paths = input_paths(loaded);
     let s = &loaded.scenario;
     let districts = paths.districts.as_deref().map(read_districts).transpose()?;
     let usage = if districts.is_some() { SchoolsUse::PlanningDistrictsFromMap } else { SchoolsUse::Planning };
-    let rows = read_schools(&paths.schools, usage)?;
+    let file = read_schools_file(&paths.schools, paths.schools_sheet.as_deref(), usage)?;
+    let files = CheckFiles { schools: &paths.schools, format: &file.format, districts: paths.districts.as_deref() };
+    let warnings = check_locations(&file.rows, districts.as_deref(), &files)?;
+    let rows = file.rows;
     let existing = match &paths.existing_hubs {
-        Some(file) => Some(read_id_list(file, &rows, "the existing-hubs list", &["school_id", "id"])?),
+        Some(f) => Some(read_id_list(f, &rows, "the existing-hubs list", &["school_id", "id"])?),
         None => None,
     };
     let equipped = match &paths.equipped_schools {
-        Some(file) => read_id_list(file, &rows, "the equipped-schools list", &["small_school_id", "school_id", "id"])?,
+        Some(f) => read_id_list(f, &rows, "the equipped-schools list", &["small_school_id", "school_id", "id"])?,
         None => Default::default(),
     };
-    let schools = resolve_schools(s, rows, districts.as_deref(), existing.as_ref(), &equipped, &paths)?;
-    Ok((schools, districts, paths))
+    let schools = resolve_schools(s, rows, districts.as_deref(), existing.as_ref(), &equipped, &paths, &file.format)?;
+    Ok(SchoolsData { schools, districts, paths, format: file.format, warnings })
 }
 
 /// The inputs of a plan held in memory: `rows` (as [`parse_schools`]
@@ -154,6 +190,7 @@ pub fn inputs_in_memory(
     let paths = InputPaths {
         scenario: loaded.file.clone(),
         schools: PathBuf::from("schools (in memory)"),
+        schools_sheet: None,
         roads: None,
         districts: None,
         existing_hubs: None,
@@ -176,7 +213,10 @@ pub fn inputs_in_memory(
         }
     }
     problems.finish(())?;
-    let schools = resolve_schools(&loaded.scenario, rows, None, None, &Default::default(), &paths)?;
+    let format = SchoolsFormat::Csv(CsvDialect::default());
+    let files = CheckFiles { schools: &paths.schools, format: &format, districts: None };
+    let warnings = check_locations(&rows, None, &files)?;
+    let schools = resolve_schools(&loaded.scenario, rows, None, None, &Default::default(), &paths, &format)?;
     let points = school_points(&schools);
     let table = crate::network::distance_table(&points, None, &distance_options(loaded), progress)?;
     Ok(Inputs {
@@ -187,6 +227,8 @@ pub fn inputs_in_memory(
         table_from_cache: false,
         cache_file: None,
         road_warnings: Vec::new(),
+        schools_format: format,
+        warnings,
     })
 }
 
@@ -194,7 +236,7 @@ pub fn inputs_in_memory(
 /// district (its own, else the boundary its point lies in), hub status
 /// (listed in `existing`, its `hub` value, else `hubs.min_students`), kind
 /// (its `kind`, else `small_schools.max_students`), hub cost and room.
-/// Problems name `paths.schools` and the row.
+/// Problems name `paths.schools` and the row, placed by `format`.
 fn resolve_schools(
     s: &super::Scenario,
     rows: Vec<crate::io::schools::SchoolRow>,
@@ -202,6 +244,7 @@ fn resolve_schools(
     existing: Option<&std::collections::HashSet<String>>,
     equipped: &std::collections::HashSet<String>,
     paths: &InputPaths,
+    format: &SchoolsFormat,
 ) -> Result<Vec<School>, PlanError> {
     let mut schools = Vec::with_capacity(rows.len());
     let mut problems = Vec::new();
@@ -233,7 +276,7 @@ fn resolve_schools(
                         problems.push(
                             InputError::new(
                                 &paths.schools,
-                                Location::Row(r.row),
+                                format.location(r.row),
                                 ErrorCode::MissingField,
                                 format!(
                                     "school `{}` has no district and its point ({}, {}) lies in no district of {}",
@@ -253,7 +296,7 @@ fn resolve_schools(
                 problems.push(
                     InputError::new(
                         &paths.schools,
-                        Location::Row(r.row),
+                        format.location(r.row),
                         ErrorCode::MissingField,
                         format!("school `{}` has no district, and there are no district boundaries", r.id),
                     )
@@ -378,7 +421,7 @@ pub fn read_inputs(
     cache_dir: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<Inputs, PlanError> {
-    let (schools, districts, paths) = read_schools_and_districts(loaded)?;
+    let SchoolsData { schools, districts, paths, format, warnings } = read_schools_data(loaded)?;
     let points = school_points(&schools);
     let run = distance_table_cached(&points, paths.roads.as_deref(), &distance_options(loaded), cache_dir, progress)?;
     Ok(Inputs {
@@ -389,6 +432,8 @@ pub fn read_inputs(
         table_from_cache: run.from_cache,
         cache_file: run.cache_file,
         road_warnings: run.road_warnings,
+        schools_format: format,
+        warnings,
     })
 }
 

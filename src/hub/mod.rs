@@ -11,6 +11,7 @@
 //! the engine's one instance type, so every solver and the checker apply.
 
 pub mod alternatives;
+pub mod checks;
 pub mod explain;
 pub mod inputs;
 pub mod model;
@@ -25,6 +26,7 @@ pub mod sweep;
 mod tests;
 pub mod verify;
 pub mod violation;
+pub mod workbook;
 pub mod worth;
 pub mod write;
 
@@ -283,5 +285,6 @@ fn assembly<'a>(sc: &'a Scenario, inputs: &'a Inputs, model: &'a HubModel) -> pl
         paths: inputs.paths.clone(),
         approx: inputs.table.is_approx(),
         sources: sources::sources(&inputs.paths),
+        warnings: inputs.warnings.clone(),
     }
 }

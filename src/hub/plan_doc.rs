@@ -1,9 +1,11 @@
 //! `plan.json`: the plan a scenario produced, in the documented schema
 //! `hubplan-plan/2`, and how it is assembled from a solver outcome.
 //!
-//! `hubplan-plan/4` added `worth` on new hubs (regret, its bracket and the
-//! runner-up, see [`super::worth`]); absent when not computed, so a
-//! `hubplan-plan/3` file reads unchanged.
+//! `hubplan-plan/4` added `warnings`: what the checks of the schools' points
+//! found ([`super::checks`]), always written (empty when nothing was found);
+//! a file without it reads with none. It also added `worth` on new hubs
+//! (regret, its bracket and the runner-up, see [`super::worth`]) and
+//! `alternatives` ([`super::alternatives`]), both absent when not computed.
 //!
 //! `hubplan-plan/3` added the rollout: `rollout` (per-year totals, the
 //! year-by-year comparison, each district's turn), `year_opened` on hubs and
@@ -30,7 +32,7 @@ use crate::solve::SolveOutcome;
 /// The schema this hubplan writes, recorded in `plan.json`'s `schema` field.
 pub const PLAN_SCHEMA: &str = "hubplan-plan/4";
 
-/// The schemas this hubplan reads: the current one, `hubplan-plan/2` and `hubplan-plan/1`.
+/// The schemas this hubplan reads: the current one and `hubplan-plan/3`, `/2` and `/1`.
 pub const PLAN_SCHEMAS_READ: [&str; 4] = [PLAN_SCHEMA, "hubplan-plan/3", "hubplan-plan/2", "hubplan-plan/1"];
 
 /// `plan.json`: a finished plan — its hubs, links, unlinked small schools,
@@ -87,6 +89,11 @@ pub struct PlanDoc {
     pub sources: Vec<Source>,
     /// What the solver and the steps after it chose or did, in plain words.
     pub notes: Vec<String>,
+    /// What the checks of the schools' points found: schools outside their
+    /// district, districts without a boundary, schools outside the region
+    /// (absent before `hubplan-plan/4`).
+    #[serde(default)]
+    pub warnings: Vec<super::checks::DataWarning>,
     /// A multi-year rollout: its years, the year-by-year comparison and each
     /// district's turn (absent for a single-year plan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -457,6 +464,8 @@ pub struct Assembly<'a> {
     pub approx: bool,
     /// The input data's sources and licences.
     pub sources: Vec<Source>,
+    /// What the checks of the schools' points found.
+    pub warnings: Vec<super::checks::DataWarning>,
 }
 
 /// Builds `plan.json` from a decision and the solver's outcome.
@@ -574,6 +583,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
         penalty_per_student: model.penalty_per_student,
         sources: a.sources.clone(),
         notes,
+        warnings: a.warnings.clone(),
         rollout: None,
         alternatives: Vec::new(),
     }

@@ -118,8 +118,11 @@ fn default_name() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Data {
-    /// The schools CSV (the one required key of a scenario).
+    /// The schools file, CSV or spreadsheet (the one required key of a scenario).
     pub schools: PathBuf,
+    /// The sheet of a spreadsheet `schools` to read (none: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schools_sheet: Option<String>,
     /// The road layer (GeoJSON lines or `.osm.pbf`); none: road km = straight-line km × `links.detour_factor`.
     #[serde(default)]
     pub roads: Option<PathBuf>,
@@ -342,6 +345,7 @@ impl Default for Solver {
 pub const KNOWN_KEYS: &[&str] = &[
     "name",
     "data.schools",
+    "data.schools_sheet",
     "data.roads",
     "data.districts",
     "data.existing_hubs",

@@ -65,8 +65,14 @@ fn line_region() -> Vec<School> {
 
 pub(crate) fn scenario(kind: ObjectiveKind) -> Scenario {
     let mut sc: Scenario = toml::from_str("[data]\nschools = \"x.csv\"\n").unwrap();
-    sc.data =
-        Data { schools: "x.csv".into(), roads: None, districts: None, existing_hubs: None, equipped_schools: None };
+    sc.data = Data {
+        schools: "x.csv".into(),
+        schools_sheet: None,
+        roads: None,
+        districts: None,
+        existing_hubs: None,
+        equipped_schools: None,
+    };
     sc.objective.kind = kind;
     sc.hubs.min_per_district = 0;
     sc.solver.threads = 1;
@@ -102,6 +108,7 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
         paths: super::inputs::InputPaths {
             scenario: "s.toml".into(),
             schools: "x.csv".into(),
+            schools_sheet: None,
             roads: None,
             districts: None,
             existing_hubs: None,
@@ -109,6 +116,7 @@ fn plan_with(sc: &Scenario, schools: &[School], solver: SolverChoice, check_sc: 
         },
         approx: true,
         sources: Vec::new(),
+        warnings: Vec::new(),
     };
     let doc = assemble(&a, &solved.decision, &solved.outcome, Vec::new());
     let tc = table(check_sc, schools);
@@ -815,6 +823,7 @@ fn mip_plan(run: &super::PlanRun, sc: &Scenario, schools: &[School]) -> Option<P
         paths: run.inputs.paths.clone(),
         approx: true,
         sources: Vec::new(),
+        warnings: Vec::new(),
     };
     let doc = assemble(&a, &solved.decision, &solved.outcome, Vec::new());
     assert!(doc.quality().proven, "the MIP oracle did not prove its plan");

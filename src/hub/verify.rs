@@ -78,6 +78,27 @@ pub fn check_plan(
     cache_dir: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<Vec<PlanViolation>, PlanError> {
+    check_plan_and_data(loaded, doc, cache_dir, progress).map(|c| c.violations)
+}
+
+/// What re-checking a plan against its inputs found.
+#[derive(Debug, Clone)]
+pub struct PlanCheck {
+    /// Every rule the plan breaks (empty: the plan is valid).
+    pub violations: Vec<PlanViolation>,
+    /// What the checks of the schools' points found today (as `plan` does).
+    pub warnings: Vec<super::checks::DataWarning>,
+    /// How the schools file was read.
+    pub schools_format: crate::io::schools::SchoolsFormat,
+}
+
+/// [`check_plan`], with what the data checks find on the inputs read again.
+pub fn check_plan_and_data(
+    loaded: &LoadedScenario,
+    doc: &PlanDoc,
+    cache_dir: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<PlanCheck, PlanError> {
     let inputs = read_inputs(loaded, cache_dir, progress)?;
     super::check_hub_choices(loaded, &inputs.schools)?;
     let mut found = violations(&loaded.scenario, doc, &inputs.schools, &|s, h| {
@@ -87,7 +108,7 @@ pub fn check_plan(
         let model = super::build_model(&loaded.scenario, &inputs.schools, &inputs.table)?;
         found.extend(rollout_violations(&loaded.scenario, doc, &inputs.schools, &model));
     }
-    Ok(found)
+    Ok(PlanCheck { violations: found, warnings: inputs.warnings, schools_format: inputs.schools_format })
 }
 
 /// The rollout rules of `doc` year by year: each new hub's `year_opened`,

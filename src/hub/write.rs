@@ -1,5 +1,6 @@
 //! Writing a plan directory: `plan.json`, `hubs.csv`, `links.csv`,
-//! `unlinked.csv` and `plan.geojson`, all or nothing.
+//! `unlinked.csv`, `plan.geojson` and `plan.xlsx` (see [`super::workbook`]),
+//! all or nothing.
 //!
 //! A rollout plan's `hubs.csv` has a last column `year_opened` (empty for an
 //! existing hub) and its `links.csv` a last column `year_linked`; a
@@ -28,6 +29,9 @@ pub enum WriteError {
     /// The target folder already exists and `force` was not given.
     #[error("{0} already exists; pass --force to replace it")]
     Exists(PathBuf),
+    /// `plan.xlsx` could not be built.
+    #[error("cannot build plan.xlsx: {0}")]
+    Workbook(#[from] rust_xlsxwriter::XlsxError),
     /// A file or folder could not be written, moved or removed.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -72,6 +76,7 @@ pub fn write_doc_dir(
             ("links.csv", links_csv(doc)),
             ("unlinked.csv", unlinked_csv(doc)),
             ("plan.geojson", plan_geojson(doc, schools)),
+            ("plan.xlsx", super::workbook::plan_xlsx(doc, schools)?),
         ];
         for (name, bytes) in files {
             let p = staged.join(name);

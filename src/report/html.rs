@@ -851,7 +851,7 @@ fn provenance(h: &mut String, p: &PlanDir) {
     dl(h, "Seed · threads · time", format!("{} · {} · {:.1} s", doc.seed, doc.threads, doc.elapsed_s));
     dl(h, "hubplan version", env!("CARGO_PKG_VERSION").to_string());
     h.push_str("</dl></div></section>");
-    if !doc.sources.is_empty() || !doc.notes.is_empty() {
+    if !doc.sources.is_empty() || !doc.notes.is_empty() || !doc.warnings.is_empty() {
         h.push_str(r#"<section id="sources">"#);
         if !doc.sources.is_empty() {
             h.push_str(r#"<h3>Data sources and licences</h3><ul class="sources">"#);
@@ -868,6 +868,19 @@ fn provenance(h: &mut String, p: &PlanDir) {
             h.push_str(r#"<h3>Solver notes</h3><ul class="sources">"#);
             for n in &doc.notes {
                 let _ = write!(h, "<li>{}</li>", escape(n));
+            }
+            h.push_str("</ul>");
+        }
+        if !doc.warnings.is_empty() {
+            // The first of them; plan.json and plan.xlsx list every one.
+            const SHOWN: usize = 50;
+            let n = doc.warnings.len();
+            let _ = write!(h, r#"<h3 id="warnings">Data warnings ({n})</h3><ul class="sources">"#);
+            for w in doc.warnings.iter().take(SHOWN) {
+                let _ = write!(h, "<li>{}</li>", escape(&w.to_string()));
+            }
+            if n > SHOWN {
+                let _ = write!(h, "<li>… and {} more, listed in plan.json and plan.xlsx</li>", n - SHOWN);
             }
             h.push_str("</ul>");
         }

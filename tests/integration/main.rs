@@ -9,6 +9,7 @@ mod common;
 
 mod cli;
 mod compare;
+mod data;
 mod datasets;
 mod plan;
 mod report;

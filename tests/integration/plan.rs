@@ -25,7 +25,7 @@ fn plan_writes_every_output_and_check_plan_accepts_it() {
         summary.contains("district") && summary.contains("total") && summary.contains("quality    linked"),
         "{summary}"
     );
-    for f in ["plan.json", "hubs.csv", "links.csv", "unlinked.csv", "plan.geojson"] {
+    for f in ["plan.json", "hubs.csv", "links.csv", "unlinked.csv", "plan.geojson", "plan.xlsx"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();

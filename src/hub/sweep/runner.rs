@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::{SweepCase, SweepError};
 use crate::fsutil::{replace_dir, temp_sibling};
-use crate::hub::inputs::{Inputs, distance_options, read_schools_and_districts};
+use crate::hub::inputs::{Inputs, SchoolsData, distance_options, read_schools_data};
 use crate::hub::plan_doc::PlanDoc;
 use crate::hub::quality::PlanQuality;
 use crate::hub::scenario::LoadedScenario;
@@ -84,6 +84,8 @@ pub struct InputSet {
     pub distances_s: f64,
     /// Warnings from reading the roads.
     pub road_warnings: Vec<String>,
+    /// What the checks of the schools' points found (also in each case's `plan.json`).
+    pub data_warnings: Vec<crate::hub::checks::DataWarning>,
 }
 
 /// The figures of one plan that a sweep summarises.
@@ -214,7 +216,7 @@ struct SharedTable {
 /// What the cases share: schools read once per distinct schools rule, one
 /// table per input set, and which of each a case uses.
 struct Shared {
-    schools: Vec<crate::hub::inputs::SchoolsRead>,
+    schools: Vec<SchoolsData>,
     tables: Vec<SharedTable>,
     /// Per case: index into `schools`.
     schools_of_case: Vec<usize>,
@@ -230,8 +232,9 @@ fn schools_key(loaded: &LoadedScenario) -> String {
     let s = &loaded.scenario;
     let p = crate::hub::inputs::input_paths(loaded);
     format!(
-        "{:?}|{:?}|{:?}|{}|{}|{}",
+        "{:?}|{:?}|{:?}|{:?}|{}|{}|{}",
         p.schools,
+        p.schools_sheet,
         p.roads,
         p.districts,
         s.hubs.min_students,
@@ -250,7 +253,7 @@ fn read_shared(
     progress: &dyn Progress,
 ) -> Result<(Vec<InputSet>, Shared), SweepError> {
     let mut schools_index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut schools: Vec<crate::hub::inputs::SchoolsRead> = Vec::new();
+    let mut schools: Vec<SchoolsData> = Vec::new();
     let mut schools_s = 0.0;
     let mut schools_of_case = Vec::with_capacity(cases.len());
     let mut set_index: BTreeMap<String, usize> = BTreeMap::new();
@@ -263,7 +266,7 @@ fn read_shared(
             Some(&r) => r,
             None => {
                 let t = Instant::now();
-                let read = read_schools_and_districts(&c.loaded)
+                let read = read_schools_data(&c.loaded)
                     .map_err(|source| SweepError::Inputs { file: c.file.clone(), source })?;
                 schools_s += t.elapsed().as_secs_f64();
                 schools.push(read);
@@ -273,7 +276,7 @@ fn read_shared(
         };
         schools_of_case.push(r);
         let s = &c.loaded.scenario;
-        let (list, _, paths) = &schools[r];
+        let SchoolsData { schools: list, paths, .. } = &schools[r];
         let hubs: Vec<&str> = list.iter().map(|x| x.hub.as_str()).collect();
         let ids: Vec<&str> = list.iter().map(|x| x.id.as_str()).collect();
         let table_key = format!(
@@ -298,7 +301,7 @@ fn read_shared(
     let mut tables = Vec::new();
     for (members, radius) in sets {
         let first = &cases[members[0]];
-        let (list, _, paths) = &schools[schools_of_case[members[0]]];
+        let SchoolsData { schools: list, paths, warnings: data_warnings, .. } = &schools[schools_of_case[members[0]]];
         let mut opts = distance_options(&first.loaded);
         opts.max_km = Some(radius);
         opts.threads = threads;
@@ -314,6 +317,7 @@ fn read_shared(
             cache_file: run.cache_file.clone(),
             distances_s: t.elapsed().as_secs_f64(),
             road_warnings: run.road_warnings.clone(),
+            data_warnings: data_warnings.clone(),
         });
         tables.push(SharedTable {
             table: run.table,
@@ -328,7 +332,7 @@ fn read_shared(
 /// Plans one case on its shared inputs and writes its plan directory into `dir`.
 fn run_case(
     case: &SweepCase,
-    (schools, districts, paths): &crate::hub::inputs::SchoolsRead,
+    read: &SchoolsData,
     shared: &SharedTable,
     solver_threads: usize,
     dir: &Path,
@@ -337,16 +341,18 @@ fn run_case(
     let mut loaded = case.loaded.clone();
     loaded.scenario.solver.threads = solver_threads;
     let inputs = Inputs {
-        schools: schools.clone(),
-        districts: districts.clone(),
+        schools: read.schools.clone(),
+        districts: read.districts.clone(),
         paths: crate::hub::inputs::InputPaths {
             scenario: std::path::absolute(&case.file).unwrap_or_else(|_| case.file.clone()),
-            ..paths.clone()
+            ..read.paths.clone()
         },
         table: shared.table.clone(),
         table_from_cache: shared.from_cache,
         cache_file: shared.cache_file.clone(),
         road_warnings: shared.road_warnings.clone(),
+        schools_format: read.format.clone(),
+        warnings: read.warnings.clone(),
     };
     let mut row = SweepRow {
         name: case.name.clone(),
@@ -369,6 +375,9 @@ fn run_case(
                 crate::hub::write::WriteError::Io { path, source } => SweepError::Io { path, source },
                 crate::hub::write::WriteError::Exists(path) => {
                     SweepError::Io { path, source: io::Error::from(io::ErrorKind::AlreadyExists) }
+                }
+                crate::hub::write::WriteError::Workbook(e) => {
+                    SweepError::Io { path: dir.join(&case.name).join("plan.xlsx"), source: io::Error::other(e) }
                 }
             })?;
             row.write_s = t.elapsed().as_secs_f64();
