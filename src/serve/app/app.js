@@ -382,17 +382,17 @@ function renderResult(r, plan, mapData) {
   legend($('#res-legend'), [
     ['new hub', dotSym(COLORS.new, 5)], ['existing hub', dotSym(COLORS.existing, 5)], ['linked small school', dotSym(COLORS.linked, 3, 'none')],
     ['link', `<line x1="1" y1="7" x2="13" y2="7" stroke="${COLORS.link}" stroke-width="2"/>`],
-    ...Object.entries(REASONS).filter(([k]) => plan.unlinked.some((u) => u.reason === k)).map(([, [label, c]]) => ['unlinked: ' + label, dotSym(c, 3, 'none')]),
+    ...Object.entries(REASONS).filter(([k]) => plan.unlinked.some((u) => u.reason === k)).map(([, [label, c]]) => ['unlinked: ' + label, `<circle cx="7" cy="7" r="3.5" fill="none" stroke="${c}" stroke-width="1.6"/>`]),
   ]);
   // Budget.
   const b = t.budget_kzt;
   const whole = Math.max(b || 0, t.cost_kzt) || 1;
-  $('#res-budget').innerHTML = `<div class="budgetbar"><div style="width:${100 * t.hub_cost_kzt / whole}%;background:${COLORS.existing}" title="hubs"></div><div style="width:${100 * t.room_cost_kzt / whole}%;background:${COLORS.linked}" title="rooms"></div></div>
-    <table class="t"><tr><td><span class="reason" style="background:${COLORS.existing}"></span>new hubs</td><td class="n">${mkzt(t.hub_cost_kzt)}</td></tr>
+  $('#res-budget').innerHTML = `<div class="budgetbar"><div style="width:${100 * t.hub_cost_kzt / whole}%;background:${COLORS.new}" title="hubs"></div><div style="width:${100 * t.room_cost_kzt / whole}%;background:${COLORS.linked}" title="rooms"></div></div>
+    <table class="t"><thead><tr><th></th><th class="n">million KZT</th></tr></thead><tr><td><span class="reason" style="background:${COLORS.new}"></span>new hubs</td><td class="n">${mkzt(t.hub_cost_kzt)}</td></tr>
     <tr><td><span class="reason" style="background:${COLORS.linked}"></span>rooms in small schools</td><td class="n">${mkzt(t.room_cost_kzt)}</td></tr>
-    <tr class="total"><td>spent, million KZT</td><td class="n">${mkzt(t.cost_kzt)}</td></tr>
+    <tr class="total"><td>spent</td><td class="n">${mkzt(t.cost_kzt)}</td></tr>
     <tr><td>budget</td><td class="n">${b != null ? mkzt(b) : 'no limit'}</td></tr>
-    <tr><td>visits a year</td><td class="n">${mkzt(t.yearly_visit_cost_kzt)}</td></tr></table>`;
+    <tr><td>hub visits, each year</td><td class="n">${mkzt(t.yearly_visit_cost_kzt)}</td></tr></table>`;
   $('#res-hist').innerHTML = histogram(plan.links.map((l) => l.road_km), plan.scenario.links.max_road_km);
   // Districts.
   let h = '<table class="t"><thead><tr><th>district</th><th class="n">hubs</th><th class="n">new</th><th class="n">linked / small</th><th class="n">students linked</th><th class="n">mean km</th><th class="n">max km</th><th class="n">cost, M KZT</th></tr></thead><tbody>';
@@ -496,7 +496,7 @@ async function compareRuns() {
     figure('', 'cost, billion KZT', delta('cost_kzt', bn)),
   ].join('');
   $('#cmp-params').innerHTML = cmp.parameters.length
-    ? `<table class="t"><thead><tr><th>key</th><th>A</th><th>B</th></tr></thead><tbody>${cmp.parameters.map((p) => `<tr><td><code>${esc(p.key)}</code></td><td>${esc(p.before)}</td><td>${esc(p.after)}</td></tr>`).join('')}</tbody></table>`
+    ? `<table class="t"><thead><tr><th>key</th><th>A</th><th>B</th></tr></thead><tbody>${cmp.parameters.map((p) => `<tr><td><code>${esc(p.key)}</code></td><td>${esc(paramText(p.before))}</td><td>${esc(paramText(p.after))}</td></tr>`).join('')}</tbody></table>`
     : '<p class="hint">Same parameters.</p>';
   const hubRows = (list, cls, sign) => list.map((h) => `<tr class="${cls}"><td>${sign}</td><td>${esc(h.name)}</td><td>${esc(h.district)}</td><td>${esc(h.status)}</td><td class="n">${h.linked_small_schools}</td></tr>`).join('');
   $('#cmp-hubs').innerHTML = cmp.hubs_added.length + cmp.hubs_dropped.length
@@ -508,6 +508,13 @@ async function compareRuns() {
   let mapData = null;
   try { mapData = await mapFor(rb.scenario); } catch (_) { /* draw without outlines */ }
   drawCompareMap(ra.plan, rb.plan, cmp, mapData);
+}
+
+/** A parameter's JSON text for people: numbers with thousands separators. */
+function paramText(t) {
+  if (t === '') return '–';
+  const n = Number(t);
+  return t !== 'null' && Number.isFinite(n) && /^-?[0-9.e+]+$/.test(t) ? n.toLocaleString('en-US', { maximumFractionDigits: 3 }) : t === 'null' ? 'none' : t;
 }
 
 function drawCompareMap(pa, pb, cmp, mapData) {
