@@ -133,6 +133,7 @@ fn infeasible(message: &str, reasons: Vec<String>) -> ApiError {
             file: String::new(),
             row: None,
             line: None,
+            place: String::new(),
             feature: None,
             key: None,
             field: None,

@@ -19,6 +19,9 @@ pub struct Problem {
     /// The line of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// The place in words, as the command line prints it (`row 3 (line 4)`, `key `hubs.max_new``).
+    #[serde(default)]
+    pub place: String,
     /// The GeoJSON feature index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feature: Option<usize>,
@@ -41,6 +44,7 @@ impl Problem {
             file: shown(&e.file),
             row: None,
             line: None,
+            place: e.location.to_string(),
             feature: None,
             key: None,
             field: e.field.clone(),
@@ -60,6 +64,9 @@ impl Problem {
                 p.key = Some(k.clone());
                 p.line = Some(*l);
             }
+            // Places added later (a spreadsheet's sheet row) are named in `place`.
+            #[allow(unreachable_patterns)]
+            _ => {}
         }
         p
     }

@@ -89,7 +89,10 @@ pub fn store_upload(ws: &Workspace, name: Option<String>, files: Vec<UploadedFil
     }
     let has_districts = !kept.is_empty();
     let name_l = lower_ext(&schools.file_name);
-    let rows = if name_l.ends_with(".xlsx") || name_l.ends_with(".xls") {
+    let spreadsheet = [".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"].iter().any(|e| name_l.ends_with(e))
+        || schools.bytes.starts_with(b"PK\x03\x04")
+        || schools.bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    let rows = if spreadsheet {
         return Err(ApiError::new(
             415,
             "unsupported",

@@ -450,6 +450,7 @@ fn every_documented_error_is_json_with_its_code() {
     assert!(rows.contains(&(2, "lat", "E-RANGE")), "{rows:?}");
     assert!(rows.contains(&(3, "students", "E-VALUE")), "{rows:?}");
     assert!(rows.contains(&(3, "id", "E-DUPLICATE")), "{rows:?}");
+    assert!(e["problems"].as_array().unwrap().iter().any(|p| p["place"] == "row 2 (line 3)"), "{e}");
     assert!(
         !ws.path().join("uploads").exists() || std::fs::read_dir(ws.path().join("uploads")).unwrap().next().is_none()
     );
@@ -460,6 +461,8 @@ fn every_documented_error_is_json_with_its_code() {
         .error(422, "invalid-data");
     assert_eq!(e["problems"][0]["file"], "roads.geojson");
     http.upload(&[("roads", "r.geojson", b"{}")]).error(400, "bad-request");
+    http.upload(&[("schools", "s.csv", good.as_bytes()), ("roads", "r.osm.pbf", b"not a protobuf")])
+        .error(415, "unsupported");
     // Oversized (the limit is 1 MB here).
     // The server answers from the declared length, before reading the body
     // (a client still sending would see the connection close, as browsers handle).
