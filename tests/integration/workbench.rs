@@ -309,5 +309,25 @@ fn a_planner_runs_aktobe_at_4e9_and_compares_it_in_the_browser() {
     } else {
         assert_eq!(String::from_utf8_lossy(&bytes).lines().count(), hubs + 1);
     }
+
+    // A small sweep from the scenario as written: the cost–coverage chart.
+    s.click("nav.tabs button[data-tab='scenario']");
+    s.click("#reset-btn");
+    s.until("the form reset", "return document.querySelector('#key-budget-kzt').value === '5313000000' && document.querySelector('#sc-changed').textContent === ''", 20);
+    s.click("nav.tabs button[data-tab='sweep']");
+    s.js("document.querySelector('#sw-key1').value = 'links.max_road_km'");
+    s.type_into("#sw-vals1", "60, 80, 100");
+    s.click("#sweep-form button[type='submit']");
+    s.until(
+        "three points on the chart",
+        "return document.querySelectorAll('#sweep-svg .sweep-point').length === 3",
+        120,
+    );
+    let sweep_runs: Vec<Value> =
+        api.get("/api/runs").json().as_array().unwrap().iter().filter(|r| r["sweep"].is_string()).cloned().collect();
+    assert_eq!(sweep_runs.len(), 3);
+    assert!(sweep_runs.iter().all(|r| r["status"] == "done"), "{sweep_runs:?}");
+    assert_eq!(s.js("return document.querySelectorAll('#sweep-table tbody tr').length"), json!(3));
+    s.screenshot(&shots.join("5-sweep.png"));
     eprintln!("screenshots in {}", shots.display());
 }

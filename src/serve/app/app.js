@@ -577,12 +577,12 @@ $('#sweep-form').addEventListener('submit', async (ev) => {
 });
 
 function drawSweep() {
-  const runs = S.runs.filter((r) => r.sweep === S.sweep.id);
+  const runs = S.sweep.runs.map((id) => S.runs.find((r) => r.id === id)).filter(Boolean);
   const done = runs.filter((r) => r.status === 'done');
   $('#sw-status').textContent = `${done.length} of ${S.sweep.runs.length} runs done`;
   const label = (r) => S.sweep.keys.map((k) => `${k}=${r.set[k]}`).join(', ');
   const pts = done.map((r) => ({ r, x: r.summary.cost_kzt / 1e9, y: 100 * r.summary.linked_students / Math.max(1, r.summary.small_school_students) }));
-  const W = 760, H = 340, m = { l: 56, r: 20, t: 14, b: 44 };
+  const W = 1100, H = 400, m = { l: 60, r: 24, t: 14, b: 46 };
   let s = `<svg id="sweep-svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="cost and coverage">`;
   if (pts.length) {
     const xs = pts.map((p) => p.x), ys = pts.map((p) => p.y);
