@@ -44,7 +44,7 @@ type ApiResult = Result<Response, ApiError>;
 pub fn router(state: Arc<AppState>) -> Router {
     let upload_limit = usize::try_from(state.opts.max_upload_bytes).unwrap_or(usize::MAX).saturating_add(64 * 1024);
     Router::new()
-        .route("/", get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }))
+        .route("/", get(index))
         .route("/app.js", get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }))
         .route("/app.css", get(|| async { page(APP_CSS, "text/css; charset=utf-8") }))
         .route("/api/keys", get(|| async { axum::Json(key_docs()).into_response() }))
@@ -60,6 +60,30 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(|| async { ApiError::not_found("no such page or API route").into_response() })
         .layer(middleware::from_fn_with_state(Arc::clone(&state), require_token))
         .with_state(state)
+}
+
+/// The page; opened with `?token=T`, its script and styles are asked for with the token too.
+async fn index(Query(q): Query<HashMap<String, String>>) -> Response {
+    match q.get("token") {
+        Some(t) => {
+            let t: String = t
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            let html = INDEX_HTML
+                .replace("href=\"app.css\"", &format!("href=\"app.css?token={t}\""))
+                .replace("src=\"app.js\"", &format!("src=\"app.js?token={t}\""));
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], html)
+                .into_response()
+        }
+        None => page(INDEX_HTML, "text/html; charset=utf-8"),
+    }
 }
 
 fn page(body: &'static str, kind: &'static str) -> Response {

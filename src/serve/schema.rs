@@ -32,7 +32,7 @@ pub struct KeyDoc {
 
 fn kind_of(key: &str) -> (&'static str, Vec<&'static str>) {
     match key {
-        "name" => ("text", vec![]),
+        "name" | "data.schools_sheet" => ("text", vec![]),
         "objective.kind" => ("choice", vec!["max-coverage", "min-distance", "min-cost"]),
         "solver.kind" => ("choice", vec!["auto", "heuristic", "mip"]),
         k if k.starts_with("data.") => ("path", vec![]),

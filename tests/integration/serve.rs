@@ -563,6 +563,11 @@ fn a_token_is_required_off_loopback_and_checked_when_set() {
     }
     http.post_json("/api/runs", &json!({"scenario": "aktobe-2025"})).error(401, "unauthorized");
     assert_eq!(http.get("/api/scenarios?token=s3cret").status, 200);
+    // The page opened with its token asks for its script and styles with it.
+    let page = http.get("/?token=s3cret").text();
+    assert!(page.contains("src=\"app.js?token=s3cret\"") && page.contains("href=\"app.css?token=s3cret\""), "{page}");
+    assert_eq!(http.get("/app.js?token=s3cret").status, 200);
+    http.get("/app.js").error(401, "unauthorized");
     http.get("/api/scenarios?token=wrong").error(401, "unauthorized");
     http.token = Some("s3cret".into());
     assert_eq!(http.get("/api/scenarios").status, 200);

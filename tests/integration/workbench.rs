@@ -44,7 +44,7 @@ impl Driver {
             .expect("starts chromedriver");
         let http = Http::new(&format!("http://127.0.0.1:{port}"));
         let t = Instant::now();
-        while !std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(t.elapsed() < Duration::from_secs(20), "chromedriver did not listen");
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -159,7 +159,11 @@ async function openScenario(path) {
   document.querySelectorAll('#scenarios li').forEach((li) => li.classList.toggle('active', li.dataset.path === path));
   showTab('scenario');
   const detail = await api('/api/scenarios/' + path);
-  S.scenario = detail; S.edits = {}; S.force = new Set(); S.forbid = new Set();
+  S.scenario = detail; S.edits = {};
+  // Hubs the file already forces or forbids (keys of main's scenario schema, when it has them).
+  const ids = (key) => { const k = detail.keys.find((x) => x.key === key); const v = k ? k.value : null; return v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]; };
+  S.force = new Set(ids('hubs.force')); S.forbid = new Set(ids('hubs.forbid'));
+  S.forceAsWritten = [...S.force].sort().join('\n'); S.forbidAsWritten = [...S.forbid].sort().join('\n');
   $('#sc-empty').hidden = true; $('#sc-body').hidden = false;
   $('#sc-title').textContent = detail.name;
   $('#sc-path').textContent = detail.path;
@@ -239,7 +243,7 @@ function renderForm(detail) {
 }
 
 function showChanged() {
-  const n = Object.keys(S.edits).length + (S.force.size ? 1 : 0) + (S.forbid.size ? 1 : 0);
+  const n = Object.keys(runSet()).length;
   $('#sc-changed').textContent = n ? `${n} change${n > 1 ? 's' : ''} to the file` : '';
 }
 $('#reset-btn').addEventListener('click', () => { if (S.scenario) openScenario(S.scenario.path); });
@@ -274,10 +278,11 @@ function drawScenarioMap() {
   $('#force-list').innerHTML = [...S.force].map((i) => chip(i, 'force')).join('') + [...S.forbid].map((i) => chip(i, 'forbid')).join('');
 }
 
+/** The form's changes, with the map's forced and forbidden hubs when they differ from the file's. */
 function runSet() {
   const set = Object.assign({}, S.edits);
-  if (S.force.size) set['hubs.force'] = [...S.force];
-  if (S.forbid.size) set['hubs.forbid'] = [...S.forbid];
+  if ([...S.force].sort().join('\n') !== S.forceAsWritten) set['hubs.force'] = [...S.force];
+  if ([...S.forbid].sort().join('\n') !== S.forbidAsWritten) set['hubs.forbid'] = [...S.forbid];
   return set;
 }
 
