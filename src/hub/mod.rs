@@ -138,6 +138,7 @@ pub fn plan(loaded: LoadedScenario, opts: &PlanOptions, progress: &dyn Progress)
 pub fn plan_with_inputs(loaded: LoadedScenario, inputs: Inputs, mut times: StageTimes) -> Result<PlanRun, PlanError> {
     let sc = &loaded.scenario;
     let t = Instant::now();
+    check_hub_choices(&loaded, &inputs.schools)?;
     let model = build_model(sc, &inputs.schools, &inputs.table)?;
     times.model_s = t.elapsed().as_secs_f64();
     if let Some(rules) = rollout::RolloutRules::from_scenario(sc) {
@@ -187,6 +188,21 @@ pub fn plan_in_memory(loaded: LoadedScenario, rows: Vec<crate::io::schools::Scho
     let inputs = inputs::inputs_in_memory(&loaded, rows, &crate::network::progress::Silent)?;
     times.inputs_s = t.elapsed().as_secs_f64();
     plan_with_inputs(loaded, inputs, times)
+}
+
+/// `hubs.force` and `hubs.forbid` checked against the schools: one problem
+/// per id that names no school, forced school that is no candidate, or
+/// forbidden existing hub, each with its key in the scenario file.
+pub fn check_hub_choices(loaded: &LoadedScenario, schools: &[School]) -> Result<(), PlanError> {
+    let found = model::hub_choice_problems(&loaded.scenario, schools);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let mut problems = crate::error::Problems::new(&loaded.file);
+    for (key, code, message) in found {
+        problems.push(crate::error::Location::Key(key.into()), code, message);
+    }
+    problems.fail().map_err(|e| PlanError::Scenario(ScenarioError(e)))
 }
 
 /// Rollout options implied by a scenario: `auto` decomposes by district and

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::PlanError;
+use crate::error::ErrorCode;
 use super::inputs::School;
 use super::scenario::{ObjectiveKind, Scenario};
 use crate::io::schools::HubStatus;
@@ -69,6 +70,11 @@ pub enum ModelProblem {
         /// Each district short of `min` existing hubs, with the new hubs it needs.
         short: Vec<(String, usize)>,
     },
+    /// `hubs.force` asks for more than `hubs.max_new` or `budget.kzt` allow.
+    ForcedHubs {
+        /// What the forced hubs exceed.
+        detail: String,
+    },
 }
 
 impl fmt::Display for ModelProblem {
@@ -95,6 +101,7 @@ impl fmt::Display for ModelProblem {
                     if short.len() > 12 { format!(", … ({} districts in all)", short.len()) } else { String::new() }
                 )
             }
+            ModelProblem::ForcedHubs { detail } => write!(f, "{detail}"),
         }
     }
 }
@@ -133,6 +140,76 @@ pub struct HubModel {
     pub links: Vec<Vec<LinkInfo>>,
     /// `max-coverage`: the cost of one unlinked student.
     pub penalty_per_student: Option<f64>,
+    /// Forced new hubs (`hubs.force` candidates), with their equipment
+    /// cost. They enter the instance as open facilities that cost nothing,
+    /// as existing hubs do; their cost leaves the budget and, for
+    /// `min-cost`, is added back by [`HubModel::objective_offset`] — an
+    /// exact reduction (a must-open facility is a fixed-open one plus a
+    /// constant).
+    pub forced: Vec<(usize, f64)>,
+}
+
+impl HubModel {
+    /// Whether facility `f` is a forced new hub.
+    pub fn is_forced(&self, f: usize) -> bool {
+        self.forced.iter().any(|&(g, _)| g == f)
+    }
+
+    /// Whether facility `f` is a new hub when open (not an existing one).
+    pub fn is_new(&self, f: usize) -> bool {
+        !self.instance.facilities[f].fixed_open || self.is_forced(f)
+    }
+
+    /// What opening facility `f` costs the budget: a forced hub's own
+    /// cost, otherwise the instance's charge (0 for an existing hub).
+    pub fn hub_charge(&self, f: usize) -> f64 {
+        self.forced.iter().find(|&&(g, _)| g == f).map_or_else(|| self.instance.facilities[f].budget_charge(), |p| p.1)
+    }
+
+    /// The forced hubs' total cost, KZT.
+    pub fn forced_kzt(&self) -> f64 {
+        self.forced.iter().map(|p| p.1).sum()
+    }
+
+    /// What the internal objective leaves out and the plan's objective
+    /// includes: the forced hubs' cost under `min-cost`, else 0.
+    pub fn objective_offset(&self, kind: ObjectiveKind) -> f64 {
+        if kind == ObjectiveKind::MinCost { self.forced_kzt() } else { 0.0 }
+    }
+}
+
+/// Problems of `hubs.force` and `hubs.forbid` against the schools, each
+/// with its key: an id that is no school, a forced school that cannot be a
+/// hub, a forbidden existing hub.
+pub fn hub_choice_problems(sc: &Scenario, schools: &[School]) -> Vec<(&'static str, ErrorCode, String)> {
+    let by_id: std::collections::HashMap<&str, &School> = schools.iter().map(|s| (s.id.as_str(), s)).collect();
+    let mut out = Vec::new();
+    for id in &sc.hubs.force {
+        match by_id.get(id.as_str()) {
+            None => out.push(("hubs.force", ErrorCode::UnknownId, format!("`{id}` is not a school of the schools file"))),
+            Some(s) if s.hub == HubStatus::No => out.push((
+                "hubs.force",
+                ErrorCode::Inconsistent,
+                format!(
+                    "school `{id}` ({}) is not a hub candidate: it has {} students, below `hubs.min_students` = {}, or its `hub` column says no",
+                    s.name, s.students, sc.hubs.min_students
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    for id in &sc.hubs.forbid {
+        match by_id.get(id.as_str()) {
+            None => out.push(("hubs.forbid", ErrorCode::UnknownId, format!("`{id}` is not a school of the schools file"))),
+            Some(s) if s.hub == HubStatus::Existing => out.push((
+                "hubs.forbid",
+                ErrorCode::Inconsistent,
+                format!("school `{id}` ({}) is an existing hub; existing hubs stay open and cannot be forbidden", s.name),
+            )),
+            Some(_) => {}
+        }
+    }
+    out
 }
 
 /// The room small school `s` gets when linked, and its cost: `existing`
@@ -147,14 +224,27 @@ pub fn room_cost(sc: &Scenario, s: &School) -> f64 {
 }
 
 /// Builds the instance of a scenario.
+///
+/// `hubs.forbid` candidates are left out of the facilities; `hubs.force`
+/// candidates are open facilities (see [`HubModel::forced`]). Ids that name
+/// no candidate are ignored here: [`hub_choice_problems`] reports them.
 pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> Result<HubModel, PlanError> {
-    let facility_school: Vec<usize> =
-        (0..schools.len()).filter(|&i| matches!(schools[i].hub, HubStatus::Existing | HubStatus::Candidate)).collect();
+    let forbidden = |s: &School| s.hub == HubStatus::Candidate && sc.hubs.forbid.contains(&s.id);
+    let forced = |s: &School| s.hub == HubStatus::Candidate && sc.hubs.force.contains(&s.id);
+    let facility_school: Vec<usize> = (0..schools.len())
+        .filter(|&i| matches!(schools[i].hub, HubStatus::Existing | HubStatus::Candidate) && !forbidden(&schools[i]))
+        .collect();
     let mut facility_of = vec![usize::MAX; schools.len()];
     for (f, &i) in facility_school.iter().enumerate() {
         facility_of[i] = f;
     }
-    check_districts(sc, schools, &facility_school)?;
+    let forced_hubs: Vec<(usize, f64)> = facility_school
+        .iter()
+        .enumerate()
+        .filter(|&(_, &i)| forced(&schools[i]))
+        .map(|(f, &i)| (f, schools[i].hub_cost_kzt))
+        .collect();
+    check_districts(sc, schools, &facility_school, forced_hubs.len())?;
 
     let mut client_school = Vec::new();
     let mut unreachable = Vec::new();
@@ -216,7 +306,9 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
         .iter()
         .map(|&i| {
             let s = &schools[i];
-            let existing = s.hub == HubStatus::Existing;
+            // A forced hub enters as an existing one does (open, free); its
+            // cost is accounted apart (HubModel::forced).
+            let existing = s.hub == HubStatus::Existing || forced(s);
             let open_cost = match kind {
                 ObjectiveKind::MinCost if !existing => s.hub_cost_kzt,
                 _ => 0.0,
@@ -229,13 +321,33 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
             f
         })
         .collect();
-    let n_existing = facilities.iter().filter(|f| f.fixed_open).count();
+    let n_existing = facilities.iter().filter(|f| f.fixed_open).count() - forced_hubs.len();
+    let forced_kzt: f64 = forced_hubs.iter().map(|p| p.1).sum();
+    let mut forced_problems = Vec::new();
+    if let Some(k) = sc.hubs.max_new
+        && forced_hubs.len() > k
+    {
+        forced_problems.push(ModelProblem::ForcedHubs {
+            detail: format!("`hubs.force` opens {} new hubs but `hubs.max_new` = {k}", forced_hubs.len()),
+        });
+    }
+    if let Some(b) = sc.budget.kzt
+        && forced_kzt > b * (1.0 + 1e-12)
+    {
+        forced_problems.push(ModelProblem::ForcedHubs {
+            detail: format!("the forced hubs cost {forced_kzt:.0} KZT, more than `budget.kzt` = {b:.0}"),
+        });
+    }
+    if !forced_problems.is_empty() {
+        return Err(PlanError::Model(forced_problems));
+    }
     let capacitated = facilities.iter().any(|f| f.capacity.is_some() || f.max_clients.is_some());
     let model = if capacitated { Model::Sscflp } else { Model::Uflp };
     let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
     let mut inst = Instance::new(sc.name.clone(), model, clients, facilities, costs);
     inst.single_source = true;
-    inst.budget = sc.budget.kzt;
+    inst.budget = sc.budget.kzt.map(|b| (b - forced_kzt).max(0.0));
+    // Forced hubs are open facilities and count against `max_new`.
     inst.max_open = sc.hubs.max_new.map(|k| k + n_existing);
     let penalty_per_student = match kind {
         ObjectiveKind::MaxCoverage => {
@@ -251,7 +363,15 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
     };
     inst.unserved_penalty = penalty_per_student;
     inst.groups = district_groups(sc, schools, &facility_school);
-    Ok(HubModel { instance: inst, facility_school, client_school, unreachable, links, penalty_per_student })
+    Ok(HubModel {
+        instance: inst,
+        facility_school,
+        client_school,
+        unreachable,
+        links,
+        penalty_per_student,
+        forced: forced_hubs,
+    })
 }
 
 /// Every district (of any school) and its hub facilities.
@@ -280,7 +400,12 @@ fn district_groups(sc: &Scenario, schools: &[School], facility_school: &[usize])
 }
 
 /// A district that cannot meet `min_per_district` is a scenario error, with why.
-fn check_districts(sc: &Scenario, schools: &[School], facility_school: &[usize]) -> Result<(), PlanError> {
+fn check_districts(
+    sc: &Scenario,
+    schools: &[School],
+    facility_school: &[usize],
+    n_forced: usize,
+) -> Result<(), PlanError> {
     let min = sc.hubs.min_per_district;
     if min == 0 {
         return Ok(());
@@ -301,7 +426,7 @@ fn check_districts(sc: &Scenario, schools: &[School], facility_school: &[usize])
     if let Some(k) = sc.hubs.max_new {
         let existing_by: BTreeMap<&str, usize> = facility_school
             .iter()
-            .filter(|&&i| schools[i].hub == HubStatus::Existing)
+            .filter(|&&i| schools[i].hub == HubStatus::Existing || sc.hubs.force.contains(&schools[i].id))
             .fold(BTreeMap::new(), |mut m, &i| {
                 *m.entry(schools[i].district.as_str()).or_default() += 1;
                 m
@@ -312,8 +437,8 @@ fn check_districts(sc: &Scenario, schools: &[School], facility_school: &[usize])
             .filter(|(_, k)| *k > 0)
             .collect();
         let needed: usize = short.iter().map(|(_, k)| k).sum();
-        if needed > k {
-            bad.push(ModelProblem::TooFewNewHubs { needed, min, max_new: k, short });
+        if needed + n_forced > k {
+            bad.push(ModelProblem::TooFewNewHubs { needed: needed + n_forced, min, max_new: k, short });
         }
     }
     if bad.is_empty() { Ok(()) } else { Err(PlanError::Model(bad)) }

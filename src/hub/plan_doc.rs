@@ -312,7 +312,7 @@ pub(super) fn usage(model: &HubModel, schools: &[School], d: &Decision) -> Usage
     for f in 0..m {
         if d.open[f] {
             *u.district_open.entry(schools[model.facility_school[f]].district.clone()).or_default() += 1;
-            if !inst.facilities[f].fixed_open {
+            if model.is_new(f) {
                 u.new_open += 1;
             }
             u.spent += inst.facilities[f].budget_charge();
@@ -468,7 +468,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
             lat: s.lat,
             lon: s.lon,
             status: if existing { "existing" } else { "new" }.into(),
-            cost_kzt: inst.facilities[f].budget_charge(),
+            cost_kzt: model.hub_charge(f),
             linked_small_schools: 0,
             linked_students: 0,
             year_opened: None,

@@ -157,6 +157,31 @@ pub struct Hubs {
     pub capacity_small_schools: Option<u32>,
     /// At most this many students in the small schools linked to one hub.
     pub capacity_students: Option<u32>,
+    /// School ids that must be hubs: candidates opened as new hubs in every
+    /// plan (paid for and counted against `max_new` like any new hub), or
+    /// existing hubs (which are open anyway). One id may be written alone.
+    #[serde(deserialize_with = "one_or_many")]
+    pub force: Vec<String>,
+    /// School ids that may not be hubs (candidates left closed); an
+    /// existing hub cannot be forbidden. One id may be written alone.
+    #[serde(deserialize_with = "one_or_many")]
+    pub forbid: Vec<String>,
+}
+
+/// A list of strings, or one string standing for a list of one (so
+/// `--set hubs.force=S123` works as `--set 'hubs.force=["S123"]'`).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    match OneOrMany::deserialize(d) {
+        Ok(OneOrMany::One(s)) => Ok(vec![s]),
+        Ok(OneOrMany::Many(v)) => Ok(v),
+        Err(_) => Err(serde::de::Error::custom("must be a school id or a list of school ids")),
+    }
 }
 
 impl Default for Hubs {
@@ -169,6 +194,8 @@ impl Default for Hubs {
             min_students: 200,
             capacity_small_schools: None,
             capacity_students: None,
+            force: Vec::new(),
+            forbid: Vec::new(),
         }
     }
 }
@@ -326,6 +353,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "hubs.min_students",
     "hubs.capacity_small_schools",
     "hubs.capacity_students",
+    "hubs.force",
+    "hubs.forbid",
     "small_schools.max_students",
     "small_schools.digital_room_min_students",
     "small_schools.digital_room_kzt",
@@ -643,6 +672,24 @@ impl Scenario {
         }
         if self.data.schools.as_os_str().is_empty() {
             bad("data.schools", ErrorCode::MissingField, "is empty; name the schools file".into());
+        }
+        for (key, ids) in [("hubs.force", &self.hubs.force), ("hubs.forbid", &self.hubs.forbid)] {
+            let mut seen = std::collections::BTreeSet::new();
+            for id in ids {
+                if !seen.insert(id) {
+                    bad(key, ErrorCode::DuplicateId, format!("lists school `{id}` twice"));
+                }
+            }
+        }
+        for id in self.hubs.force.iter().filter(|id| self.hubs.forbid.contains(id)) {
+            bad("hubs.forbid", ErrorCode::Inconsistent, format!("school `{id}` is also in `hubs.force`"));
+        }
+        if self.rollout.is_some() && !self.hubs.force.is_empty() {
+            bad(
+                "hubs.force",
+                ErrorCode::Inconsistent,
+                "forcing hubs is not available with `[rollout]` yet (a forced hub's opening year would have to be chosen); `hubs.forbid` is".into(),
+            );
         }
         if let Some(r) = &self.rollout {
             r.check_values(self.objective.kind, &mut bad);

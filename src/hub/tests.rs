@@ -681,3 +681,103 @@ fn bad_rows_in_memory_name_the_row_and_field() {
     let e = crate::hub::plan_in_memory(loaded, vec![row(1, "a", None, 50.0)]).err().expect("no district").to_string();
     assert!(e.contains("row 1") && e.contains("district"), "{e}");
 }
+
+#[test]
+fn forcing_a_hub_binds() {
+    let mut loose = scenario(ObjectiveKind::MaxCoverage);
+    loose.budget.kzt = Some(600e6);
+    let plain = plan(&loose, &line_region());
+    let closed = ["A1", "A2", "B1", "B2", "C1"].into_iter().find(|id| !plain.doc.hubs.iter().any(|h| h.school_id == *id));
+    let closed = closed.expect("the fixture leaves a candidate closed").to_string();
+    let mut tight = loose.clone();
+    tight.hubs.force = vec![closed.clone()];
+    assert_binds(&line_region(), &tight, &loose, "is in `hubs.force`");
+    let forced = plan(&tight, &line_region());
+    let h = forced.doc.hubs.iter().find(|h| h.school_id == closed).expect("forced hub open");
+    assert_eq!((h.status.as_str(), h.cost_kzt), ("new", 250e6));
+}
+
+#[test]
+fn forbidding_a_hub_binds() {
+    let loose = scenario(ObjectiveKind::MaxCoverage);
+    let plain = plan(&loose, &line_region());
+    let open = plain.doc.hubs[0].school_id.clone();
+    let mut tight = loose.clone();
+    tight.hubs.forbid = vec![open.clone()];
+    assert_binds(&line_region(), &tight, &loose, "is in `hubs.forbid`");
+}
+
+#[test]
+fn a_forced_hub_is_paid_from_the_budget_and_counted_in_min_cost() {
+    // Budget for two hubs and their rooms: forcing a poor hub leaves one more.
+    let mut sc = scenario(ObjectiveKind::MaxCoverage);
+    sc.budget.kzt = Some(560e6);
+    sc.hubs.force = vec!["A2".into()];
+    let p = plan(&sc, &line_region());
+    assert!(p.violations.is_empty(), "{:?}", p.violations);
+    assert!(p.doc.totals.cost_kzt <= 560e6 && p.doc.hubs.iter().any(|h| h.school_id == "A2"));
+    assert_eq!(p.doc.totals.new_hubs, p.doc.hubs.len());
+
+    // min-cost: the plan's figure includes the forced hub, and is the MIP's optimum.
+    let mut sc = scenario(ObjectiveKind::MinCost);
+    sc.hubs.force = vec!["A2".into()];
+    let heur = plan(&sc, &line_region());
+    let mip = plan_with(&sc, &line_region(), SolverChoice::Mip, &sc).unwrap();
+    assert!(heur.violations.is_empty() && mip.violations.is_empty());
+    let t = &heur.doc.totals;
+    let cost = t.hub_cost_kzt + t.room_cost_kzt + sc.objective.years * t.yearly_visit_cost_kzt;
+    let q = heur.doc.quality();
+    assert!((q.value - cost).abs() <= 1e-6 * cost, "{} vs {cost}", q.value);
+    assert!((q.value - mip.doc.quality().value).abs() <= 1e-6 * cost);
+    assert!(q.proven);
+}
+
+/// Plans `schools` in memory under scenario `toml` (with overrides).
+fn plan_text(toml_text: &str, set: &[(&str, &str)], schools: &[School]) -> Result<super::PlanRun, PlanError> {
+    let set: Vec<(String, String)> = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let loaded = LoadedScenario::parse(toml_text, "s.toml".as_ref(), &set).map_err(PlanError::Scenario)?;
+    let rows = schools
+        .iter()
+        .enumerate()
+        .map(|(i, s)| crate::io::schools::SchoolRow {
+            row: i + 1,
+            id: s.id.clone(),
+            name: Some(s.name.clone()),
+            district: Some(s.district.clone()),
+            lat: s.lat,
+            lon: s.lon,
+            students: Some(s.students),
+            kind: None,
+            hub: Some(s.hub),
+            hub_cost_kzt: None,
+            capacity_small_schools: None,
+            students_by_year: Vec::new(),
+        })
+        .collect();
+    super::plan_in_memory(loaded, rows)
+}
+
+#[test]
+fn bad_forced_and_forbidden_ids_are_named_with_their_key() {
+    let text = "[data]\nschools = \"x.csv\"\n[hubs]\nmin_per_district = 0\n";
+    let mut schools = line_region();
+    schools[0].hub = HubStatus::Existing;
+    let err = |set: &[(&str, &str)]| plan_text(text, set, &schools).err().expect("an error").to_string();
+    let e = err(&[("hubs.force", "NOPE")]);
+    assert!(e.contains("hubs.force") && e.contains("`NOPE` is not a school"), "{e}");
+    let e = err(&[("hubs.force", "a1")]);
+    assert!(e.contains("hubs.force") && e.contains("not a hub candidate"), "{e}");
+    let e = err(&[("hubs.forbid", "A1")]);
+    assert!(e.contains("hubs.forbid") && e.contains("existing hub"), "{e}");
+    let e = err(&[("hubs.force", "[\"A2\"]"), ("hubs.forbid", "[\"A2\", \"B1\"]")]);
+    assert!(e.contains("hubs.forbid") && e.contains("also in `hubs.force`"), "{e}");
+    let e = err(&[("hubs.forbid", "[\"B1\", \"B1\"]")]);
+    assert!(e.contains("lists school `B1` twice"), "{e}");
+    let e = err(&[("hubs.force", "[\"A2\", \"B2\"]"), ("hubs.max_new", "1")]);
+    assert!(e.contains("`hubs.force` opens 2 new hubs"), "{e}");
+    // A single id and a list of one plan alike.
+    let one = plan_text(text, &[("hubs.force", "A2")], &schools).unwrap();
+    let list = plan_text(text, &[("hubs.force", "[\"A2\"]")], &schools).unwrap();
+    assert_eq!(one.doc.hubs, list.doc.hubs);
+    assert!(one.doc.hubs.iter().any(|h| h.school_id == "A2"));
+}

@@ -79,6 +79,7 @@ pub fn check_plan(
     progress: &dyn Progress,
 ) -> Result<Vec<PlanViolation>, PlanError> {
     let inputs = read_inputs(loaded, cache_dir, progress)?;
+    super::check_hub_choices(loaded, &inputs.schools)?;
     let mut found = violations(&loaded.scenario, doc, &inputs.schools, &|s, h| {
         inputs.table.get(SchoolIdx(s as u32), SchoolIdx(h as u32)).map(|l| l.road_km)
     });
@@ -215,6 +216,12 @@ pub fn violations(
         if s.hub == HubStatus::Existing && !hub_set.contains(&i) {
             v.push(PlanViolation::ExistingHubMissing { hub: s.id.clone() });
         }
+        if sc.hubs.force.contains(&s.id) && !hub_set.contains(&i) {
+            v.push(PlanViolation::ForcedHubMissing { hub: s.id.clone() });
+        }
+        if sc.hubs.forbid.contains(&s.id) && hub_set.contains(&i) {
+            v.push(PlanViolation::ForbiddenHub { hub: s.id.clone() });
+        }
     }
     // Links.
     let mut linked: HashMap<usize, usize> = HashMap::new();
@@ -320,6 +327,7 @@ pub fn violations(
         }
         let reachable = schools.iter().enumerate().any(|(h, hs)| {
             matches!(hs.hub, HubStatus::Existing | HubStatus::Candidate)
+                && !sc.hubs.forbid.contains(&hs.id)
                 && h != i
                 && (!sc.links.within_district || hs.district == s.district)
                 && road_km(i, h).is_some_and(|km| km <= sc.links.max_road_km + TOL_KM)

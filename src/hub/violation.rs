@@ -36,6 +36,16 @@ pub enum PlanViolation {
         /// The existing hub's school id.
         hub: String,
     },
+    /// A school of `hubs.force` that is not a hub of the plan.
+    ForcedHubMissing {
+        /// The forced school's id.
+        hub: String,
+    },
+    /// A school of `hubs.forbid` that is a hub of the plan.
+    ForbiddenHub {
+        /// The forbidden school's id.
+        hub: String,
+    },
     /// A link naming a school that does not exist.
     LinkUnknownSchool {
         /// The small school's id, as written in the plan.
@@ -202,6 +212,8 @@ impl PlanViolation {
             PlanViolation::HubNotCandidate { .. } => "V-HUB-NOT-CANDIDATE",
             PlanViolation::HubStatus { .. } => "V-HUB-STATUS",
             PlanViolation::ExistingHubMissing { .. } => "V-EXISTING-HUB-MISSING",
+            PlanViolation::ForcedHubMissing { .. } => "V-FORCED-HUB-MISSING",
+            PlanViolation::ForbiddenHub { .. } => "V-FORBIDDEN-HUB",
             PlanViolation::LinkUnknownSchool { .. } => "V-LINK-UNKNOWN",
             PlanViolation::LinkNotSmall { .. } => "V-LINK-NOT-SMALL",
             PlanViolation::LinkHubClosed { .. } => "V-LINK-HUB-CLOSED",
@@ -237,6 +249,10 @@ impl fmt::Display for PlanViolation {
             PlanViolation::ExistingHubMissing { hub } => {
                 write!(f, "existing hub {hub} is missing from the plan's hubs")
             }
+            PlanViolation::ForcedHubMissing { hub } => {
+                write!(f, "school {hub} is in `hubs.force` but is not a hub of the plan")
+            }
+            PlanViolation::ForbiddenHub { hub } => write!(f, "hub {hub} is in `hubs.forbid`"),
             PlanViolation::LinkUnknownSchool { small, hub } => {
                 write!(f, "link {small} → {hub} names a school that does not exist")
             }
