@@ -27,9 +27,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::PlanError;
-use crate::error::ErrorCode;
 use super::inputs::School;
 use super::scenario::{ObjectiveKind, Scenario};
+use crate::error::ErrorCode;
 use crate::io::schools::HubStatus;
 use crate::network::{DistanceTable, SchoolIdx};
 use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, Model, SparseCosts};
@@ -200,11 +200,16 @@ pub fn hub_choice_problems(sc: &Scenario, schools: &[School]) -> Vec<(&'static s
     }
     for id in &sc.hubs.forbid {
         match by_id.get(id.as_str()) {
-            None => out.push(("hubs.forbid", ErrorCode::UnknownId, format!("`{id}` is not a school of the schools file"))),
+            None => {
+                out.push(("hubs.forbid", ErrorCode::UnknownId, format!("`{id}` is not a school of the schools file")))
+            }
             Some(s) if s.hub == HubStatus::Existing => out.push((
                 "hubs.forbid",
                 ErrorCode::Inconsistent,
-                format!("school `{id}` ({}) is an existing hub; existing hubs stay open and cannot be forbidden", s.name),
+                format!(
+                    "school `{id}` ({}) is an existing hub; existing hubs stay open and cannot be forbidden",
+                    s.name
+                ),
             )),
             Some(_) => {}
         }

@@ -687,7 +687,8 @@ fn forcing_a_hub_binds() {
     let mut loose = scenario(ObjectiveKind::MaxCoverage);
     loose.budget.kzt = Some(600e6);
     let plain = plan(&loose, &line_region());
-    let closed = ["A1", "A2", "B1", "B2", "C1"].into_iter().find(|id| !plain.doc.hubs.iter().any(|h| h.school_id == *id));
+    let closed =
+        ["A1", "A2", "B1", "B2", "C1"].into_iter().find(|id| !plain.doc.hubs.iter().any(|h| h.school_id == *id));
     let closed = closed.expect("the fixture leaves a candidate closed").to_string();
     let mut tight = loose.clone();
     tight.hubs.force = vec![closed.clone()];

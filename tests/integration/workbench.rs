@@ -199,8 +199,8 @@ fn downloaded(dir: &Path, name: &str) -> PathBuf {
 
 /// Open Aktobe, run it as written, set the budget to 4e9 in the form, run
 /// again, count the hub markers against the run's plan.json, compare the two
-/// runs and see the dropped hubs on the map, download the plan; screenshots
-/// of each step.
+/// runs and see the dropped hubs on the map, download the plan, force and
+/// forbid a hub on the map, run a small sweep; screenshots of each step.
 #[test]
 fn a_planner_runs_aktobe_at_4e9_and_compares_it_in_the_browser() {
     let (Some(browser), Some(driver_bin)) = (
@@ -310,6 +310,43 @@ fn a_planner_runs_aktobe_at_4e9_and_compares_it_in_the_browser() {
         assert_eq!(String::from_utf8_lossy(&bytes).lines().count(), hubs + 1);
     }
 
+    // Force a hub and forbid another by clicking the map.
+    s.click("nav.tabs button[data-tab='scenario']");
+    s.click("#reset-btn");
+    s.until("the form reset", "return document.querySelector('#key-budget-kzt').value === '5313000000' && document.querySelector('#sc-changed').textContent === ''", 20);
+    let default_hubs: Vec<String> = api.get(&format!("/api/runs/{default_id}")).json()["plan"]["hubs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["school_id"].as_str().unwrap().to_string())
+        .collect();
+    let hubs_js = serde_json::to_string(&default_hubs).unwrap();
+    let force = s.until(
+        "a candidate that is no hub of the default run",
+        &format!("const hubs = new Set({hubs_js}); const c = [...document.querySelectorAll('#sc-map .school-candidate')].find((e) => !hubs.has(e.dataset.id)); return c && c.dataset.id"),
+        10,
+    );
+    let force = force.as_str().unwrap().to_string();
+    let forbid = default_hubs[0].clone();
+    s.click(&format!("#sc-map [data-id='{force}']"));
+    s.click(&format!("#sc-map [data-id='{forbid}']"));
+    s.click(&format!("#sc-map [data-id='{forbid}']"));
+    let chips = s.js("return [...document.querySelectorAll('#force-list .chip')].map((c) => c.textContent)");
+    assert_eq!(chips, json!([format!("force {force}"), format!("forbid {forbid}")]));
+    s.screenshot(&shots.join("5-force-forbid.png"));
+    s.click("#run-btn");
+    s.until(
+        "the forced run's result",
+        "return !document.querySelector('#res-body').hidden && document.querySelector('#res-sub').textContent.includes('hubs.force=1 ids')",
+        120,
+    );
+    let forced_run = api.get(&format!("/api/runs/{}", api.get("/api/runs").json()[0]["id"].as_str().unwrap())).json();
+    assert_eq!(forced_run["set"], json!({"hubs.force": [force], "hubs.forbid": [forbid]}));
+    let forced_hubs: Vec<&str> =
+        forced_run["plan"]["hubs"].as_array().unwrap().iter().map(|h| h["school_id"].as_str().unwrap()).collect();
+    assert!(forced_hubs.contains(&force.as_str()) && !forced_hubs.contains(&forbid.as_str()), "{forced_hubs:?}");
+    assert_eq!(s.js("return document.querySelectorAll('#result-map .hub-marker').length"), json!(forced_hubs.len()));
+
     // A small sweep from the scenario as written: the cost–coverage chart.
     s.click("nav.tabs button[data-tab='scenario']");
     s.click("#reset-btn");
@@ -328,6 +365,6 @@ fn a_planner_runs_aktobe_at_4e9_and_compares_it_in_the_browser() {
     assert_eq!(sweep_runs.len(), 3);
     assert!(sweep_runs.iter().all(|r| r["status"] == "done"), "{sweep_runs:?}");
     assert_eq!(s.js("return document.querySelectorAll('#sweep-table tbody tr').length"), json!(3));
-    s.screenshot(&shots.join("5-sweep.png"));
+    s.screenshot(&shots.join("6-sweep.png"));
     eprintln!("screenshots in {}", shots.display());
 }
