@@ -46,7 +46,17 @@ impl Workspace {
 
     /// A path for people: relative to the workspace when inside it.
     pub fn shown(&self, p: &Path) -> String {
-        p.strip_prefix(&self.root).unwrap_or(p).to_string_lossy().into_owned()
+        let mut plain = PathBuf::new();
+        for c in p.components() {
+            match c {
+                Component::ParentDir if plain.file_name().is_some() => {
+                    plain.pop();
+                }
+                Component::CurDir => {}
+                other => plain.push(other.as_os_str()),
+            }
+        }
+        plain.strip_prefix(&self.root).unwrap_or(&plain).to_string_lossy().into_owned()
     }
 
     /// A path given in a request, relative to the workspace: refused (400)

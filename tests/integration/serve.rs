@@ -435,6 +435,34 @@ fn every_documented_error_is_json_with_its_code() {
     http.post_json("/api/runs", &json!({"scenario": aktobe, "toml": escaping})).error(400, "path-outside-workspace");
     assert_eq!(http.get("/api/runs").json(), json!([]), "no refused request made a run");
 
+    // A scenario of the workspace whose data has errors: opened with them listed by row and field.
+    std::fs::write(
+        ws.path().join("datasets/bad.csv"),
+        "id,name,district,lat,lon,students\na,A,D,50.1,57.1,300\nb,B,D,50.2,east,40\n",
+    )
+    .unwrap();
+    std::fs::write(ws.path().join("models/bad.toml"), "[data]\nschools = \"../datasets/bad.csv\"\n").unwrap();
+    let bad = http.get("/api/scenarios/bad");
+    assert_eq!(bad.status, 200, "{}", bad.text());
+    let problems = &bad.json()["problems"];
+    assert_eq!(problems[0]["code"], "invalid-data", "{problems}");
+    let p = &problems[0]["problems"][0];
+    assert_eq!(
+        (&p["file"], &p["row"], &p["field"], &p["code"]),
+        (&json!("datasets/bad.csv"), &json!(2), &json!("lon"), &json!("E-VALUE")),
+        "{p}"
+    );
+    let listed = http.get("/api/scenarios").json();
+    assert!(listed.as_array().unwrap().iter().any(|s| s["path"] == "models/bad.toml"));
+    let id = http.run(json!({"scenario": "models/bad.toml"}));
+    let failed = http.wait(&id);
+    assert_eq!(
+        (failed["status"].as_str(), failed["error"]["code"].as_str()),
+        (Some("failed"), Some("invalid-data")),
+        "{failed}"
+    );
+    assert_eq!(failed["error"]["problems"][0]["row"], 2);
+
     // A CSV with errors: every bad row and field listed, nothing kept.
     let csv = "id,name,district,lat,lon,students\n\
                a,School a,D,50.1,57.1,300\n\

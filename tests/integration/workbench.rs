@@ -224,6 +224,28 @@ fn a_planner_runs_aktobe_at_4e9_and_compares_it_in_the_browser() {
     let s = driver.session(&browser, &downloads, &tmp.path().join("profile"));
 
     s.goto(&format!("{}/", server.base));
+
+    // A schools file with errors, uploaded through the form: refused, its rows listed.
+    let bad_csv = tmp.path().join("schools-with-errors.csv");
+    std::fs::write(
+        &bad_csv,
+        "id,name,district,lat,lon,students\na,School a,D,50.1,57.1,300\nb,School b,D,95.0,57.2,40\na,School c,D,50.2,57.3,many\n",
+    )
+    .unwrap();
+    s.click("#upload summary");
+    s.type_into("#upload-form input[name='schools']", &bad_csv.display().to_string());
+    s.click("#upload-form button[type='submit']");
+    s.until(
+        "the upload's problems",
+        "return document.querySelectorAll('#upload-problems .problem-list tbody tr').length",
+        20,
+    );
+    let rows = s.js("return [...document.querySelectorAll('#upload-problems .problem-list tbody tr')].map((r) => r.dataset.row + ' ' + r.children[2].textContent)");
+    for want in ["2 lat", "3 students", "3 id"] {
+        assert!(rows.as_array().unwrap().iter().any(|r| r == want), "{want} not in {rows}");
+    }
+    s.screenshot(&shots.join("0-upload-errors.png"));
+    assert!(!ws.path().join("uploads").exists(), "nothing kept");
     s.click("#scenarios li[data-path='models/aktobe-2025.toml']");
     s.until("the scenario's map", "return document.querySelectorAll('#sc-map .pick').length", 30);
     let budget = s.js("return document.querySelector('#key-budget-kzt').value");

@@ -158,6 +158,7 @@ async function loadScenarios() {
 async function openScenario(path) {
   document.querySelectorAll('#scenarios li').forEach((li) => li.classList.toggle('active', li.dataset.path === path));
   showTab('scenario');
+  $('#upload-problems').innerHTML = '';
   const detail = await api('/api/scenarios/' + path);
   S.scenario = detail; S.edits = {};
   // Hubs the file already forces or forbids (keys of main's scenario schema, when it has them).
@@ -621,10 +622,14 @@ $('#upload-form').addEventListener('submit', async (ev) => {
   try {
     const r = await api('/api/uploads', { method: 'POST', body: fd });
     out.innerHTML = `<p class="hint">${r.schools} schools kept as <code>${esc(r.scenario)}</code>.</p>`;
+    $('#upload-problems').innerHTML = '';
     await loadScenarios();
     openScenario(r.scenario);
   } catch (e) {
-    out.innerHTML = problemsHtml(e, 'The files were not kept');
+    const n = e.body && e.body.problems ? e.body.problems.length : 0;
+    out.innerHTML = `<p class="err">The files were not kept${n ? `: ${n} problem${n > 1 ? 's' : ''}, listed on the right` : ''}.</p>`;
+    showTab('scenario');
+    $('#upload-problems').innerHTML = problemsHtml(e, 'The uploaded files were not kept: fix these and upload again');
   }
 });
 
