@@ -258,6 +258,20 @@ fn a_planner_runs_aktobe_at_4e9_and_compares_it_in_the_browser() {
     );
     s.screenshot(&shots.join("1-scenario.png"));
 
+    // Bad TOML typed into the form's text: refused with its line, no run made.
+    s.click("#toml-edit summary");
+    s.js("const t = document.querySelector('#sc-toml'); t.value = '[data\\nschools = 1\\n'; t.dispatchEvent(new Event('input'));");
+    s.click("#run-btn");
+    s.until("the TOML problem", "return document.querySelector('#sc-problems .problem-list')", 20);
+    let problem = s.js("return document.querySelector('#sc-problems .problem-list tbody tr').textContent");
+    assert!(
+        problem.as_str().unwrap().contains("line 1") && problem.as_str().unwrap().contains("E-FORMAT"),
+        "{problem}"
+    );
+    assert_eq!(api.get("/api/runs").json(), json!([]));
+    s.click("#reset-btn");
+    s.until("the text restored", "return document.querySelector('#sc-toml').value.includes('[budget]') && !document.querySelector('#sc-problems .problem-list')", 20);
+
     // The scenario as written: the default run.
     s.click("#run-btn");
     s.until("the default run's result", "return !document.querySelector('#res-body').hidden && document.querySelectorAll('#result-map .hub-marker').length", 60);

@@ -173,6 +173,7 @@ async function openScenario(path) {
   const probs = detail.problems.map((b) => problemsHtml({ body: b }, 'Data errors: fix these before running')).join('');
   $('#sc-problems').innerHTML = probs;
   renderForm(detail);
+  $('#sc-toml').value = detail.text;
   fillSweepKeys(detail);
   S.mapData = null;
   try {
@@ -243,8 +244,15 @@ function renderForm(detail) {
   showChanged();
 }
 
+/** The edited TOML text, when it differs from the file's. */
+function editedToml() {
+  const t = $('#sc-toml').value;
+  return S.scenario && t !== S.scenario.text ? t : null;
+}
+$('#sc-toml').addEventListener('input', () => showChanged());
+
 function showChanged() {
-  const n = Object.keys(runSet()).length;
+  const n = Object.keys(runSet()).length + (editedToml() != null ? 1 : 0);
   $('#sc-changed').textContent = n ? `${n} change${n > 1 ? 's' : ''} to the file` : '';
 }
 $('#reset-btn').addEventListener('click', () => { if (S.scenario) openScenario(S.scenario.path); });
@@ -295,7 +303,7 @@ $('#run-btn').addEventListener('click', async () => {
   const keep = S.scenario.problems.map((b) => problemsHtml({ body: b }, 'Data errors: fix these before running')).join('');
   probs.innerHTML = keep;
   try {
-    const r = await api('/api/runs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ scenario: S.scenario.path, set: runSet() }) });
+    const r = await api('/api/runs', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(Object.assign({ scenario: S.scenario.path, set: runSet() }, editedToml() != null ? { toml: editedToml() } : {})) });
     refreshRuns();
     const done = await follow(r.id, $('#run-progress'));
     if (done.status === 'done') await showRun(done.id);
@@ -573,7 +581,8 @@ $('#sweep-form').addEventListener('submit', async (ev) => {
   try {
     const set = runSet();
     for (const k of Object.keys(vary)) delete set[k];
-    const r = await api('/api/sweeps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ scenario: S.scenario.path, set, vary }) });
+    const body = Object.assign({ scenario: S.scenario.path, set, vary }, editedToml() != null ? { toml: editedToml() } : {});
+    const r = await api('/api/sweeps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     S.sweep = { id: r.id, runs: r.runs, keys: Object.keys(vary) };
     $('#sw-status').textContent = `${r.runs.length} runs queued (${r.id})`;
     refreshRuns();
