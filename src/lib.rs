@@ -60,6 +60,8 @@ pub mod plan;
 pub mod problem;
 pub mod report;
 pub mod rng;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod solve;
 #[cfg(test)]
 mod testutil;

@@ -11,6 +11,8 @@ mod explain;
 mod generate;
 mod plan;
 mod report;
+#[cfg(feature = "serve")]
+mod serve;
 mod solve;
 mod sweep;
 
@@ -22,7 +24,7 @@ use clap::{Parser, Subcommand};
 pub mod exit {
     /// Input or run error (bad file, unreadable data, internal failure).
     pub const ERROR: u8 = 1;
-    /// Usage error (clap's own code).
+    /// Usage error (clap's own code; `serve` refusing a non-loopback host without a token).
     #[allow(dead_code)]
     pub const USAGE: u8 = 2;
     /// `check`: the solution breaks a rule or its objective does not match.
@@ -70,6 +72,9 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Compare two plan directories: hubs added and dropped, schools moved, linked, unlinked, totals.
     Compare(compare::CompareArgs),
+    /// The planner workbench: a local web app to open, edit, run, compare and sweep scenarios.
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -87,6 +92,8 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Sweep(a) => sweep::run(a),
         Command::Compare(a) => compare::run(a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(code) => code,

@@ -461,14 +461,19 @@ pub fn distance_options(loaded: &LoadedScenario) -> DistanceOptions {
 /// MultiPolygon features, each with a `name` property. Every bad feature is
 /// reported at once.
 pub fn read_districts(path: &Path) -> Result<Vec<DistrictShape>, InputErrors> {
-    let mut problems = Problems::new(path);
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_districts(&text, path),
         Err(e) => {
+            let mut problems = Problems::new(path);
             problems.push(Location::File, ErrorCode::Unreadable, format!("cannot read the districts file: {e}"));
-            return problems.fail();
+            problems.fail()
         }
-    };
+    }
+}
+
+/// [`read_districts`] on text held in memory; `path` names it in problems.
+pub fn parse_districts(text: &str, path: &Path) -> Result<Vec<DistrictShape>, InputErrors> {
+    let mut problems = Problems::new(path);
     let fc = match text.parse::<geojson::GeoJson>() {
         Ok(geojson::GeoJson::FeatureCollection(fc)) => fc,
         Ok(_) => {

@@ -15,5 +15,9 @@ mod plan;
 mod report;
 mod roads;
 mod rollout_report;
+#[cfg(feature = "serve")]
+mod serve;
 mod snapshots;
 mod sweep;
+#[cfg(feature = "serve")]
+mod workbench;
