@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use hubplan::hub::explain::{Explanation, KeyChange, explain};
+use hubplan::hub::explain::{Explanation, KeyChange, explain_with};
 use hubplan::hub::verify::read_plan;
 use hubplan::hub::{LoadedScenario, PlanOptions, plan};
 
@@ -65,7 +65,12 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
             shown(&a.dir)
         );
     }
-    let e = match explain(&run, &a.school) {
+    let file = a.scenario.clone();
+    let replan = |sc: hubplan::hub::Scenario| {
+        let loaded = LoadedScenario { scenario: sc, file: file.clone() };
+        plan(loaded, &opts, &hubplan::network::progress::Silent).map(|r| r.doc)
+    };
+    let e = match explain_with(&run, &a.school, Some(&replan)) {
         Ok(e) => e,
         Err(e) => return fail(format!("--school {}: {e}", a.school)),
     };

@@ -205,8 +205,19 @@ pub fn plan_change(run: &PlanRun, doc: &PlanDoc, other: &PlanDoc) -> PlanChange 
     }
 }
 
-/// Explains school `id` in `run`'s plan.
+/// Plans a scenario from scratch, distances included (for a change of
+/// `links.max_road_km`, whose links the run's distance table does not hold).
+pub type Replan<'a> = &'a dyn Fn(Scenario) -> Result<PlanDoc, PlanError>;
+
+/// Explains school `id` in `run`'s plan; an unlinked school out of every
+/// hub's reach gets only an estimate of the radius it needs.
 pub fn explain(run: &PlanRun, id: &str) -> Result<Explanation, ExplainError> {
+    explain_with(run, id, None)
+}
+
+/// [`explain`], with `replan` to plan a longer radius for a school out of
+/// every hub's reach (the CLI reads the data and computes the distances again).
+pub fn explain_with(run: &PlanRun, id: &str, replan: Option<Replan>) -> Result<Explanation, ExplainError> {
     let schools = &run.inputs.schools;
     let i = schools.iter().position(|s| s.id == id).ok_or_else(|| ExplainError::UnknownSchool(id.into()))?;
     let s = &schools[i];
@@ -219,7 +230,7 @@ pub fn explain(run: &PlanRun, id: &str) -> Result<Explanation, ExplainError> {
         return Ok(explain_linked(run, i, l.hub_id.as_str(), l.road_km, me));
     }
     if let Some(u) = doc.unlinked.iter().find(|u| u.small_school_id == id) {
-        return Ok(explain_unlinked(run, u.reason, &u.detail, i, me)?);
+        return Ok(explain_unlinked(run, u.reason, &u.detail, i, me, replan)?);
     }
     if s.hub == HubStatus::Candidate {
         let sc = &run.loaded.scenario;
@@ -396,6 +407,7 @@ fn explain_unlinked(
     detail: &str,
     i: usize,
     me: SchoolRef,
+    replan: Option<Replan>,
 ) -> Result<Explanation, PlanError> {
     let sc = &run.loaded.scenario;
     let s = &run.inputs.schools[i];
@@ -496,6 +508,44 @@ fn explain_unlinked(
             .filter(|h| h.id != s.id && (!sc.links.within_district || h.district == s.district))
             .map(|h| (Haversine.distance(here, Point::new(h.lon, h.lat)) / 1000.0, h))
             .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let (Some((km, _)), Some(replan)) = (nearest, replan) {
+            // The straight line × detour is an estimate of the road: up to
+            // three radii, each planned with its own distances.
+            let est = km * sc.links.detour_factor;
+            for f in [1.0, 1.15, 1.3] {
+                let r = (est * f).ceil().max(sc.links.max_road_km + 1.0);
+                let mut v = sc.clone();
+                v.links.max_road_km = r;
+                let (links_it, change, text) = match replan(v) {
+                    Ok(doc) => {
+                        let linked = doc.links.iter().any(|l| l.small_school_id == s.id);
+                        let c = plan_change(run, &run.doc, &doc);
+                        let t = change_sentence(&c, if linked { "links it" } else { "does not link it" });
+                        (linked, Some(c), t)
+                    }
+                    Err(PlanError::Infeasible(_) | PlanError::Model(_)) => {
+                        (false, None, "no plan meets the rules".to_string())
+                    }
+                    Err(e) => return Err(e),
+                };
+                let done = links_it;
+                changes.push(KeyChange {
+                    key: "links.max_road_km".into(),
+                    from: sc.links.max_road_km.to_string(),
+                    to: r.to_string(),
+                    links_it,
+                    change,
+                    detail: text,
+                });
+                if done {
+                    break;
+                }
+            }
+            if let Some(last) = changes.pop() {
+                changes.clear();
+                changes.push(last);
+            }
+        }
         match nearest {
             Some((km, h)) => detail.push_str(&format!(
                 "; the nearest hub candidate is {} ({}), {km:.1} km in a straight line (about {:.0} road km at `links.detour_factor` {}): a radius (`links.max_road_km`, now {} km) that reaches it could link it — re-plan with `--set links.max_road_km={}` to see what it does to the plan",

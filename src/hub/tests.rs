@@ -954,10 +954,53 @@ fn explain_an_unlinked_school_finds_a_change_that_links_it_in_the_mip_too() {
     assert!(truth.links.iter().any(|l| l.small_school_id == full.small_school_id), "{linking:?}");
     let c = linking.change.as_ref().unwrap();
     assert!((c.delta - (truth.quality().value - best)).abs() < 1e-6);
-    // A school out of every hub's reach gets no key change, only the radius it needs.
+    // A school out of every hub's reach: without a way to replan, only the
+    // radius it needs; with one, that radius planned (distances included).
     let far = run.doc.unlinked.iter().find(|u| u.reason == Reason::NoHubInReach).unwrap();
     let Explanation::Unlinked { changes, detail, .. } = explain(&run, &far.small_school_id).unwrap() else { panic!() };
     assert!(changes.is_empty() && detail.contains("links.max_road_km="), "{detail}");
+    let replan = |v: Scenario| {
+        let loaded = LoadedScenario { scenario: v, file: "s.toml".into() };
+        super::plan_in_memory(loaded, rows_of(&line_region())).map(|r| r.doc)
+    };
+    let e = super::explain::explain_with(&run, &far.small_school_id, Some(&replan)).unwrap();
+    let Explanation::Unlinked { changes, .. } = e else { panic!() };
+    assert_eq!(changes.len(), 1);
+    let c = &changes[0];
+    assert_eq!(c.key, "links.max_road_km");
+    let mut v = sc.clone();
+    v.links.max_road_km = c.to.parse().unwrap();
+    let run_v =
+        super::plan_in_memory(LoadedScenario { scenario: v.clone(), file: "s.toml".into() }, rows_of(&line_region()))
+            .unwrap();
+    let truth = mip_plan(&run_v, &v, &run_v.inputs.schools).unwrap();
+    // What it claims is what the MIP finds with that radius (here the budget
+    // goes to other schools, so the radius alone does not link it).
+    assert_eq!(truth.links.iter().any(|l| l.small_school_id == far.small_school_id), c.links_it);
+    assert!((c.change.as_ref().unwrap().delta - (truth.quality().value - best)).abs() < 1e-6);
+    // Without the budget a radius does link c2 (C1 has room), and the MIP agrees.
+    let far = "c2".to_string();
+    let mut open = sc.clone();
+    open.budget.kzt = None;
+    let free = super::plan_in_memory(
+        LoadedScenario { scenario: open.clone(), file: "s.toml".into() },
+        rows_of(&line_region()),
+    )
+    .unwrap();
+    let e = super::explain::explain_with(&free, &far, Some(&replan)).unwrap();
+    let Explanation::Unlinked { changes, reason, .. } = e else { panic!() };
+    assert_eq!(reason, "no-hub-in-reach");
+    let c = &changes[0];
+    assert!(c.links_it, "{c:?}");
+    let mut v = open.clone();
+    v.links.max_road_km = c.to.parse().unwrap();
+    let run_v =
+        super::plan_in_memory(LoadedScenario { scenario: v.clone(), file: "s.toml".into() }, rows_of(&line_region()))
+            .unwrap();
+    let truth = mip_plan(&run_v, &v, &run_v.inputs.schools).unwrap();
+    assert!(truth.links.iter().any(|l| l.small_school_id == far));
+    let base = mip_optimum(&free, &open).unwrap();
+    assert!((c.change.as_ref().unwrap().delta - (truth.quality().value - base)).abs() < 1e-6);
 }
 
 #[test]
