@@ -581,14 +581,10 @@ pub fn run_check(a: CheckPlanArgs) -> anyhow::Result<ExitCode> {
 /// The "why these hubs" lines: each new hub's regret and runner-up, the
 /// hubs with the most at stake first (all of them in hubs.csv and the report).
 fn worth_lines(out: &mut String, doc: &PlanDoc) {
-    let mut rows: Vec<_> = doc.hubs.iter().filter_map(|h| h.worth.as_ref().map(|w| (h, w))).collect();
+    let rows = hubplan::hub::worth::by_stake(&doc.hubs);
     if rows.is_empty() {
         return;
     }
-    rows.sort_by(|a, b| {
-        let (x, y) = (a.1.stake(), b.1.stake());
-        y.0.total_cmp(&x.0).then(y.1.total_cmp(&x.1)).then(a.0.district.cmp(&b.0.district))
-    });
     let exact = rows.iter().filter(|(_, w)| w.method == "exact").count();
     outln!(
         out,

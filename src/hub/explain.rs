@@ -305,7 +305,9 @@ fn explain_hub(run: &PlanRun, pos: usize, me: SchoolRef) -> Result<Explanation, 
     let h = &doc.hubs[pos];
     let worth = match (&h.worth, h.status.as_str()) {
         (Some(w), _) => Some(w.clone()),
-        (None, "new") if run.loaded.scenario.rollout.is_none() => Some(worth_of(run, h, &doc.quality())?),
+        (None, "new") if run.loaded.scenario.rollout.is_none() => {
+            Some(worth_of(run, h, &doc.quality(), run.loaded.scenario.solver.time_limit_s)?)
+        }
         _ => None,
     };
     let mut serves: Vec<(String, u32, f64)> = doc

@@ -162,6 +162,12 @@ pub fn hub_worth(run: &PlanRun, progress: &dyn Progress) -> Result<Vec<Option<Hu
     }
     let q = doc.quality();
     let total = doc.hubs.iter().filter(|h| h.status == "new").count();
+    // All the re-solves together get about one more `solver.time_limit_s`
+    // (a share each, at least half a second): a plan whose budget binds
+    // across districts is solved whole, and 13 whole solves must not take
+    // 13 times the plan's time. A re-solve cut short is `bounded`, not `exact`.
+    let limit = run.loaded.scenario.solver.time_limit_s;
+    let each = (limit / total.max(1) as f64).clamp(0.5_f64.min(limit), limit);
     let mut out = Vec::with_capacity(doc.hubs.len());
     progress.begin(Stage::HubWorth, Some(total as u64));
     for h in &doc.hubs {
@@ -169,31 +175,27 @@ pub fn hub_worth(run: &PlanRun, progress: &dyn Progress) -> Result<Vec<Option<Hu
             out.push(None);
             continue;
         }
-        out.push(Some(worth_of(run, h, &q)?));
+        out.push(Some(worth_of(run, h, &q, each)?));
         progress.advance(1);
     }
     progress.end();
     Ok(out)
 }
 
-/// The worth of new hub `h` of `run`'s plan, whose quality is `q`.
-pub fn worth_of(run: &PlanRun, h: &HubRow, q: &PlanQuality) -> Result<HubWorth, PlanError> {
+/// The worth of new hub `h` of `run`'s plan, whose quality is `q`, its
+/// re-solve given `time_limit_s` seconds.
+pub fn worth_of(run: &PlanRun, h: &HubRow, q: &PlanQuality, time_limit_s: f64) -> Result<HubWorth, PlanError> {
     let sc = &run.loaded.scenario;
     if sc.hubs.force.contains(&h.school_id) {
-        return Ok(HubWorth {
-            method: "forced".into(),
-            measure: q.measure,
-            regret: None,
-            regret_min: None,
-            regret_max: None,
-            regret_student_km: None,
-            runner_up: None,
-            runner_up_name: None,
-            detail: "in `hubs.force`: a hub by the scenario's decision, not valued".into(),
-        });
+        return Ok(unvalued(
+            "forced",
+            q.measure,
+            "in `hubs.force`: a hub by the scenario's decision, not valued".into(),
+        ));
     }
     let mut without = sc.clone();
     without.hubs.forbid.push(h.school_id.clone());
+    without.solver.time_limit_s = time_limit_s;
     worth_against(&run.doc, q, &h.district, plan_variant(run, without))
 }
 
@@ -252,8 +254,13 @@ fn worth_against(
 }
 
 fn irreplaceable(measure: Measure, why: String) -> HubWorth {
+    unvalued("none", measure, format!("no plan meets the rules without it: {why}"))
+}
+
+/// A worth without a regret (`forced`, or `none`: no plan without the hub).
+fn unvalued(method: &str, measure: Measure, detail: String) -> HubWorth {
     HubWorth {
-        method: "none".into(),
+        method: method.into(),
         measure,
         regret: None,
         regret_min: None,
@@ -261,8 +268,19 @@ fn irreplaceable(measure: Measure, why: String) -> HubWorth {
         regret_student_km: None,
         runner_up: None,
         runner_up_name: None,
-        detail: format!("no plan meets the rules without it: {why}"),
+        detail,
     }
+}
+
+/// The valued hubs of a plan, most at stake first (irreplaceable and forced
+/// ones, then by regret, then by the student-km tie-break), ties by district.
+pub fn by_stake(hubs: &[HubRow]) -> Vec<(&HubRow, &HubWorth)> {
+    let mut rows: Vec<_> = hubs.iter().filter_map(|h| h.worth.as_ref().map(|w| (h, w))).collect();
+    rows.sort_by(|a, b| {
+        let (x, y) = (a.1.stake(), b.1.stake());
+        y.0.total_cmp(&x.0).then(y.1.total_cmp(&x.1)).then(a.0.district.cmp(&b.0.district))
+    });
+    rows
 }
 
 /// Computes the worth of every new hub and writes it into the plan

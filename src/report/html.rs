@@ -647,14 +647,10 @@ fn hubs_table(h: &mut String, p: &PlanDir) {
 /// loses) and runner-up, the hubs with the most at stake first.
 fn worth_section(h: &mut String, p: &PlanDir) {
     let doc = &p.doc;
-    let mut rows: Vec<_> = doc.hubs.iter().filter_map(|hub| hub.worth.as_ref().map(|w| (hub, w))).collect();
+    let rows = crate::hub::worth::by_stake(&doc.hubs);
     if rows.is_empty() {
         return;
     }
-    rows.sort_by(|a, b| {
-        let (x, y) = (a.1.stake(), b.1.stake());
-        y.0.total_cmp(&x.0).then(y.1.total_cmp(&x.1)).then(a.0.district.cmp(&b.0.district))
-    });
     let exact = rows.iter().filter(|(_, w)| w.method == "exact").count();
     let unit = rows[0].1.measure;
     let _ = write!(
