@@ -226,17 +226,20 @@ struct Shared {
     schools_s: f64,
 }
 
-/// What makes two cases read different schools: the files, and the rules
-/// that give each school its kind, hub status and hub cost.
+/// What makes two cases read different schools: the files (the existing
+/// hubs and equipped schools lists too), and the rules that give each school
+/// its kind, hub status and hub cost.
 fn schools_key(loaded: &LoadedScenario) -> String {
     let s = &loaded.scenario;
     let p = crate::hub::inputs::input_paths(loaded);
     format!(
-        "{:?}|{:?}|{:?}|{:?}|{}|{}|{}",
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{}",
         p.schools,
         p.schools_sheet,
         p.roads,
         p.districts,
+        p.existing_hubs,
+        p.equipped_schools,
         s.hubs.min_students,
         s.small_schools.max_students,
         s.hubs.cost_kzt.to_bits()
@@ -515,6 +518,19 @@ fn varied_keys(cases: &[SweepCase]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cases_with_other_existing_hubs_or_equipped_schools_read_their_own_schools() {
+        let base = "[data]\nschools = \"s.csv\"\n";
+        let load = |extra: &[(&str, &str)]| {
+            let set: Vec<(String, String)> = extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            LoadedScenario::parse(base, "m/s.toml".as_ref(), &set).unwrap()
+        };
+        let plain = schools_key(&load(&[]));
+        assert_eq!(plain, schools_key(&load(&[])));
+        assert_ne!(plain, schools_key(&load(&[("data.existing_hubs", "\"hubs.csv\"")])));
+        assert_ne!(plain, schools_key(&load(&[("data.equipped_schools", "\"links.csv\"")])));
+    }
 
     #[test]
     fn run_parallel_keeps_to_its_workers_even_when_tasks_start_pools() {
