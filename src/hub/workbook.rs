@@ -182,20 +182,8 @@ fn districts(doc: &PlanDoc) -> Sheet {
 
 fn hubs(doc: &PlanDoc) -> Sheet {
     let rollout = doc.rollout.is_some();
-    let mut header = vec![
-        "school_id",
-        "name",
-        "district",
-        "lat",
-        "lon",
-        "status",
-        "cost_kzt",
-        "linked_small_schools",
-        "linked_students",
-    ];
-    if rollout {
-        header.push("year_opened");
-    }
+    let header = super::write::hubs_header(doc);
+    let worth = super::write::has_worth(doc);
     let rows = doc
         .hubs
         .iter()
@@ -213,6 +201,20 @@ fn hubs(doc: &PlanDoc) -> Sheet {
             ];
             if rollout {
                 r.push(year(h.year_opened));
+            }
+            if worth {
+                match &h.worth {
+                    Some(w) => r.extend([
+                        text(&w.method),
+                        opt(w.regret, WHOLE),
+                        opt(w.regret_min, WHOLE),
+                        opt(w.regret_max, WHOLE),
+                        text(w.measure.as_str()),
+                        text(w.runner_up.clone().unwrap_or_default()),
+                        text(w.runner_up_name.clone().unwrap_or_default()),
+                    ]),
+                    None => r.extend((0..7).map(|_| text(""))),
+                }
             }
             r
         })

@@ -112,9 +112,10 @@ fn year(y: Option<i32>) -> String {
     y.map(|y| y.to_string()).unwrap_or_default()
 }
 
-/// `hubs.csv`: one row per open hub (with `year_opened` for a rollout), UTF-8 with a header.
-pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
-    let rollout = doc.rollout.is_some();
+/// The columns of a plan's hubs (`hubs.csv` and the `hubs` sheet of
+/// `plan.xlsx`): `year_opened` for a rollout, the worth columns when the
+/// plan has them (`hubplan plan` without `--no-worth`).
+pub fn hubs_header(doc: &PlanDoc) -> Vec<&'static str> {
     let mut header = vec![
         "school_id",
         "name",
@@ -126,14 +127,25 @@ pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
         "linked_small_schools",
         "linked_students",
     ];
-    if rollout {
+    if doc.rollout.is_some() {
         header.push("year_opened");
     }
-    // The worth columns when the plan has them (`hubplan plan` without --no-worth).
-    let worth = doc.hubs.iter().any(|h| h.worth.is_some());
-    if worth {
+    if has_worth(doc) {
         header.extend(["worth", "regret", "regret_min", "regret_max", "regret_unit", "runner_up_id", "runner_up_name"]);
     }
+    header
+}
+
+/// Whether the plan's hubs carry their worth.
+pub fn has_worth(doc: &PlanDoc) -> bool {
+    doc.hubs.iter().any(|h| h.worth.is_some())
+}
+
+/// `hubs.csv`: one row per open hub (with `year_opened` for a rollout), UTF-8 with a header.
+pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
+    let rollout = doc.rollout.is_some();
+    let header = hubs_header(doc);
+    let worth = has_worth(doc);
     let opt = |v: Option<f64>| v.map(num).unwrap_or_default();
     csv_bytes(
         &header,
