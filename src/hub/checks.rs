@@ -369,6 +369,8 @@ mod tests {
             hub_cost_kzt: None,
             capacity_small_schools: None,
             students_by_year: Vec::new(),
+            internet: Default::default(),
+            teacher_hours_per_year: None,
         }
     }
 

@@ -45,6 +45,11 @@ pub struct School {
     pub row: usize,
     /// Enrolment projections (`students_<year>` columns), year ascending.
     pub students_by_year: Vec<(i32, u32)>,
+    /// Its internet connection (the `internet` column).
+    pub internet: crate::io::schools::Internet,
+    /// Its own teacher hours a year for linked small schools, when it is a
+    /// hub (the `teacher_hours_per_year` column; overrides the scenario's).
+    pub teacher_hours_per_year: Option<f64>,
 }
 
 impl School {
@@ -331,6 +336,8 @@ fn resolve_schools(
             equipped: has_room,
             row: r.row,
             students_by_year: r.students_by_year,
+            internet: r.internet,
+            teacher_hours_per_year: r.teacher_hours_per_year,
         });
     }
     if !problems.is_empty() {

@@ -142,6 +142,13 @@ pub struct HubRow {
     /// it unless `--no-worth`; see [`super::worth`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worth: Option<super::worth::HubWorth>,
+    /// With teacher hours (`hubs.teacher_hours_per_year` or `[[links.modes]]`):
+    /// the hours a year its links take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher_hours: Option<f64>,
+    /// The hours a year it has for linked small schools (`None`: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher_hours_available: Option<f64>,
 }
 
 /// One linked small school and its hub (a row of `links.csv`).
@@ -166,6 +173,12 @@ pub struct LinkRow {
     /// Rollout: the year the small school is first linked (and its room bought).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year_linked: Option<i32>,
+    /// With `[[links.modes]]`: the link's mode (its `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// With teacher hours: the hub teacher hours a year this link takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher_hours: Option<f64>,
 }
 
 /// Why a small school is not linked.
@@ -184,6 +197,11 @@ pub enum Reason {
     NewHubLimit,
     /// Nothing blocks it; the objective left it out (only without `max-coverage`).
     NotChosen,
+    /// Beyond every visiting mode's reach, and without the connection an
+    /// online mode needs.
+    NoInternet,
+    /// The hubs that could take it have no teacher hours left for it.
+    TeacherTime,
 }
 
 impl Reason {
@@ -196,6 +214,8 @@ impl Reason {
             Reason::DistrictLimit => "district-limit",
             Reason::NewHubLimit => "new-hub-limit",
             Reason::NotChosen => "not-chosen",
+            Reason::NoInternet => "no-internet",
+            Reason::TeacherTime => "teacher-time",
         }
     }
 }
@@ -273,6 +293,34 @@ pub struct Totals {
     pub max_km: Option<f64>,
     /// Yearly visit cost: visits × 2 × km × cost per km, KZT.
     pub yearly_visit_cost_kzt: f64,
+    /// With `[[links.modes]]`: the links of each mode, in the scenario's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modes: Vec<ModeTotal>,
+    /// With `[[links.modes]]`: the linked students each weighted by its
+    /// mode's `value` (what `max-coverage` maximises).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valued_students: Option<f64>,
+    /// With teacher hours: the hours a year all links take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher_hours: Option<f64>,
+    /// With `[[links.modes]]`: teacher remuneration a year (`yearly_cost_kzt` per link), KZT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yearly_teacher_pay_kzt: Option<f64>,
+}
+
+/// One link mode's figures in a plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModeTotal {
+    /// The mode's name.
+    pub mode: String,
+    /// Small schools linked in this mode.
+    pub linked_small_schools: usize,
+    /// Their students.
+    pub linked_students: u64,
+    /// Teacher hours a year these links take.
+    pub teacher_hours: f64,
+    /// Students × road km of these links (0 for a mode without visits).
+    pub student_km: f64,
 }
 
 /// Where one input file came from, and under which licence.
@@ -494,6 +542,8 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
             linked_students: 0,
             year_opened: None,
             worth: None,
+            teacher_hours: None,
+            teacher_hours_available: None,
         });
     }
     let mut links = Vec::new();
@@ -517,6 +567,8 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
                     room: room.into(),
                     room_kzt,
                     year_linked: None,
+                    mode: None,
+                    teacher_hours: None,
                 });
             }
             None => {
@@ -609,6 +661,7 @@ fn totals(sc: &Scenario, schools: &[School], hubs: &[HubRow], links: &[LinkRow],
         mean_km: (!km.is_empty()).then(|| km.iter().sum::<f64>() / km.len() as f64),
         max_km: km.iter().copied().reduce(f64::max),
         yearly_visit_cost_kzt: km.iter().map(|k| sc.links.visits_per_year * 2.0 * k * sc.links.cost_per_km_kzt).sum(),
+        ..Totals::default()
     }
 }
 

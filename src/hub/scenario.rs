@@ -169,6 +169,9 @@ pub struct Hubs {
     /// existing hub cannot be forbidden. One id may be written alone.
     #[serde(deserialize_with = "one_or_many", skip_serializing_if = "Vec::is_empty")]
     pub forbid: Vec<String>,
+    /// Teacher hours a year each hub gives its linked small schools (a
+    /// school's `teacher_hours_per_year` overrides it); none: no limit.
+    pub teacher_hours_per_year: Option<f64>,
 }
 
 /// A list of strings, or one string standing for a list of one (so
@@ -199,6 +202,7 @@ impl Default for Hubs {
             capacity_students: None,
             force: Vec::new(),
             forbid: Vec::new(),
+            teacher_hours_per_year: None,
         }
     }
 }
@@ -244,6 +248,155 @@ pub struct Links {
     pub detour_factor: f64,
     /// A school farther than this from every road is reported, not linked.
     pub snap_limit_km: f64,
+    /// Longest allowed link in driving minutes (none: no limit), for the
+    /// road reach of every mode.
+    pub max_minutes: Option<f64>,
+    /// How a school whose `internet` value is `unknown` (or missing) counts
+    /// for modes that need a connection.
+    pub unknown_internet: UnknownInternet,
+    /// The ways a hub serves a small school (`[[links.modes]]`); empty: one
+    /// road mode built from the keys above, exactly today's model.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub modes: Vec<LinkMode>,
+}
+
+/// How `unknown` in the schools' `internet` column counts (`links.unknown_internet`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownInternet {
+    /// As a school without a connection (the default: a plan never counts on a line nobody checked).
+    #[default]
+    No,
+    /// As a school with a connection.
+    Yes,
+}
+
+/// Where a link mode may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reach {
+    /// Within `links.max_road_km` (or the mode's own) and `links.max_minutes` of driving.
+    Road,
+    /// Any hub of the school's own district, with no road needed (online teaching).
+    District,
+}
+
+/// One way a hub serves a small school (`[[links.modes]]`): teacher visits,
+/// online lessons, or both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkMode {
+    /// Its name, as written on links (`visits`, `online`).
+    pub name: String,
+    /// `road` or `district`.
+    pub reach: Reach,
+    /// Whether the small school needs an internet connection (default:
+    /// false for road reach, true for district reach).
+    #[serde(default)]
+    pub requires_internet: Option<bool>,
+    /// Teacher visits per year (each a round trip from the hub).
+    #[serde(default)]
+    pub visits_per_year: f64,
+    /// Teacher hours spent at the school per visit.
+    #[serde(default)]
+    pub hours_on_site: f64,
+    /// Teacher hours of online lessons per year.
+    #[serde(default)]
+    pub online_hours_per_year: f64,
+    /// What a linked student counts for in `max-coverage` (0 < value ≤ 1).
+    #[serde(default = "one")]
+    pub value: f64,
+    /// Whether the link needs the small school's digital or universal room.
+    #[serde(default = "yes")]
+    pub room: bool,
+    /// Teacher remuneration per linked school and year, KZT.
+    #[serde(default)]
+    pub yearly_cost_kzt: f64,
+    /// This mode's own road reach, km (default `links.max_road_km`).
+    #[serde(default)]
+    pub max_road_km: Option<f64>,
+    /// This mode's own reach in driving minutes (default `links.max_minutes`).
+    #[serde(default)]
+    pub max_minutes: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Links {
+    /// The modes a plan uses: `[[links.modes]]`, or without it one road mode
+    /// named `road` built from `max_road_km`, `max_minutes` and
+    /// `visits_per_year` (teacher time then counts the driving only).
+    pub fn effective_modes(&self) -> Vec<LinkMode> {
+        if !self.modes.is_empty() {
+            return self.modes.clone();
+        }
+        vec![LinkMode {
+            name: "road".into(),
+            reach: Reach::Road,
+            requires_internet: Some(false),
+            visits_per_year: self.visits_per_year,
+            hours_on_site: 0.0,
+            online_hours_per_year: 0.0,
+            value: 1.0,
+            room: true,
+            yearly_cost_kzt: 0.0,
+            max_road_km: None,
+            max_minutes: None,
+        }]
+    }
+
+    /// Whether school connectivity `net` counts as connected.
+    pub fn connected(&self, net: crate::io::schools::Internet) -> bool {
+        use crate::io::schools::Internet;
+        match net {
+            Internet::Yes => true,
+            Internet::No => false,
+            Internet::Unknown => self.unknown_internet == UnknownInternet::Yes,
+        }
+    }
+
+    /// Whether a link of `mode` may reach a small school from a hub at
+    /// `road_km` and `minutes` (road reach; district reach needs only the district).
+    pub fn road_reach(&self, mode: &LinkMode, road_km: f64, minutes: f64) -> bool {
+        road_km <= mode.max_road_km.unwrap_or(self.max_road_km)
+            && mode.max_minutes.or(self.max_minutes).is_none_or(|m| minutes <= m)
+    }
+}
+
+impl Scenario {
+    /// Whether plans use the link-mode model (`[[links.modes]]`, or teacher
+    /// hours on hubs); otherwise a link is a road within reach, as before.
+    pub fn uses_modes(&self, schools: &[super::inputs::School]) -> bool {
+        !self.links.modes.is_empty()
+            || self.hubs.teacher_hours_per_year.is_some()
+            || schools.iter().any(|s| s.teacher_hours_per_year.is_some())
+    }
+
+    /// Teacher hours a year hub school `s` has for linked small schools
+    /// (its own column, else `hubs.teacher_hours_per_year`); `None`: no limit.
+    pub fn teacher_hours_of(&self, s: &super::inputs::School) -> Option<f64> {
+        s.teacher_hours_per_year.or(self.hubs.teacher_hours_per_year)
+    }
+}
+
+impl LinkMode {
+    /// Whether the small school needs a connection for this mode.
+    pub fn needs_internet(&self) -> bool {
+        self.requires_internet.unwrap_or(self.reach == Reach::District)
+    }
+
+    /// Whether teachers drive to the school (it then adds student-km and fuel).
+    pub fn visits(&self) -> bool {
+        self.visits_per_year > 0.0
+    }
+
+    /// Teacher hours a year one link in this mode takes of its hub, at
+    /// `minutes` of driving each way.
+    pub fn teacher_hours(&self, minutes: f64) -> f64 {
+        self.visits_per_year * (2.0 * minutes / 60.0 + self.hours_on_site) + self.online_hours_per_year
+    }
 }
 
 impl Default for Links {
@@ -255,6 +408,9 @@ impl Default for Links {
             visits_per_year: 18.0,
             detour_factor: 1.3,
             snap_limit_km: 5.0,
+            max_minutes: None,
+            unknown_internet: UnknownInternet::No,
+            modes: Vec::new(),
         }
     }
 }
@@ -359,6 +515,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "hubs.capacity_students",
     "hubs.force",
     "hubs.forbid",
+    "hubs.teacher_hours_per_year",
     "small_schools.max_students",
     "small_schools.digital_room_min_students",
     "small_schools.digital_room_kzt",
@@ -369,6 +526,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "links.visits_per_year",
     "links.detour_factor",
     "links.snap_limit_km",
+    "links.max_minutes",
+    "links.unknown_internet",
+    "links.modes",
     "budget.kzt",
     "objective.kind",
     "objective.years",

@@ -35,6 +35,8 @@ pub(crate) fn school(id: &str, district: &str, x_km: f64, students: u32, small: 
         equipped: false,
         row: 0,
         students_by_year: Vec::new(),
+        internet: Default::default(),
+        teacher_hours_per_year: None,
     }
 }
 
@@ -683,6 +685,8 @@ fn bad_rows_in_memory_name_the_row_and_field() {
         hub_cost_kzt: None,
         capacity_small_schools: None,
         students_by_year: Vec::new(),
+        internet: Default::default(),
+        teacher_hours_per_year: None,
     };
     let rows = vec![row(1, "a", Some("D"), 50.0), row(2, "a", Some("D"), 50.1), row(3, "b", Some("D"), 95.0)];
     let e = crate::hub::plan_in_memory(loaded.clone(), rows).err().expect("bad rows").to_string();
@@ -765,6 +769,8 @@ fn rows_of(schools: &[School]) -> Vec<crate::io::schools::SchoolRow> {
             hub_cost_kzt: Some(s.hub_cost_kzt),
             capacity_small_schools: s.capacity_small_schools,
             students_by_year: Vec::new(),
+            internet: s.internet,
+            teacher_hours_per_year: s.teacher_hours_per_year,
         })
         .collect()
 }

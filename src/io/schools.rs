@@ -10,6 +10,32 @@ use std::path::Path;
 
 use crate::error::{ErrorCode, InputErrors, Location, Problems};
 
+/// Whether a school has an internet connection good enough for online
+/// lessons (the `internet` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Internet {
+    /// Connected.
+    Yes,
+    /// Not connected.
+    No,
+    /// Not known (also a missing column or an empty cell);
+    /// `links.unknown_internet` decides how it counts.
+    #[default]
+    Unknown,
+}
+
+impl Internet {
+    /// The value as written in the `internet` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Internet::Yes => "yes",
+            Internet::No => "no",
+            Internet::Unknown => "unknown",
+        }
+    }
+}
+
 /// How a school may serve as a hub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,6 +97,10 @@ pub struct SchoolRow {
     /// Enrolment projections from `students_<year>` columns, by year
     /// ascending; a year whose cell is empty is left out.
     pub students_by_year: Vec<(i32, u32)>,
+    /// Its internet connection (`internet`: yes, no or unknown; empty: unknown).
+    pub internet: Internet,
+    /// Its own teacher hours a year for linked small schools as a hub; `None`: the scenario's.
+    pub teacher_hours_per_year: Option<f64>,
 }
 
 /// What the schools file is read for; decides which columns are required.
@@ -105,8 +135,20 @@ impl SchoolsUse {
 }
 
 /// The columns hubplan reads; anything else in the file is ignored.
-pub const KNOWN_COLUMNS: &[&str] =
-    &["id", "name", "district", "lat", "lon", "students", "kind", "hub", "hub_cost_kzt", "capacity_small_schools"];
+pub const KNOWN_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "district",
+    "lat",
+    "lon",
+    "students",
+    "kind",
+    "hub",
+    "hub_cost_kzt",
+    "capacity_small_schools",
+    "internet",
+    "teacher_hours_per_year",
+];
 
 /// How a schools file was read: the text dialect of a CSV, or the sheet of
 /// a workbook. Messages about its rows are placed by [`SchoolsFormat::location`].
@@ -636,6 +678,22 @@ fn parse_table(
         let hub_cost_kzt = get("hub_cost_kzt").and_then(|s| cell.number(s, "hub_cost_kzt", 0.0, f64::MAX, problems));
         let capacity_small_schools =
             get("capacity_small_schools").and_then(|s| cell.count(s, "capacity_small_schools", problems));
+        let internet = get("internet").map_or(Internet::Unknown, |s| match s.to_ascii_lowercase().as_str() {
+            "yes" => Internet::Yes,
+            "no" => Internet::No,
+            "unknown" => Internet::Unknown,
+            other => {
+                problems.push_field(
+                    at.clone(),
+                    "internet",
+                    ErrorCode::BadValue,
+                    format!("expected `yes`, `no` or `unknown`, found `{other}`"),
+                );
+                Internet::Unknown
+            }
+        });
+        let teacher_hours_per_year = get("teacher_hours_per_year")
+            .and_then(|s| cell.number(s, "teacher_hours_per_year", 0.0, f64::MAX, problems));
         let mut students_by_year = Vec::new();
         for (y, c, name) in &year_columns {
             if let Some(v) = record.get(*c).filter(|v| !v.is_empty())
@@ -672,6 +730,8 @@ fn parse_table(
                 hub_cost_kzt,
                 capacity_small_schools,
                 students_by_year,
+                internet,
+                teacher_hours_per_year,
             });
         }
     }

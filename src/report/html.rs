@@ -762,6 +762,8 @@ fn reason_meaning(r: Reason) -> &'static str {
         DistrictLimit => "the hub that could take it cannot open: its district has its maximum of hubs",
         NewHubLimit => "the hub that could take it cannot open: the limit on new hubs is reached",
         NotChosen => "nothing blocks it; the objective left it out",
+        NoInternet => "beyond every visiting mode's reach, and no connection for online lessons",
+        TeacherTime => "the hubs that could take it have no teacher hours left",
     }
 }
 

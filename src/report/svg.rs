@@ -45,12 +45,16 @@ pub fn reason_color(r: Reason) -> &'static str {
         Reason::DistrictLimit => "#a68a00",
         Reason::NewHubLimit => "#8d5524",
         Reason::NotChosen => "#7f8c8d",
+        Reason::NoInternet => "#e67e22",
+        Reason::TeacherTime => "#1f7a8c",
     }
 }
 
 /// Every reason, in the order the report lists them.
-pub const REASONS: [Reason; 6] = [
+pub const REASONS: [Reason; 8] = [
     Reason::NoHubInReach,
+    Reason::NoInternet,
+    Reason::TeacherTime,
     Reason::HubsFull,
     Reason::Budget,
     Reason::DistrictLimit,
@@ -67,6 +71,8 @@ pub fn reason_label(r: Reason) -> &'static str {
         Reason::DistrictLimit => "district hub limit",
         Reason::NewHubLimit => "new-hub limit",
         Reason::NotChosen => "not chosen",
+        Reason::NoInternet => "no internet",
+        Reason::TeacherTime => "no teacher time",
     }
 }
 

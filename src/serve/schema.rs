@@ -34,6 +34,9 @@ fn kind_of(key: &str) -> (&'static str, Vec<&'static str>) {
     match key {
         "name" | "data.schools_sheet" => ("text", vec![]),
         "objective.kind" => ("choice", vec!["max-coverage", "min-distance", "min-cost"]),
+        "links.unknown_internet" => ("choice", vec!["no", "yes"]),
+        // An array of tables: the form leaves it to the scenario's TOML text.
+        "links.modes" => ("list", vec![]),
         "solver.kind" => ("choice", vec!["auto", "heuristic", "mip"]),
         k if k.starts_with("data.") => ("path", vec![]),
         "links.within_district" | "solver.decompose" | "rollout.carry_over" | "rollout.stable_links" => {

@@ -208,6 +208,7 @@ function renderForm(detail) {
   for (const k of detail.keys) {
     const sec = k.section || 'scenario';
     if (k.key === 'hubs.force' || k.key === 'hubs.forbid') continue; // set by clicking the map
+    if (k.key === 'links.modes') continue; // tables: edited in the TOML text
     (sections[sec] = sections[sec] || []).push(k);
   }
   for (const [sec, keys] of Object.entries(sections)) {
