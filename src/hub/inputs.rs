@@ -455,7 +455,15 @@ pub fn distance_options(loaded: &LoadedScenario) -> DistanceOptions {
     let s = &loaded.scenario;
     DistanceOptions {
         metric: Metric::Km,
-        max_km: Some(s.links.max_road_km),
+        // The longest reach of any road mode (links.max_road_km without modes).
+        max_km: Some(
+            s.links
+                .modes
+                .iter()
+                .filter(|m| m.reach == super::scenario::Reach::Road)
+                .filter_map(|m| m.max_road_km)
+                .fold(s.links.max_road_km, f64::max),
+        ),
         max_minutes: None,
         snap_limit_km: s.links.snap_limit_km,
         detour_factor: s.links.detour_factor,

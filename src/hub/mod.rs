@@ -267,6 +267,7 @@ fn plan_rollout_with_inputs(
         reasons: Vec::new(),
         infeasibility_proven: false,
         notes: Vec::new(),
+        modes: None,
     };
     let assembly = assembly(sc, &inputs, &model);
     let mut doc = plan_doc::assemble(&assembly, &decision, &out, result.joint.notes.clone());

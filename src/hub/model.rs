@@ -28,11 +28,11 @@ use std::fmt;
 
 use super::PlanError;
 use super::inputs::School;
-use super::scenario::{ObjectiveKind, Scenario};
+use super::scenario::{LinkMode, ObjectiveKind, Reach, Scenario};
 use crate::error::ErrorCode;
 use crate::io::schools::HubStatus;
 use crate::network::{DistanceTable, SchoolIdx};
-use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, Model, SparseCosts};
+use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, ModalArcs, ModeOption, Model, SparseCosts};
 
 /// Why a scenario cannot be planned as written, found before solving.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +147,16 @@ pub struct HubModel {
     /// exact reduction (a must-open facility is a fixed-open one plus a
     /// constant).
     pub forced: Vec<(usize, f64)>,
+    /// With link modes or teacher hours ([`Scenario::uses_modes`]): every
+    /// client's (hub, mode) options and each hub's teacher hours; the
+    /// instance is then the modal model's relaxation (see
+    /// [`crate::problem::modes`]).
+    pub modal: Option<ModalArcs>,
+    /// The modes of `modal`, in its order (empty without it).
+    pub modes: Vec<LinkMode>,
+    /// Of `unreachable`: small schools that a mode needing internet would
+    /// reach, had they a connection.
+    pub no_internet: Vec<usize>,
 }
 
 impl HubModel {
@@ -254,6 +264,12 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
     let mut client_school = Vec::new();
     let mut unreachable = Vec::new();
     let mut links: Vec<Vec<LinkInfo>> = Vec::new();
+    let modal = sc.uses_modes(schools);
+    let modes = if modal { sc.links.effective_modes() } else { Vec::new() };
+    // Per client with modes: its (link index, mode) options.
+    let mut mode_links: Vec<Vec<(usize, usize)>> = Vec::new();
+    let mut no_internet = Vec::new();
+    let by_district = districts_with_facilities(schools, &facility_school);
     for (i, s) in schools.iter().enumerate() {
         if !s.small {
             continue;
@@ -262,13 +278,29 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
         for l in table.links_of(SchoolIdx(i as u32)) {
             let h = l.hub.0 as usize;
             let f = facility_of[h];
-            if f == usize::MAX || l.road_km > sc.links.max_road_km {
+            if f == usize::MAX || (!modal && l.road_km > sc.links.max_road_km) {
+                continue;
+            }
+            if !modal && sc.links.max_minutes.is_some_and(|m| l.minutes > m) {
                 continue;
             }
             if sc.links.within_district && schools[h].district != s.district {
                 continue;
             }
             mine.push(LinkInfo { facility: f, road_km: l.road_km, minutes: l.minutes, approx: l.approx });
+        }
+        if modal {
+            let (ls, options, internet_would) =
+                modal_links(sc, &modes, s, schools, &facility_school, &by_district, mine);
+            mine = ls;
+            if mine.is_empty() {
+                unreachable.push(i);
+                if internet_would {
+                    no_internet.push(i);
+                }
+                continue;
+            }
+            mode_links.push(options);
         }
         if mine.is_empty() {
             unreachable.push(i);
@@ -288,7 +320,48 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
     let kind = sc.objective.kind;
     let visit = |km: f64| sc.objective.years * sc.links.visits_per_year * 2.0 * km * sc.links.cost_per_km_kzt;
     let mut triples = Vec::new();
-    for (c, ls) in links.iter().enumerate() {
+    let mut arcs: Option<ModalArcs> = None;
+    if modal {
+        let penalty = modal_penalty(&modes, &links, &mode_links, &client_school, schools);
+        let options: Vec<Vec<ModeOption>> = mode_links
+            .iter()
+            .enumerate()
+            .map(|(c, opts)| {
+                let s = &schools[client_school[c]];
+                opts.iter()
+                    .map(|&(k, m)| {
+                        let (l, mode) = (&links[c][k], &modes[m]);
+                        let students = f64::from(s.students);
+                        let km = if mode.visits() { l.road_km } else { 0.0 };
+                        let room = if mode.room { room_cost(sc, s) } else { 0.0 };
+                        let cost = match kind {
+                            ObjectiveKind::MaxCoverage => penalty * students * (1.0 - mode.value) + students * km,
+                            ObjectiveKind::MinDistance => students * km,
+                            ObjectiveKind::MinCost => {
+                                room + sc.objective.years
+                                    * (mode.visits_per_year * 2.0 * km * sc.links.cost_per_km_kzt
+                                        + mode.yearly_cost_kzt)
+                            }
+                        };
+                        ModeOption {
+                            facility: l.facility,
+                            mode: m,
+                            cost,
+                            load: mode.teacher_hours(l.minutes),
+                            budget_cost: room,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let a = ModalArcs {
+            mode_names: modes.iter().map(|m| m.name.clone()).collect(),
+            options,
+            load_capacity: facility_school.iter().map(|&i| sc.teacher_hours_of(&schools[i])).collect(),
+        };
+        arcs = Some(a);
+    }
+    for (c, ls) in links.iter().enumerate().filter(|_| !modal) {
         let s = &schools[client_school[c]];
         for l in ls {
             let cost = match kind {
@@ -348,13 +421,24 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
     }
     let capacitated = facilities.iter().any(|f| f.capacity.is_some() || f.max_clients.is_some());
     let model = if capacitated { Model::Sscflp } else { Model::Uflp };
-    let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
+    let costs = match &arcs {
+        Some(a) => a.relaxed_costs(facilities.len()),
+        None => Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples)),
+    };
     let mut inst = Instance::new(sc.name.clone(), model, clients, facilities, costs);
     inst.single_source = true;
     inst.budget = sc.budget.kzt.map(|b| (b - forced_kzt).max(0.0));
     // Forced hubs are open facilities and count against `max_new`.
     inst.max_open = sc.hubs.max_new.map(|k| k + n_existing);
+    if let Some(a) = &arcs {
+        for (c, cl) in inst.clients.iter_mut().enumerate() {
+            cl.budget_cost = a.least_budget_cost(c);
+        }
+    }
     let penalty_per_student = match kind {
+        ObjectiveKind::MaxCoverage if modal => {
+            Some(modal_penalty(&modes, &links, &mode_links, &client_school, schools))
+        }
         ObjectiveKind::MaxCoverage => {
             // Above any plan's total student-km: one more covered student always wins.
             let total: f64 = links
@@ -376,8 +460,104 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
         links,
         penalty_per_student,
         forced: forced_hubs,
+        modal: arcs,
+        modes,
+        no_internet,
     })
 }
+
+/// The price of one unlinked (valued) student with modes: above every
+/// plan's student-km of visiting links, so one more valued student always wins.
+fn modal_penalty(
+    modes: &[LinkMode],
+    links: &[Vec<LinkInfo>],
+    mode_links: &[Vec<(usize, usize)>],
+    client_school: &[usize],
+    schools: &[School],
+) -> f64 {
+    let total: f64 = mode_links
+        .iter()
+        .enumerate()
+        .map(|(c, opts)| {
+            let km =
+                opts.iter().filter(|&&(_, m)| modes[m].visits()).map(|&(k, _)| links[c][k].road_km).fold(0.0, f64::max);
+            f64::from(schools[client_school[c]].students) * km
+        })
+        .sum();
+    (total + 1.0).ceil()
+}
+
+/// A small school's links and (link, mode) options under `modes`: road
+/// modes along `road` (the table's links within the district rule) within
+/// their reach, district modes to every hub of its district (with the
+/// table's distance, else the straight line × detour factor, marked
+/// approximate); a mode needing internet only where the school is
+/// connected. Also whether a connection would have given it an option.
+#[allow(clippy::too_many_arguments)]
+fn modal_links(
+    sc: &Scenario,
+    modes: &[LinkMode],
+    s: &School,
+    schools: &[School],
+    facility_school: &[usize],
+    by_district: &BTreeMap<&str, Vec<usize>>,
+    road: Vec<LinkInfo>,
+) -> (Vec<LinkInfo>, Vec<(usize, usize)>, bool) {
+    let connected = sc.links.connected(s.internet);
+    let mut out: Vec<LinkInfo> = Vec::new();
+    let mut options = Vec::new();
+    let mut internet_would = false;
+    let add = |out: &mut Vec<LinkInfo>, l: LinkInfo, m: usize, options: &mut Vec<(usize, usize)>| {
+        let k = match out.iter().position(|x| x.facility == l.facility) {
+            Some(k) => k,
+            None => {
+                out.push(l);
+                out.len() - 1
+            }
+        };
+        options.push((k, m));
+    };
+    for (m, mode) in modes.iter().enumerate() {
+        let candidates: Vec<LinkInfo> = match mode.reach {
+            Reach::Road => road.iter().copied().filter(|l| sc.links.road_reach(mode, l.road_km, l.minutes)).collect(),
+            Reach::District => by_district
+                .get(s.district.as_str())
+                .into_iter()
+                .flatten()
+                .map(|&f| {
+                    road.iter().copied().find(|l| l.facility == f).unwrap_or_else(|| {
+                        let h = &schools[facility_school[f]];
+                        let km = crate::network::geodesy::geodesic_km([s.lon, s.lat], [h.lon, h.lat])
+                            * sc.links.detour_factor;
+                        LinkInfo { facility: f, road_km: km, minutes: km / FALLBACK_KMH * 60.0, approx: true }
+                    })
+                })
+                .collect(),
+        };
+        if mode.needs_internet() && !connected {
+            internet_would |= !candidates.is_empty();
+            continue;
+        }
+        for l in candidates {
+            add(&mut out, l, m, &mut options);
+        }
+    }
+    // Links by facility, options by (link, mode), as the arcs list them.
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by_key(|&k| out[k].facility);
+    let mut rank = vec![0; out.len()];
+    for (r, &k) in order.iter().enumerate() {
+        rank[k] = r;
+    }
+    let sorted: Vec<LinkInfo> = order.iter().map(|&k| out[k]).collect();
+    let mut options: Vec<(usize, usize)> = options.into_iter().map(|(k, m)| (rank[k], m)).collect();
+    options.sort_unstable();
+    (sorted, options, internet_would)
+}
+
+/// Driving speed for a district link without a road distance, km/h (the
+/// distance table's straight-line fallback speed).
+const FALLBACK_KMH: f64 = 50.0;
 
 /// Every district (of any school) and its hub facilities.
 fn districts_with_facilities<'a>(schools: &'a [School], facility_school: &[usize]) -> BTreeMap<&'a str, Vec<usize>> {

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use super::inputs::{InputPaths, School};
 use super::model::HubModel;
 use super::quality::{PlanQuality, QualityInputs, plan_quality};
-use super::scenario::Scenario;
+use super::scenario::{LinkMode, Scenario};
 use crate::io::schools::HubStatus;
 use crate::solve::SolveOutcome;
 
@@ -341,6 +341,8 @@ pub struct Decision {
     pub open: Vec<bool>,
     /// Per client: facility index.
     pub assignment: Vec<Option<usize>>,
+    /// With link modes: per client, its mode (index into the model's modes).
+    pub modes: Option<Vec<Option<usize>>>,
 }
 
 impl PlanDoc {
@@ -358,7 +360,7 @@ impl Decision {
         for &f in &out.solution.open {
             open[f] = true;
         }
-        Decision { open, assignment: out.solution.assignment.clone() }
+        Decision { open, assignment: out.solution.assignment.clone(), modes: out.modes.clone() }
     }
 }
 
@@ -445,6 +447,8 @@ fn reason_for(
     let mut open_full = Vec::new();
     let mut closed: Vec<(Reason, String)> = Vec::new();
     let mut budget_blocked = Vec::new();
+    let mut out_of_hours = Vec::new();
+    let hours_left = teacher_hours_left(model, d);
     for l in &model.links[c] {
         let f = l.facility;
         let name = &schools[model.facility_school[f]].id;
@@ -453,8 +457,23 @@ fn reason_for(
             Some(Reason::HubsFull) => closed.push((Reason::HubsFull, name.clone())),
             Some(Reason::Budget) => budget_blocked.push(name.clone()),
             Some(r) => closed.push((r, name.clone())),
+            None if d.open[f]
+                && let Some(a) = &model.modal
+                && let Some(left) = hours_left[f]
+                && a.options[c].iter().filter(|o| o.facility == f).all(|o| o.load > left + 1e-9) =>
+            {
+                let need =
+                    a.options[c].iter().filter(|o| o.facility == f).map(|o| o.load).fold(f64::INFINITY, f64::min);
+                out_of_hours.push(format!("{name} ({left:.0} h left, {need:.0} h needed)"));
+            }
             None => return (Reason::NotChosen, "a hub within reach could take it; the objective left it out".into()),
         }
+    }
+    if !out_of_hours.is_empty() && budget_blocked.is_empty() && open_full.is_empty() {
+        return (
+            Reason::TeacherTime,
+            format!("the open hubs within reach have no teacher hours left for it: {}", out_of_hours.join(", ")),
+        );
     }
     if !budget_blocked.is_empty() {
         let left = inst_budget_left(model, u);
@@ -492,6 +511,22 @@ fn reason_for(
         ),
         _ => (Reason::HubsFull, "every hub within reach is full".into()),
     }
+}
+
+/// Per facility: teacher hours a year left after the plan's links (`None`: no limit).
+fn teacher_hours_left(model: &HubModel, d: &Decision) -> Vec<Option<f64>> {
+    let Some(a) = &model.modal else { return vec![None; d.open.len()] };
+    let mut left = a.load_capacity.clone();
+    if let Some(ms) = &d.modes {
+        for (c, (&f, &m)) in d.assignment.iter().zip(ms).enumerate() {
+            if let (Some(f), Some(m)) = (f, m)
+                && let (Some(o), Some(l)) = (a.option(c, f, m), left[f].as_mut())
+            {
+                *l -= o.load;
+            }
+        }
+    }
+    left
 }
 
 fn inst_budget_left(model: &HubModel, u: &Usage) -> f64 {
@@ -542,8 +577,8 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
             linked_students: 0,
             year_opened: None,
             worth: None,
-            teacher_hours: None,
-            teacher_hours_available: None,
+            teacher_hours: model.modal.as_ref().map(|_| 0.0),
+            teacher_hours_available: model.modal.as_ref().and_then(|a| a.load_capacity[f]),
         });
     }
     let mut links = Vec::new();
@@ -556,7 +591,19 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
                 let h = &mut hubs[hub_row[f]];
                 h.linked_small_schools += 1;
                 h.linked_students += u64::from(s.students);
-                let (room, room_kzt) = super::model::room_of(sc, s);
+                let (mut room, mut room_kzt) = super::model::room_of(sc, s);
+                // With modes: the link's mode, its teacher hours, and no room for a mode without one.
+                let modal = model.modal.as_ref().zip(d.modes.as_ref()).and_then(|(a, ms)| {
+                    let m = ms[c]?;
+                    let o = a.option(c, f, m)?;
+                    Some((&model.modes[m], o.load))
+                });
+                if let Some((mode, hours)) = modal {
+                    *h.teacher_hours.get_or_insert(0.0) += hours;
+                    if !mode.room {
+                        (room, room_kzt) = ("none", 0.0);
+                    }
+                }
                 links.push(LinkRow {
                     small_school_id: s.id.clone(),
                     hub_id: h.school_id.clone(),
@@ -567,8 +614,8 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
                     room: room.into(),
                     room_kzt,
                     year_linked: None,
-                    mode: None,
-                    teacher_hours: None,
+                    mode: modal.map(|(m, _)| m.name.clone()),
+                    teacher_hours: modal.map(|(_, h)| h),
                 });
             }
             None => {
@@ -586,6 +633,20 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     }
     for &i in &model.unreachable {
         let s = &schools[i];
+        if model.no_internet.contains(&i) {
+            unlinked.push(UnlinkedRow {
+                small_school_id: s.id.clone(),
+                name: s.name.clone(),
+                district: s.district.clone(),
+                students: s.students,
+                reason: Reason::NoInternet,
+                detail: format!(
+                    "beyond the reach of every visiting mode, and no connection for online lessons (internet: {})",
+                    s.internet.as_str()
+                ),
+            });
+            continue;
+        }
         unlinked.push(UnlinkedRow {
             small_school_id: s.id.clone(),
             name: s.name.clone(),
@@ -601,7 +662,10 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     }
     unlinked.sort_by(|a, b| a.district.cmp(&b.district).then(a.small_school_id.cmp(&b.small_school_id)));
     let by_id: BTreeMap<&str, &School> = schools.iter().map(|s| (s.id.as_str(), s)).collect();
-    let totals = totals(sc, schools, &hubs, &links, unlinked.len());
+    let mut totals = totals(sc, schools, &hubs, &links, unlinked.len());
+    if model.modal.is_some() {
+        mode_totals(&mut totals, &model.modes, sc, &links);
+    }
     let districts = district_rows(schools, &hubs, &links, &by_id);
     let objective = out.objective();
     let gap = out.lower_bound.filter(|_| objective > 0.0).map(|lb| ((objective - lb) / objective).max(0.0));
@@ -639,6 +703,35 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
         rollout: None,
         alternatives: Vec::new(),
     }
+}
+
+/// The figures that depend on the links' modes: student-km and visit cost
+/// of visiting links only, per-mode totals, valued students, teacher hours
+/// and pay.
+fn mode_totals(t: &mut Totals, modes: &[LinkMode], sc: &Scenario, links: &[LinkRow]) {
+    let mode_of = |l: &LinkRow| l.mode.as_ref().and_then(|n| modes.iter().find(|m| &m.name == n));
+    let km = |l: &LinkRow| if mode_of(l).is_some_and(LinkMode::visits) { l.road_km } else { 0.0 };
+    t.student_km = links.iter().map(|l| f64::from(l.students) * km(l)).sum();
+    t.yearly_visit_cost_kzt = links
+        .iter()
+        .filter_map(|l| mode_of(l).map(|m| m.visits_per_year * 2.0 * km(l) * sc.links.cost_per_km_kzt))
+        .sum();
+    t.modes = modes
+        .iter()
+        .map(|m| {
+            let mine: Vec<&LinkRow> = links.iter().filter(|l| l.mode.as_deref() == Some(m.name.as_str())).collect();
+            ModeTotal {
+                mode: m.name.clone(),
+                linked_small_schools: mine.len(),
+                linked_students: mine.iter().map(|l| u64::from(l.students)).sum(),
+                teacher_hours: mine.iter().filter_map(|l| l.teacher_hours).fold(0.0, |a, b| a + b),
+                student_km: mine.iter().map(|l| f64::from(l.students) * km(l)).fold(0.0, |a, b| a + b),
+            }
+        })
+        .collect();
+    t.valued_students = Some(links.iter().map(|l| f64::from(l.students) * mode_of(l).map_or(1.0, |m| m.value)).sum());
+    t.teacher_hours = Some(links.iter().filter_map(|l| l.teacher_hours).sum());
+    t.yearly_teacher_pay_kzt = Some(links.iter().filter_map(mode_of).map(|m| m.yearly_cost_kzt).sum());
 }
 
 fn totals(sc: &Scenario, schools: &[School], hubs: &[HubRow], links: &[LinkRow], n_unlinked: usize) -> Totals {

@@ -47,6 +47,9 @@ pub fn solve_plan_with(
 ) -> Result<Solved, PlanError> {
     let opts = opts.clone();
     let start = Instant::now();
+    if let Some(arcs) = &model.modal {
+        return solve_modal_plan(model, sc, arcs, &opts);
+    }
     let out = solve(&model.instance, &opts)?;
     let mut out = polish_assignment(model, sc, &opts, start, out);
     // The polish's time counts, whether or not it improved the plan.
@@ -73,6 +76,34 @@ pub fn solve_plan_with(
         notes.push(format!("{added} small school(s) linked after the solver by greedy insertion"));
     }
     // Forced hubs' cost under `min-cost` (outside the instance, see HubModel::forced).
+    let offset = model.objective_offset(sc.objective.kind);
+    if offset != 0.0 {
+        out.evaluation.objective += offset;
+        out.lower_bound = out.lower_bound.map(|b| b + offset);
+    }
+    Ok(Solved { outcome: out, decision, notes })
+}
+
+/// A modal model (link modes, teacher hours) solved by
+/// [`crate::solve::solve_modal`], whose plans are checked against the modes
+/// and teacher hours; the polish and the coverage completion, which know
+/// one cost per link, are not run.
+fn solve_modal_plan(
+    model: &HubModel,
+    sc: &Scenario,
+    arcs: &crate::problem::ModalArcs,
+    opts: &SolveOptions,
+) -> Result<Solved, PlanError> {
+    let mut out = crate::solve::solve_modal(&model.instance, arcs, opts)?;
+    if out.status == Status::Infeasible {
+        let mut reasons = out.reasons.clone();
+        if reasons.is_empty() {
+            reasons.push(format!("the {} solver found no feasible plan", out.solver));
+        }
+        return Err(PlanError::Infeasible(reasons));
+    }
+    let decision = Decision::from_outcome(model, &out);
+    let notes = out.notes.clone();
     let offset = model.objective_offset(sc.objective.kind);
     if offset != 0.0 {
         out.evaluation.objective += offset;

@@ -133,6 +133,25 @@ pub enum Violation {
         /// The budget.
         budget: f64,
     },
+    /// A client is served in a mode its link to that facility does not offer
+    /// (or, in a modal model, without a mode).
+    ModeNotAllowed {
+        /// The client's id.
+        client: String,
+        /// The facility's id.
+        facility: String,
+        /// The mode's name (`none` when the solution gives none).
+        mode: String,
+    },
+    /// A facility's links put more load on it than its load capacity (hub teacher hours).
+    OverLoad {
+        /// The facility's id.
+        facility: String,
+        /// The load of its links.
+        load: f64,
+        /// Its load capacity.
+        capacity: f64,
+    },
     /// The objective the solver claimed differs from the recomputed one.
     ObjectiveMismatch {
         /// The objective the solver claimed.
@@ -180,6 +199,15 @@ impl fmt::Display for Violation {
             Violation::OverBudget { spent, budget } => {
                 write!(f, "spending {spent} exceeds the budget {budget} by {}", spent - budget)
             }
+            Violation::ModeNotAllowed { client, facility, mode } => {
+                write!(
+                    f,
+                    "client {client} is served by facility {facility} in mode `{mode}`, which that link does not offer"
+                )
+            }
+            Violation::OverLoad { facility, load, capacity } => {
+                write!(f, "facility {facility} carries a load of {load}, over its load capacity {capacity}")
+            }
             Violation::ObjectiveMismatch { claimed, recomputed } => {
                 write!(f, "claimed objective {claimed} but the solution's objective is {recomputed}")
             }
@@ -209,6 +237,70 @@ pub const TOLERANCE: f64 = 1e-6;
 
 fn exceeds(value: f64, limit: f64) -> bool {
     value > limit + TOLERANCE * limit.abs().max(1.0)
+}
+
+/// [`check`] for a modal model: `inst` is the model's relaxation (see
+/// [`ModalArcs`](crate::problem::modes::ModalArcs)) and `modes` gives each
+/// client's mode. Every served client's cost and budget charge are those of
+/// its chosen option, which must exist; each facility's load stays within
+/// its load capacity; every rule of `inst` holds.
+pub fn check_modal(
+    inst: &Instance,
+    arcs: &crate::problem::modes::ModalArcs,
+    sol: &Solution,
+    modes: &[Option<usize>],
+    claimed: Option<f64>,
+) -> CheckReport {
+    let n = inst.n_clients();
+    let mut extra = Vec::new();
+    if modes.len() != n || arcs.options.len() != n || sol.flows.is_some() {
+        extra.push(Violation::AssignmentCount { assignments: modes.len(), clients: n });
+        let mut r = check(inst, sol, None);
+        r.violations.extend(extra);
+        return r;
+    }
+    let mut realised = inst.clone();
+    let mut triples = Vec::with_capacity(inst.costs.n_links());
+    let mut load = vec![0.0f64; inst.n_facilities()];
+    for c in 0..n {
+        let chosen = match (sol.assignment.get(c).copied().flatten(), modes[c]) {
+            (Some(f), m) => {
+                let o = m.and_then(|m| arcs.option(c, f, m));
+                if o.is_none() && f < inst.n_facilities() {
+                    extra.push(Violation::ModeNotAllowed {
+                        client: inst.clients[c].id.to_string(),
+                        facility: inst.facilities[f].id.to_string(),
+                        mode: m.and_then(|m| arcs.mode_names.get(m).cloned()).unwrap_or_else(|| "none".into()),
+                    });
+                }
+                o
+            }
+            (None, _) => None,
+        };
+        if let Some(o) = chosen {
+            load[o.facility] += o.load;
+            realised.clients[c].budget_cost = o.budget_cost;
+        }
+        inst.costs.for_each_link(c, |f, v| {
+            let v = match chosen {
+                Some(o) if o.facility == f => o.cost,
+                _ => v,
+            };
+            triples.push((c as u32, f as u32, v));
+        });
+    }
+    realised.costs =
+        crate::problem::Costs::Sparse(crate::problem::SparseCosts::from_triples(n, inst.n_facilities(), triples));
+    for (f, &l) in load.iter().enumerate() {
+        if let Some(cap) = arcs.load_capacity.get(f).copied().flatten()
+            && exceeds(l, cap)
+        {
+            extra.push(Violation::OverLoad { facility: inst.facilities[f].id.to_string(), load: l, capacity: cap });
+        }
+    }
+    let mut r = check(&realised, sol, claimed);
+    r.violations.extend(extra);
+    r
 }
 
 /// Recomputes the objective of `sol` and lists every violated rule of `inst`.

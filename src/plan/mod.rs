@@ -3,7 +3,7 @@
 
 pub mod check;
 
-pub use check::{Evaluation, Violation, check};
+pub use check::{Evaluation, Violation, check, check_modal};
 
 /// A share of a client's demand served by a facility (multi-source models).
 #[derive(Debug, Clone, Copy, PartialEq)]

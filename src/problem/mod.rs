@@ -5,7 +5,9 @@ pub mod costs;
 pub mod generate;
 pub mod ids;
 pub mod instance;
+pub mod modes;
 
 pub use costs::{Costs, DenseCosts, PlanarCosts, Rounding, SparseCosts};
 pub use ids::ExtId;
 pub use instance::{Client, Facility, Group, Instance, InstanceError, Model};
+pub use modes::{ModalArcs, ModeOption};

@@ -234,7 +234,7 @@ fn frontier_cached(
 
 /// Most new facilities a block can open: free facilities, capped by the
 /// upper limits of the groups they belong to.
-fn most_new(sub: &Instance) -> usize {
+pub(crate) fn most_new(sub: &Instance) -> usize {
     let m = sub.n_facilities();
     let mut counted = vec![false; m];
     let mut total = 0;
@@ -337,7 +337,7 @@ const MIP_RETRY_CELLS: usize = 20_000;
 
 /// Steps `idx` (ascending indices below `n`) to the next combination in
 /// lexicographic order; false after the last.
-fn next_combination(idx: &mut [usize], n: usize) -> bool {
+pub(crate) fn next_combination(idx: &mut [usize], n: usize) -> bool {
     let k = idx.len();
     for i in (0..k).rev() {
         if idx[i] < n - k + i {
@@ -903,7 +903,7 @@ fn knapsack_repair(open: &[usize], alone: &[&HubAlone], n: usize) -> Solution {
 /// The master: one column per block, new facilities in total within
 /// `[lo, hi]`, least total of `value(column)`. Returns the chosen column
 /// index per block and the total, or `None` when no choice meets the rows.
-fn master(
+pub(crate) fn master(
     frontiers: &[Vec<Column>],
     lo: usize,
     hi: usize,

@@ -21,7 +21,7 @@ use good_lp::{
 };
 
 use crate::plan::{Flow, Solution};
-use crate::problem::Instance;
+use crate::problem::{Instance, ModalArcs};
 
 /// Which MIP solver runs the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -82,17 +82,20 @@ struct Model {
     constraints: Vec<Constraint>,
     y: Vec<Option<Variable>>,
     links: Vec<(usize, usize, Variable)>,
+    /// The mode of each of `links` (0 without modes).
+    link_modes: Vec<usize>,
 }
 
 /// The model; with `relax`, every variable is continuous in [0, 1] (the LP relaxation).
-fn build(inst: &Instance, relax: bool, served: Option<f64>) -> Model {
+fn build(inst: &Instance, arcs: Option<&ModalArcs>, relax: bool, served: Option<f64>) -> Model {
     let (n, m) = (inst.n_clients(), inst.n_facilities());
     let capacitated = inst.is_capacitated();
     // Without capacities an assignment is integral once the open set is, unless
     // serving a client spends budget: then a half-served client would pay half
     // its budget cost, so single-source assignments must be binary.
     let client_budget = inst.budget.is_some() && inst.clients.iter().any(|c| c.budget_cost > 0.0);
-    let single = inst.single_source && (capacitated || client_budget) && !relax;
+    // A mode is a choice: with modes every assignment is binary.
+    let single = ((inst.single_source && (capacitated || client_budget)) || arcs.is_some()) && !relax;
     let binary = || if relax { variable().min(0.0).max(1.0) } else { variable().binary() };
     let mut vars = ProblemVariables::new();
     let mut objective = Expression::default();
@@ -121,11 +124,19 @@ fn build(inst: &Instance, relax: bool, served: Option<f64>) -> Model {
     let mut count: Vec<Expression> = vec![Expression::default(); m];
     let mut client_spend = Expression::default();
     let mut unserved_demand = Expression::default();
+    let mut hours: Vec<Expression> = vec![Expression::default(); m];
+    let mut link_modes = Vec::new();
     for u in 0..n {
         let mut served = Expression::default();
-        inst.costs.for_each_link(u, |f, c| {
+        // (facility, cost, budget cost, load, mode) of each way to serve u.
+        let mut ways: Vec<(usize, f64, f64, f64, usize)> = Vec::new();
+        match arcs {
+            Some(a) => ways.extend(a.options[u].iter().map(|o| (o.facility, o.cost, o.budget_cost, o.load, o.mode))),
+            None => inst.costs.for_each_link(u, |f, c| ways.push((f, c, inst.clients[u].budget_cost, 0.0, 0))),
+        }
+        for (f, c, budget_cost, load_h, mode) in ways {
             if inst.facilities[f].forbidden {
-                return;
+                continue;
             }
             let x = if single { vars.add(variable().binary()) } else { vars.add(variable().min(0.0).max(1.0)) };
             objective += c * x;
@@ -139,11 +150,15 @@ fn build(inst: &Instance, relax: bool, served: Option<f64>) -> Model {
             if inst.facilities[f].max_clients.is_some() {
                 count[f] += x;
             }
-            if inst.clients[u].budget_cost > 0.0 {
-                client_spend += inst.clients[u].budget_cost * x;
+            if budget_cost > 0.0 {
+                client_spend += budget_cost * x;
+            }
+            if arcs.is_some_and(|a| a.load_capacity[f].is_some()) {
+                hours[f] += load_h * x;
             }
             links.push((u, f, x));
-        });
+            link_modes.push(mode);
+        }
         if let Some(pen) = inst.unserved_penalty {
             let z = vars.add(variable().min(0.0).max(1.0));
             objective += pen * inst.clients[u].demand * z;
@@ -153,6 +168,14 @@ fn build(inst: &Instance, relax: bool, served: Option<f64>) -> Model {
         constraints.push(constraint!(served == 1.0));
     }
     for (f, fac) in inst.facilities.iter().enumerate() {
+        if let (Some(Some(cap)), false) = (arcs.map(|a| a.load_capacity[f]), fac.forbidden) {
+            let open: Expression = match y[f] {
+                Some(v) => cap * v,
+                None => Expression::from(cap),
+            };
+            let h = std::mem::take(&mut hours[f]);
+            constraints.push(constraint!(h <= open));
+        }
         if let (Some(cap), false) = (fac.capacity, fac.forbidden) {
             let open: Expression = match y[f] {
                 Some(v) => cap * v,
@@ -202,7 +225,7 @@ fn build(inst: &Instance, relax: bool, served: Option<f64>) -> Model {
         let total: f64 = inst.clients.iter().map(|c| c.demand).sum();
         constraints.push(constraint!(unserved_demand == total - t));
     }
-    Model { vars, objective, constraints, y, links }
+    Model { vars, objective, constraints, y, links, link_modes }
 }
 
 fn run<M: SolverModel<Error = ResolutionError> + WithTimeLimit>(
@@ -312,7 +335,7 @@ pub(crate) fn solve_mip_serving(
     time_limit: Option<f64>,
     served: Option<f64>,
 ) -> Result<MipOutcome, MipError> {
-    let Model { vars, objective, constraints, y, links } = build(inst, false, served);
+    let Model { vars, objective, constraints, y, links, .. } = build(inst, None, false, served);
     let problem = vars.minimise(objective);
     let read = |get: &dyn Fn(Variable) -> f64| -> (Vec<f64>, Vec<f64>) {
         (y.iter().map(|v| v.map_or(0.0, get)).collect(), links.iter().map(|&(_, _, x)| get(x)).collect())
@@ -321,6 +344,67 @@ pub(crate) fn solve_mip_serving(
         return Ok(MipOutcome::Infeasible);
     };
     Ok(MipOutcome::Solved { solution: extract(inst, &yv, &links, &xv), proven })
+}
+
+/// What the modal MIP returned: the plan and each client's mode.
+#[derive(Debug, Clone)]
+pub enum ModalMipOutcome {
+    /// Solved; `proven` is false when a time limit stopped the search.
+    Solved {
+        /// Open facilities and assignment.
+        solution: Solution,
+        /// Per client: its mode.
+        modes: Vec<Option<usize>>,
+        /// Whether the solver proved it optimal.
+        proven: bool,
+    },
+    /// No plan meets the rules.
+    Infeasible,
+}
+
+/// Solves the modal model (`inst`, its relaxation, with `arcs`) exactly:
+/// one binary per (client, facility, mode) option, the facility's load
+/// row `Σ load·x ≤ capacity·y` beside the model's other rows. `hint`: a
+/// known plan (open set, assignment, modes) microlp starts from.
+pub fn solve_modal_mip(
+    inst: &Instance,
+    arcs: &ModalArcs,
+    backend: Backend,
+    time_limit: Option<f64>,
+    hint: Option<(&Solution, &[Option<usize>])>,
+) -> Result<ModalMipOutcome, MipError> {
+    let Model { vars, objective, constraints, y, links, link_modes } = build(inst, Some(arcs), false, None);
+    let mut start = Vec::new();
+    if let Some((sol, modes)) = hint {
+        let open: std::collections::BTreeSet<usize> = sol.open.iter().copied().collect();
+        for (f, v) in y.iter().enumerate() {
+            if let Some(v) = v {
+                start.push((*v, if open.contains(&f) { 1.0 } else { 0.0 }));
+            }
+        }
+        for (k, &(u, f, x)) in links.iter().enumerate() {
+            let on = sol.assignment[u] == Some(f) && modes[u] == Some(link_modes[k]);
+            start.push((x, if on { 1.0 } else { 0.0 }));
+        }
+    }
+    let problem = vars.minimise(objective);
+    let read = |get: &dyn Fn(Variable) -> f64| -> (Vec<f64>, Vec<f64>) {
+        (y.iter().map(|v| v.map_or(0.0, get)).collect(), links.iter().map(|&(_, _, x)| get(x)).collect())
+    };
+    let Some(((yv, xv), proven)) = solve_exact_from(problem, constraints, backend, time_limit, start, read)? else {
+        return Ok(ModalMipOutcome::Infeasible);
+    };
+    let m = inst.n_facilities();
+    let open: Vec<usize> = (0..m).filter(|&f| inst.facilities[f].fixed_open || yv[f] > 0.5).collect();
+    let mut assignment = vec![None; inst.n_clients()];
+    let mut modes = vec![None; inst.n_clients()];
+    for (k, &(u, f, _)) in links.iter().enumerate() {
+        if xv[k] > 0.5 {
+            assignment[u] = Some(f);
+            modes[u] = Some(link_modes[k]);
+        }
+    }
+    Ok(ModalMipOutcome::Solved { solution: Solution::single_source(open, assignment), modes, proven })
 }
 
 /// The optimum of the LP relaxation of [`solve_mip`]'s model (strong linking
@@ -340,7 +424,7 @@ pub(crate) fn lp_bound_serving(
     time_limit: Option<f64>,
     served: Option<f64>,
 ) -> Result<Option<f64>, MipError> {
-    let Model { vars, objective, constraints, .. } = build(inst, true, served);
+    let Model { vars, objective, constraints, .. } = build(inst, None, true, served);
     let problem = vars.minimise(objective.clone());
     let solved = match backend {
         Backend::Microlp => optimal_value(run(problem.using(good_lp::microlp), constraints, time_limit), &objective),

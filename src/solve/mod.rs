@@ -10,6 +10,7 @@ pub(crate) mod engine;
 pub(crate) mod knapsack;
 pub(crate) mod lagrangian;
 pub(crate) mod mip;
+pub(crate) mod modal;
 pub mod multi_source;
 pub(crate) mod presolve;
 pub(crate) mod select;
@@ -29,6 +30,7 @@ use engine::EngineOptions;
 
 pub use decompose::FrontierCache;
 pub use mip::{Backend, MipError};
+pub use modal::solve_modal;
 
 /// Which method to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -164,6 +166,8 @@ pub struct SolveOutcome {
     pub infeasibility_proven: bool,
     /// Notes on choices made (for `--solver auto`).
     pub notes: Vec<String>,
+    /// A modal model's plan ([`solve_modal`]): each client's mode.
+    pub modes: Option<Vec<Option<usize>>>,
 }
 
 impl SolveOutcome {
@@ -198,6 +202,9 @@ pub enum SolveError {
     /// The worker thread pool could not start.
     #[error("cannot start the thread pool: {0}")]
     Threads(#[source] rayon::ThreadPoolBuildError),
+    /// A modal model's arcs do not fit its instance.
+    #[error("the link modes do not fit the instance: {0}")]
+    Modal(String),
 }
 
 fn join_violations(violations: &[crate::plan::Violation]) -> String {
@@ -489,6 +496,7 @@ fn finish(
         reasons: Vec::new(),
         infeasibility_proven: false,
         notes,
+        modes: None,
     })
 }
 
@@ -508,6 +516,7 @@ fn infeasible(inst: &Instance, reasons: Vec<String>, solver: &str) -> SolveOutco
         reasons,
         infeasibility_proven: true,
         notes: Vec::new(),
+        modes: None,
     }
 }
 

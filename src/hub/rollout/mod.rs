@@ -251,6 +251,7 @@ impl RolloutDecision {
         super::Decision {
             open: (0..self.opened.len()).map(|f| self.is_open(m, f, last)).collect(),
             assignment: self.links.iter().map(|l| l[last]).collect(),
+            modes: None,
         }
     }
 }

@@ -1,0 +1,714 @@
+//! Solving a modal model: facility location where each link is served in one
+//! of several modes with its own cost and its own load on the facility's
+//! load capacity (hub teacher hours; see [`ModalArcs`]).
+//!
+//! - **By blocks**, when allowed links fall apart into blocks (districts):
+//!   every block's frontier — its best plan for each number of new
+//!   facilities — comes from enumerating its open sets, each valued by the
+//!   exact modal assignment (a small MIP over (client, facility, mode)
+//!   options with the open set fixed, started from a greedy assignment and
+//!   skipped when a lower bound shows it cannot win), and a master chooses
+//!   one column per block under the count rows exactly (the Dantzig–Wolfe
+//!   reading of [`super::decompose`]).
+//! - **Whole**, otherwise (or when the blocks' best plans break the budget):
+//!   the relaxation (cheapest mode per link, no load capacity) is solved by
+//!   the general engine, its open set gets the greedy modal assignment, and
+//!   the modal MIP (microlp or HiGHS) starts from that plan when the model
+//!   is small enough or `--solver mip` asks for it. The relaxation's bound
+//!   is a valid bound of the modal model.
+//!
+//! Every result passes [`check_modal`] before it is returned.
+
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::decompose::{Column, blocks, master, most_new, next_combination, sub_instance};
+use super::mip::{ModalMipOutcome, solve_modal_mip};
+use super::{SolveError, SolveOptions, SolveOutcome, SolveStats, SolverKind, Status, dispatch, infeasible, presolve};
+use crate::plan::{Solution, check_modal};
+use crate::problem::{Instance, ModalArcs};
+
+/// Open sets a block may enumerate; a larger block is solved by the modal MIP per count.
+const MAX_OPEN_SETS: usize = 20_000;
+
+/// Options (client × facility × mode) up to which `auto` runs the whole modal MIP.
+const AUTO_MIP_OPTIONS: usize = 6_000;
+
+/// Solves the modal model of `inst` (its relaxation) and `arcs`.
+pub fn solve_modal(inst: &Instance, arcs: &ModalArcs, opts: &SolveOptions) -> Result<SolveOutcome, SolveError> {
+    inst.validate()?;
+    arcs.fits(inst).map_err(SolveError::Modal)?;
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        opts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(SolveError::Threads)?;
+    let start = Instant::now();
+    let deadline = opts.time_limit.map(|t| start + Duration::from_secs_f64(t.max(0.0)));
+    let mut out = pool.install(|| modal_dispatch(inst, arcs, opts, deadline))?;
+    out.seed = opts.seed;
+    out.threads = threads;
+    out.elapsed_s = start.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+fn modal_dispatch(
+    inst: &Instance,
+    arcs: &ModalArcs,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<SolveOutcome, SolveError> {
+    let reasons = presolve::infeasibility_reasons(inst);
+    if !reasons.is_empty() {
+        return Ok(infeasible(inst, reasons, "presolve"));
+    }
+    let mut block_bound = None;
+    if opts.solver == SolverKind::Auto && opts.decompose {
+        match by_blocks(inst, arcs, opts, deadline)? {
+            Blocks::Solved(out) => return Ok(*out),
+            Blocks::Priced(out) => {
+                // The priced plan stands unless the whole MIP (small models) does better.
+                let n_options: usize = arcs.options.iter().map(Vec::len).sum();
+                if n_options > AUTO_MIP_OPTIONS {
+                    return Ok(*out);
+                }
+                let start = Plan {
+                    solution: out.solution.clone(),
+                    modes: out.modes.clone().unwrap_or_default(),
+                    objective: out.objective(),
+                };
+                let whole = whole(
+                    inst,
+                    arcs,
+                    opts,
+                    deadline,
+                    Some((out.lower_bound.unwrap_or(0.0), out.notes.join("; "))),
+                    Some(start),
+                )?;
+                return Ok(if whole.status != Status::Infeasible && whole.objective() <= out.objective() {
+                    whole
+                } else {
+                    *out
+                });
+            }
+            Blocks::BudgetBinds(b, note) => block_bound = Some((b, note)),
+            Blocks::NotApplicable => {}
+        }
+    }
+    whole(inst, arcs, opts, deadline, block_bound, None)
+}
+
+/// A plan of the modal model: open set, assignment and modes.
+#[derive(Debug, Clone)]
+struct Plan {
+    solution: Solution,
+    modes: Vec<Option<usize>>,
+    objective: f64,
+}
+
+fn value(inst: &Instance, arcs: &ModalArcs, solution: Solution, modes: Vec<Option<usize>>) -> Option<Plan> {
+    let r = check_modal(inst, arcs, &solution, &modes, None);
+    r.is_feasible().then_some(Plan { objective: r.evaluation.objective, solution, modes })
+}
+
+/// The greedy modal assignment to the open facilities `open`: clients by
+/// falling best profit (penalty − cost; clients that must be served
+/// first), each to its most profitable option that still fits the
+/// facility's client limit, capacity, load capacity and `budget` (what is
+/// left for clients).
+fn greedy(
+    inst: &Instance,
+    arcs: &ModalArcs,
+    open: &[usize],
+    budget: Option<f64>,
+) -> (Vec<Option<usize>>, Vec<Option<usize>>) {
+    let n = inst.n_clients();
+    let m = inst.n_facilities();
+    let mut is_open = vec![false; m];
+    open.iter().for_each(|&f| is_open[f] = true);
+    let profit = |c: usize, cost: f64| inst.unserved_cost(c).map_or(f64::INFINITY, |u| u - cost);
+    let best = |c: usize| {
+        arcs.options[c]
+            .iter()
+            .filter(|o| is_open[o.facility])
+            .map(|o| profit(c, o.cost))
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let mut order: Vec<(f64, usize)> = (0..n).map(|c| (best(c), c)).filter(|p| p.0 > 0.0).collect();
+    // Must-serve clients (infinite profit) first, by fewest options.
+    order.sort_by(|a, b| {
+        b.0.total_cmp(&a.0).then_with(|| arcs.options[a.1].len().cmp(&arcs.options[b.1].len())).then(a.1.cmp(&b.1))
+    });
+    let mut count = vec![0u32; m];
+    let mut demand = vec![0.0f64; m];
+    let mut load = vec![0.0f64; m];
+    let mut spent = 0.0;
+    let mut assignment = vec![None; n];
+    let mut modes = vec![None; n];
+    for &(_, c) in &order {
+        let d = inst.clients[c].demand;
+        let mut pick: Option<(f64, f64, usize)> = None; // (profit, load, option index)
+        for (k, o) in arcs.options[c].iter().enumerate() {
+            let f = o.facility;
+            let fac = &inst.facilities[f];
+            let fits = is_open[f]
+                && fac.max_clients.is_none_or(|mx| count[f] < mx)
+                && fac.capacity.is_none_or(|cap| demand[f] + d <= cap + 1e-9)
+                && arcs.load_capacity[f].is_none_or(|cap| load[f] + o.load <= cap + 1e-9 * cap.max(1.0))
+                && budget.is_none_or(|b| spent + o.budget_cost <= b + 1e-9 * b.max(1.0));
+            let p = profit(c, o.cost);
+            if fits && p > 0.0 && pick.is_none_or(|(bp, bl, _)| p > bp || (p == bp && o.load < bl)) {
+                pick = Some((p, o.load, k));
+            }
+        }
+        if let Some((_, _, k)) = pick {
+            let o = arcs.options[c][k];
+            count[o.facility] += 1;
+            demand[o.facility] += d;
+            load[o.facility] += o.load;
+            spent += o.budget_cost;
+            assignment[c] = Some(o.facility);
+            modes[c] = Some(o.mode);
+        }
+    }
+    (assignment, modes)
+}
+
+/// `sub` with exactly the facilities `open` open (others forbidden), no
+/// group or count rows, and `budget`.
+fn fixed(sub: &Instance, open: &[usize], budget: Option<f64>) -> Instance {
+    let mut f = sub.clone();
+    for (i, fac) in f.facilities.iter_mut().enumerate() {
+        let o = open.binary_search(&i).is_ok();
+        fac.fixed_open = o;
+        fac.forbidden = !o;
+    }
+    f.groups.clear();
+    f.p = None;
+    f.min_open = None;
+    f.max_open = None;
+    f.budget = budget;
+    f
+}
+
+/// The best modal assignment to the open set `open` of `sub` (no budget):
+/// greedy, then the MIP unless the greedy plan meets `lower`. Returns the
+/// plan (if any) and a lower bound on the set's objective.
+fn set_value(
+    sub: &Instance,
+    arcs: &ModalArcs,
+    open: &[usize],
+    lower: f64,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> (Option<Plan>, f64, usize) {
+    let (assignment, modes) = greedy(sub, arcs, open, None);
+    let start = value(sub, arcs, Solution::single_source(open.to_vec(), assignment), modes);
+    if let Some(v) = start.as_ref().map(|p| p.objective)
+        && v <= lower + 1e-9 * lower.abs().max(1.0)
+    {
+        return (start, v, 0);
+    }
+    let opening: f64 =
+        open.iter().filter(|&&f| !sub.facilities[f].fixed_open).map(|&f| sub.facilities[f].open_cost).sum();
+    let fx = fixed(sub, open, None);
+    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+    let limit = left.map_or(opts.set_mip_seconds, |l| l.min(opts.set_mip_seconds));
+    if limit <= 0.0 {
+        return (start, lower, 0);
+    }
+    let hint = start.as_ref().map(|p| (&p.solution, p.modes.as_slice()));
+    match solve_modal_mip(&fx, arcs, opts.backend, Some(limit), hint) {
+        Ok(ModalMipOutcome::Solved { solution, modes, proven }) => {
+            let plan = value(sub, arcs, Solution::single_source(open.to_vec(), solution.assignment), modes);
+            let best = match (plan, start) {
+                (Some(a), Some(b)) => Some(if a.objective <= b.objective { a } else { b }),
+                (a, b) => a.or(b),
+            };
+            let bound = match (&best, proven) {
+                (Some(p), true) => p.objective,
+                _ => lower,
+            };
+            (best, bound, 1)
+        }
+        Ok(ModalMipOutcome::Infeasible) => (None, f64::INFINITY, 1),
+        Err(_) => (start, lower.max(opening), 1),
+    }
+}
+
+/// A lower bound on the objective of open set `open` of `sub`: the larger of
+/// (i) every client at its cheapest open option or unserved, ignoring every
+/// capacity, and (ii) with a penalty, only as many clients served as the
+/// open facilities' client limits allow, each at its best profit.
+fn set_lower_bound(sub: &Instance, arcs: &ModalArcs, open: &[usize], opening: f64) -> f64 {
+    let n = sub.n_clients();
+    let mut is_open = vec![false; sub.n_facilities()];
+    open.iter().for_each(|&f| is_open[f] = true);
+    let mut uncap = opening;
+    let mut profits = Vec::new();
+    let mut all_unserved = 0.0;
+    for c in 0..n {
+        let cheapest =
+            arcs.options[c].iter().filter(|o| is_open[o.facility]).map(|o| o.cost).fold(f64::INFINITY, f64::min);
+        let unserved = sub.unserved_cost(c).unwrap_or(f64::INFINITY);
+        uncap += cheapest.min(unserved);
+        all_unserved += unserved;
+        if unserved > cheapest {
+            profits.push(unserved - cheapest);
+        }
+    }
+    let limit: Option<usize> =
+        open.iter().map(|&f| sub.facilities[f].max_clients.map(|k| k as usize)).sum::<Option<usize>>();
+    match (sub.unserved_penalty, limit) {
+        (Some(_), Some(k)) if k < profits.len() => {
+            profits.sort_by(|a, b| b.total_cmp(a));
+            uncap.max(opening + all_unserved - profits.iter().take(k).sum::<f64>())
+        }
+        _ => uncap,
+    }
+}
+
+/// A block's frontier with each column's modes.
+struct ModalFrontier {
+    columns: Vec<Column>,
+    modes: Vec<Vec<Option<usize>>>,
+    sets: usize,
+    mips: usize,
+    unsettled: bool,
+}
+
+fn groups_ok(sub: &Instance, open: &[usize]) -> bool {
+    sub.groups.iter().all(|g| {
+        let k = g.facilities.iter().filter(|f| open.binary_search(f).is_ok()).count();
+        k >= g.min_open && g.max_open.is_none_or(|mx| k <= mx)
+    })
+}
+
+/// The frontier of block `sub` (with its arcs) by enumerating open sets;
+/// `None` when it has too many.
+fn frontier(
+    sub: &Instance,
+    arcs: &ModalArcs,
+    max_new: usize,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Option<ModalFrontier> {
+    let free: Vec<usize> =
+        (0..sub.n_facilities()).filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden).collect();
+    let fixed_open: Vec<usize> = (0..sub.n_facilities()).filter(|&f| sub.facilities[f].fixed_open).collect();
+    let top = most_new(sub).min(max_new).min(free.len());
+    let mut sets = 0usize;
+    let mut candidates: Vec<Vec<(f64, Vec<usize>)>> = Vec::new();
+    for k in 0..=top {
+        let mut here = Vec::new();
+        let mut idx: Vec<usize> = (0..k).collect();
+        loop {
+            let mut open = fixed_open.clone();
+            open.extend(idx.iter().map(|&i| free[i]));
+            open.sort_unstable();
+            if groups_ok(sub, &open) {
+                sets += 1;
+                if sets > MAX_OPEN_SETS {
+                    return None;
+                }
+                let opening: f64 = idx.iter().map(|&i| sub.facilities[free[i]].open_cost).sum();
+                let lb = set_lower_bound(sub, arcs, &open, opening);
+                if lb.is_finite() {
+                    here.push((lb, open));
+                }
+            }
+            if !next_combination(&mut idx, free.len()) {
+                break;
+            }
+        }
+        candidates.push(here);
+    }
+    let mut columns = Vec::new();
+    let mut modes = Vec::new();
+    let mut mips = 0;
+    let mut unsettled = false;
+    for (k, mut here) in candidates.into_iter().enumerate() {
+        if here.is_empty() {
+            continue;
+        }
+        here.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut best: Option<Plan> = None;
+        let mut bound = f64::INFINITY;
+        for (lb, open) in here {
+            if best.as_ref().is_some_and(|b| lb >= b.objective - 1e-9 * b.objective.abs().max(1.0)) {
+                bound = bound.min(lb);
+                break;
+            }
+            let (plan, set_bound, used) = set_value(sub, arcs, &open, lb, opts, deadline);
+            mips += used;
+            if plan.as_ref().is_none_or(|p| set_bound < p.objective - 1e-9 * p.objective.abs().max(1.0)) {
+                unsettled |= set_bound.is_finite();
+                bound = bound.min(set_bound);
+            }
+            if let Some(p) = plan
+                && best.as_ref().is_none_or(|b| p.objective < b.objective - 1e-9 * b.objective.abs().max(1.0))
+            {
+                best = Some(p);
+            }
+        }
+        let objective = best.as_ref().map_or(f64::INFINITY, |b| b.objective);
+        modes.push(best.as_ref().map_or_else(Vec::new, |b| b.modes.clone()));
+        columns.push(Column { new: k, objective, bound: bound.min(objective), solution: best.map(|b| b.solution) });
+    }
+    Some(ModalFrontier { columns, modes, sets, mips, unsettled })
+}
+
+enum Blocks {
+    NotApplicable,
+    /// The blocks' best plans break the budget and pricing it found no plan: a bound.
+    BudgetBinds(f64, String),
+    /// A plan within the budget from priced blocks, with its bound, not proven.
+    Priced(Box<SolveOutcome>),
+    Solved(Box<SolveOutcome>),
+}
+
+/// What pricing the budget row found.
+struct PricedBlocks {
+    best: Option<Plan>,
+    bound: Option<f64>,
+    rounds: usize,
+    unsettled: bool,
+}
+
+/// Prices evaluated at most when the budget binds across blocks.
+const BUDGET_PRICES: usize = 14;
+
+/// The blocks with every spend charged `lambda` per tenge: options'
+/// budget costs and facilities' budget charges added to their costs.
+fn priced(sub: &Instance, arcs: &ModalArcs, lambda: f64) -> (Instance, ModalArcs) {
+    let mut s = sub.clone();
+    for f in &mut s.facilities {
+        f.open_cost += lambda * f.budget_charge();
+    }
+    let mut a = arcs.clone();
+    for opts in &mut a.options {
+        for o in opts {
+            o.cost += lambda * o.budget_cost;
+        }
+    }
+    s.costs = a.relaxed_costs(s.n_facilities());
+    (s, a)
+}
+
+/// Lagrangian relaxation of the budget row (A. M. Geoffrion, "Lagrangean
+/// relaxation for integer programming", *Mathematical Programming Study* 2
+/// (1974) 82–114): for a price λ ≥ 0 per tenge, every block's frontier is
+/// solved with spending charged λ, the master chooses over the count, and
+/// Σ columns' bounds − λ·budget bounds the model; λ by bisection on whether
+/// the chosen plan overspends. Every chosen plan within the budget is a
+/// plan of the model; the best is kept.
+fn priced_blocks(
+    inst: &Instance,
+    parts: &[super::decompose::Block],
+    subs: &[(Instance, ModalArcs)],
+    (lo, hi): (usize, usize),
+    budget: f64,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> PricedBlocks {
+    // Above this price nothing that spends is worth its cost.
+    let worth: f64 = inst.clients.iter().map(|c| inst.unserved_penalty.unwrap_or(0.0) * c.demand).fold(0.0, f64::max)
+        + inst.facilities.iter().map(|f| f.open_cost).fold(0.0, f64::max);
+    let cheapest = subs
+        .iter()
+        .flat_map(|(_, a)| a.options.iter().flatten().map(|o| o.budget_cost))
+        .chain(inst.facilities.iter().map(|f| f.budget_charge()))
+        .filter(|&c| c > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let full_arcs = whole_arcs(inst, parts, subs);
+    let mut out = PricedBlocks { best: None, bound: None, rounds: 0, unsettled: false };
+    if !cheapest.is_finite() || worth <= 0.0 {
+        return out;
+    }
+    let (mut low, mut high) = (0.0f64, 2.0 * worth / cheapest);
+    while out.rounds < BUDGET_PRICES && deadline.is_none_or(|d| Instant::now() < d) {
+        let lambda = if out.rounds == 0 { high } else { 0.5 * (low + high) };
+        out.rounds += 1;
+        let frontiers: Option<Vec<ModalFrontier>> = subs
+            .par_iter()
+            .map(|(sub, a)| {
+                let (ps, pa) = priced(sub, a, lambda);
+                frontier(&ps, &pa, hi, opts, deadline)
+            })
+            .collect();
+        let Some(frontiers) = frontiers else { break };
+        out.unsettled |= frontiers.iter().any(|f| f.unsettled);
+        let columns: Vec<Vec<Column>> = frontiers.iter().map(|f| f.columns.clone()).collect();
+        let Some((picks, _)) = master(&columns, lo, hi, |c| c.objective) else { break };
+        if let Some((_, v)) = master(&columns, lo, hi, |c| c.bound) {
+            let lb = v - lambda * budget;
+            out.bound = Some(out.bound.map_or(lb, |b: f64| b.max(lb)));
+        }
+        // The chosen plan, in the model's indices, valued unpriced.
+        let mut open = Vec::new();
+        let mut assignment = vec![None; inst.n_clients()];
+        let mut modes = vec![None; inst.n_clients()];
+        for (((block, cols), fr), &ci) in parts.iter().zip(&columns).zip(&frontiers).zip(&picks) {
+            if let Some(sol) = &cols[ci].solution {
+                open.extend(sol.open.iter().map(|&f| block.facilities[f]));
+                for (c, a) in sol.assignment.iter().enumerate() {
+                    assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
+                    modes[block.clients[c]] = fr.modes[ci].get(c).copied().flatten();
+                }
+            }
+        }
+        let solution = Solution::single_source(open, assignment);
+        let report = check_modal(inst, &full_arcs, &solution, &modes, None);
+        let over = report.violations.iter().any(|v| matches!(v, crate::plan::Violation::OverBudget { .. }));
+        if report.is_feasible() && out.best.as_ref().is_none_or(|b| report.evaluation.objective < b.objective) {
+            out.best = Some(Plan { objective: report.evaluation.objective, solution, modes });
+        }
+        if out.rounds == 1 {
+            if over {
+                break;
+            }
+            continue;
+        }
+        if over {
+            low = lambda;
+        } else {
+            high = lambda;
+        }
+    }
+    out
+}
+
+/// The model's arcs again from the blocks' (only their options carry over).
+fn whole_arcs(inst: &Instance, parts: &[super::decompose::Block], subs: &[(Instance, ModalArcs)]) -> ModalArcs {
+    let mut a = ModalArcs {
+        mode_names: subs.first().map(|s| s.1.mode_names.clone()).unwrap_or_default(),
+        options: vec![Vec::new(); inst.n_clients()],
+        load_capacity: vec![None; inst.n_facilities()],
+    };
+    for (block, (_, sa)) in parts.iter().zip(subs) {
+        for (c, opts) in sa.options.iter().enumerate() {
+            a.options[block.clients[c]] = opts
+                .iter()
+                .map(|o| crate::problem::ModeOption { facility: block.facilities[o.facility], ..*o })
+                .collect();
+        }
+        for (f, cap) in sa.load_capacity.iter().enumerate() {
+            a.load_capacity[block.facilities[f]] = *cap;
+        }
+    }
+    a
+}
+
+fn by_blocks(
+    inst: &Instance,
+    arcs: &ModalArcs,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<Blocks, SolveError> {
+    let parts = blocks(inst);
+    if parts.len() < 2 {
+        return Ok(Blocks::NotApplicable);
+    }
+    let fixed_total = inst.facilities.iter().filter(|f| f.fixed_open).count();
+    let hi_all = [inst.p, inst.max_open].into_iter().flatten().min();
+    let lo_all = [inst.p, inst.min_open].into_iter().flatten().max().unwrap_or(0);
+    let max_new = hi_all.map_or(usize::MAX, |h| h.saturating_sub(fixed_total));
+    let subs: Vec<(Instance, ModalArcs)> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (sub_instance(inst, b, i), arcs.restrict(&b.clients, &b.facilities, inst.n_facilities())))
+        .collect();
+    let frontiers: Vec<Option<ModalFrontier>> =
+        subs.par_iter().map(|(sub, a)| frontier(sub, a, max_new, opts, deadline)).collect();
+    let Some(frontiers) = frontiers.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(Blocks::NotApplicable);
+    };
+    let columns: Vec<Vec<Column>> = frontiers.iter().map(|f| f.columns.clone()).collect();
+    let lo = lo_all.saturating_sub(fixed_total);
+    let Some((picks, _)) = master(&columns, lo, max_new, |c| c.objective) else {
+        return Ok(Blocks::NotApplicable);
+    };
+    let bound = master(&columns, lo, max_new, |c| c.bound).map_or(0.0, |(_, b)| b);
+    let mut open = Vec::new();
+    let mut assignment = vec![None; inst.n_clients()];
+    let mut modes = vec![None; inst.n_clients()];
+    for (((block, cols), fr), &ci) in parts.iter().zip(&columns).zip(&frontiers).zip(&picks) {
+        let Some(sol) = &cols[ci].solution else { return Ok(Blocks::NotApplicable) };
+        open.extend(sol.open.iter().map(|&f| block.facilities[f]));
+        for (c, a) in sol.assignment.iter().enumerate() {
+            assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
+            modes[block.clients[c]] = fr.modes[ci].get(c).copied().flatten();
+        }
+    }
+    let sets: usize = frontiers.iter().map(|f| f.sets).sum();
+    let mips: usize = frontiers.iter().map(|f| f.mips).sum();
+    let unsettled = frontiers.iter().any(|f| f.unsettled);
+    let note = format!(
+        "decomposition with link modes: {} independent blocks; {sets} open sets enumerated, {mips} exact modal assignment MIPs; master over the count of new facilities by dynamic programming",
+        parts.len()
+    );
+    let solution = Solution::single_source(open, assignment);
+    let Some(plan) = value(inst, arcs, solution.clone(), modes.clone()) else {
+        // The budget (not priced in the blocks) is the only row the blocks do not see.
+        let r = check_modal(inst, arcs, &solution, &modes, None);
+        let only_budget = r.violations.iter().all(|v| matches!(v, crate::plan::Violation::OverBudget { .. }));
+        if only_budget && let Some(b) = inst.budget {
+            let priced = priced_blocks(inst, &parts, &subs, (lo, max_new), b, opts, deadline);
+            let bound = priced.bound.map_or(bound, |p| p.max(bound));
+            let note = format!(
+                "{note}; the blocks' best plans break the budget: {} prices of the budget row tried (Lagrangian relaxation, bisection), the best plan within the budget kept",
+                priced.rounds
+            );
+            return Ok(match priced.best {
+                Some(plan) => {
+                    let mut out = outcome(
+                        inst,
+                        arcs,
+                        plan,
+                        Some(bound),
+                        Status::Feasible,
+                        "modal decomposition",
+                        vec![note.clone()],
+                    )?;
+                    if out.lower_bound.is_some_and(|lb| out.evaluation.objective <= lb + 1e-9 * lb.abs().max(1.0))
+                        && !priced.unsettled
+                    {
+                        out.status = Status::Optimal;
+                    }
+                    if out.status == Status::Optimal {
+                        Blocks::Solved(Box::new(out))
+                    } else {
+                        Blocks::Priced(Box::new(out))
+                    }
+                }
+                None => Blocks::BudgetBinds(bound, note),
+            });
+        }
+        return Err(SolveError::CheckerRejected { solver: "modal decomposition".into(), violations: r.violations });
+    };
+    let bound = bound.min(plan.objective);
+    let proven = !unsettled && plan.objective <= bound + 1e-9 * bound.abs().max(1.0);
+    let status = if proven {
+        Status::Optimal
+    } else if deadline.is_some_and(|d| Instant::now() >= d) {
+        Status::TimeLimit
+    } else {
+        Status::Feasible
+    };
+    Ok(Blocks::Solved(Box::new(outcome(inst, arcs, plan, Some(bound), status, "modal decomposition", vec![note])?)))
+}
+
+fn outcome(
+    inst: &Instance,
+    arcs: &ModalArcs,
+    plan: Plan,
+    lower_bound: Option<f64>,
+    status: Status,
+    solver: &str,
+    notes: Vec<String>,
+) -> Result<SolveOutcome, SolveError> {
+    let report = check_modal(inst, arcs, &plan.solution, &plan.modes, None);
+    if !report.is_feasible() {
+        return Err(SolveError::CheckerRejected { solver: solver.into(), violations: report.violations });
+    }
+    let objective = report.evaluation.objective;
+    Ok(SolveOutcome {
+        solution: plan.solution,
+        evaluation: report.evaluation,
+        lower_bound: lower_bound.map(|b| b.min(objective)),
+        status,
+        solver: solver.into(),
+        seed: 0,
+        threads: 0,
+        elapsed_s: 0.0,
+        stats: SolveStats::default(),
+        reasons: Vec::new(),
+        infeasibility_proven: false,
+        notes,
+        modes: Some(plan.modes),
+    })
+}
+
+/// The whole model: the relaxation's plan made modal, then the modal MIP
+/// when it is small enough (or asked for).
+fn whole(
+    inst: &Instance,
+    arcs: &ModalArcs,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+    block_bound: Option<(f64, String)>,
+    start: Option<Plan>,
+) -> Result<SolveOutcome, SolveError> {
+    let mut notes = Vec::new();
+    let n_options: usize = arcs.options.iter().map(Vec::len).sum();
+    let use_mip = opts.solver == SolverKind::Mip || (opts.solver == SolverKind::Auto && n_options <= AUTO_MIP_OPTIONS);
+    // The relaxation: a valid bound, and an open set to start from. It gets
+    // a third of the time when the MIP follows.
+    let relax_deadline = match (deadline, use_mip) {
+        (Some(d), true) => Some(Instant::now() + d.saturating_duration_since(Instant::now()) / 3),
+        _ => deadline,
+    };
+    let relax_opts = SolveOptions { solver: SolverKind::Auto, ..opts.clone() };
+    let relaxed = dispatch(inst, &relax_opts, relax_deadline)?;
+    let mut bound = relaxed.lower_bound.filter(|_| relaxed.status != Status::Infeasible);
+    if let Some((b, note)) = block_bound {
+        bound = Some(bound.map_or(b, |x: f64| x.max(b)));
+        notes.push(note);
+    }
+    notes.push(format!(
+        "link modes: the relaxation (cheapest mode per link, no teacher-hour limit) by {}, its bound kept",
+        relaxed.solver
+    ));
+    let mut best: Option<Plan> = start;
+    if best.is_none() && relaxed.status != Status::Infeasible {
+        let open = relaxed.solution.open.clone();
+        let charged: f64 = open.iter().map(|&f| inst.facilities[f].budget_charge()).sum();
+        let (assignment, modes) = greedy(inst, arcs, &open, inst.budget.map(|b| b - charged));
+        best = value(inst, arcs, Solution::single_source(open, assignment), modes);
+    }
+    let mut proven = false;
+    if use_mip {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+        let hint = best.as_ref().map(|p| (&p.solution, p.modes.as_slice()));
+        match solve_modal_mip(inst, arcs, opts.backend, left, hint) {
+            Ok(ModalMipOutcome::Solved { solution, modes, proven: p }) => {
+                if let Some(plan) = value(inst, arcs, solution, modes)
+                    && best.as_ref().is_none_or(|b| plan.objective <= b.objective)
+                {
+                    proven = p;
+                    best = Some(plan);
+                }
+                notes.push(format!(
+                    "link modes: the modal MIP over {n_options} options ({})",
+                    if p { "proven" } else { "stopped at the time limit" }
+                ));
+            }
+            Ok(ModalMipOutcome::Infeasible) => {
+                return Ok(infeasible(inst, vec!["the modal MIP proves that no plan meets every rule".into()], "mip"));
+            }
+            Err(e) => notes.push(format!("link modes: the modal MIP gave no answer ({e})")),
+        }
+    }
+    let Some(plan) = best else {
+        let mut out = infeasible(
+            inst,
+            vec!["no plan found that meets every rule with the link modes and teacher hours".into()],
+            "modal",
+        );
+        out.infeasibility_proven = false;
+        return Ok(out);
+    };
+    let bound = if proven { Some(plan.objective) } else { bound };
+    let status = if proven {
+        Status::Optimal
+    } else if deadline.is_some_and(|d| Instant::now() >= d) {
+        Status::TimeLimit
+    } else {
+        Status::Feasible
+    };
+    let solver =
+        if use_mip { format!("modal mip({})", opts.backend.as_str()) } else { "modal relaxation+greedy".into() };
+    outcome(inst, arcs, plan, bound, status, &solver, notes)
+}
