@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::districts::{District, DistrictIndex, districts_from};
+use super::internet::{InternetCalibration, assign_internet};
 use super::output::{self, district_counts, feature_collection, json_str};
 use super::project::Lcc;
 use super::raw;
@@ -227,6 +228,8 @@ pub struct Dataset {
     pub report: SettlementReport,
     /// Schools marked `existing` hubs from the existing-hubs file (0 without one).
     pub existing_hubs: usize,
+    /// How the `internet` column was drawn.
+    pub internet: InternetCalibration,
 }
 
 /// Builds one dataset in memory.
@@ -246,6 +249,7 @@ pub fn make_dataset(
     };
     let targets = name.targets();
     let (mut schools, mut calibration) = place_schools(&settlements, &districts, &targets, seed, "osm");
+    let internet = assign_internet(&mut schools, &settlements, seed);
     let mut existing_hubs = 0;
     if let Some((path, ids)) = existing {
         match mark_existing_hubs(&mut schools, &ids) {
@@ -276,6 +280,7 @@ pub fn make_dataset(
         road_stats,
         report: report.clone(),
         existing_hubs,
+        internet,
     })
 }
 

@@ -413,7 +413,8 @@ pub fn generate_region(opts: &GenerateOptions) -> Result<Region, GenerateError> 
         })
         .collect();
 
-    let (schools, calibration) = place_schools(&settlements, &districts, &targets, seed, "syn");
+    let (mut schools, calibration) = place_schools(&settlements, &districts, &targets, seed, "syn");
+    super::internet::assign_internet(&mut schools, &settlements, seed);
     let nodes: Vec<RoadNode> = settlements
         .iter()
         .map(|s| RoadNode {

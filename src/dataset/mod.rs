@@ -11,6 +11,7 @@
 //! - [`districts`]: district polygons, kinds, names, point-in-polygon.
 //! - [`settlements`]: which places get schools, urban/rural, centres.
 //! - [`schools`]: school placement, calibrated students, hub candidates.
+//! - [`internet`]: the seeded `internet` column, calibrated to a published share.
 //! - [`roads`]: proxy road network (RNG + MST, classes, curvature).
 //! - [`project`]: Lambert conformal conic projection.
 //! - [`output`]: byte-for-byte reproducible CSV and GeoJSON writers.
@@ -20,6 +21,7 @@
 pub mod build;
 pub mod districts;
 pub mod generate;
+pub mod internet;
 pub mod names;
 pub mod output;
 pub mod project;

@@ -415,6 +415,8 @@ pub(super) fn readme(ds: &Dataset, centres: &[String], files: &[(String, u64)], 
          labelled `approx` in every output. The schools and districts need no roads at all.\n"
     );
 
+    internet_section(&mut r, ds);
+
     let _ = writeln!(r, "## Columns of `schools.csv`\n");
     let _ = writeln!(
         r,
@@ -427,10 +429,64 @@ pub(super) fn readme(ds: &Dataset, centres: &[String], files: &[(String, u64)], 
          | `kind` | `small` or `regular` |\n\
          | `hub` | `candidate` or `no` (`existing` only when `--existing-hubs` is given) |\n\
          | `hub_cost_kzt`, `capacity_small_schools` | empty: the scenario's defaults apply |\n\
+         | `internet` | `yes`/`no`: a connection fit for online lessons (≥ 8 Mbit/s); ASSUMPTION, drawn per school (see *Internet connection*) |\n\
          | `rural`, `district_centre` | `yes`/`no` |\n\
          | `settlement`, `settlement_id`, `place` | the OSM settlement: name, node id, `place` tag |\n\
          | `students_from` | `population` (settlement population) or `distribution` (fitted log-normal) |\n\
          | `synthetic` | always `yes`: these are not real school records |\n"
     );
     r
+}
+
+/// The `internet` column: what it assumes, the published figure it is calibrated to, and what was drawn.
+fn internet_section(r: &mut String, ds: &Dataset) {
+    use super::internet::{CENTRE_LOGIT, KM_CAP, KM_LOGIT, SMALL_LOGIT};
+    let c = &ds.internet;
+    let share = |n: usize, of: usize| if of == 0 { "—".to_string() } else { pct(n as f64 / of as f64) };
+    let _ = writeln!(r, "## Internet connection (`internet`)\n");
+    let _ = writeln!(
+        r,
+        "> **ASSUMPTION / DERIVED.** No open data say which school has which connection. The `internet` column is \
+         drawn per school from a stated model, calibrated to one published national figure; do not read a row as a \
+         fact about a real school.\n"
+    );
+    let _ = writeln!(
+        r,
+        "- **Meaning.** `yes`: a connection of at least 8 Mbit/s, taken as enough for a live online lesson in one \
+         classroom; `no`: a slower connection or none. No row is `unknown` (the source gives no share for it).\n\
+         - **Calibration figure.** Before a school year the Ministry of Enlightenment counted 6,936 schools, 6,924 of \
+         them connected to the internet: 5,773 (83%) at 8–200 Mbit/s and 1,151 (17%) below 8 Mbit/s; connection \
+         problems were said to lie in the schools of remote small settlements (vice-minister A. Iliyasov, reported by \
+         zakon.kz: https://kaz.zakon.kz/amp/bilim/6011245-mektepterde-zhogary-zhyldamdykty-internet-mselesi-li-de-bar-ministr.html; \
+         the stored copy carries no date). So (1,151 + 12) / 6,936 = {} of all schools are `no`. For comparison: \
+         the Bureau of National Statistics reported 96.7% of schools with at least 4 Mbit/s at the end of 2021 \
+         (el.kz, 28.11.2022), and the Minister of Enlightenment G. Beisembayev 85% with at least 20 Mbit/s \
+         (azattyq-ruhy.kz). No regional figure was found, so every dataset is calibrated to the national share.\n\
+         - **Which schools.** Urban schools are `yes`. A rural school is `no` with probability p = 1 / (1 + e^−z), \
+         z = a + {SMALL_LOGIT}·small + ({CENTRE_LOGIT})·district centre + {KM_LOGIT}·min(km to the district centre, \
+         {KM_CAP}) (straight line; the slopes are an ASSUMPTION: a small school has e ≈ 2.7 times the odds, a \
+         district centre e^−1.5 ≈ 0.22 times, 100 km from the centre 4.5 times). The intercept a = {:.4} is fitted \
+         (bisection) so that the expected share of `no` among all {} schools is the figure above. Each school \
+         draws its own uniform number from the seed and its `id`, so its value does not depend on the order of the \
+         rows.\n",
+        pct(c.target_no_share),
+        c.intercept,
+        count(c.schools as u64)
+    );
+    let _ = writeln!(r, "| schools | count | `no` | share `no` |\n| --- | ---: | ---: | ---: |");
+    let _ = writeln!(r, "| all | {} | {} | {} |", count(c.schools as u64), count(c.no as u64), share(c.no, c.schools));
+    let _ = writeln!(
+        r,
+        "| rural | {} | {} | {} |",
+        count(c.rural as u64),
+        count(c.rural_no as u64),
+        share(c.rural_no, c.rural)
+    );
+    let _ = writeln!(
+        r,
+        "| small | {} | {} | {} |\n",
+        count(c.small as u64),
+        count(c.small_no as u64),
+        share(c.small_no, c.small)
+    );
 }

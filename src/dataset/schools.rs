@@ -43,7 +43,7 @@ use rand::Rng as _;
 use super::districts::{District, DistrictKind};
 use super::raw::Place;
 use super::settlements::Settlement;
-use crate::io::schools::HubStatus;
+use crate::io::schools::{HubStatus, Internet};
 use crate::rng::task_rng;
 
 /// Published totals a build is calibrated to, and the modelling constants.
@@ -153,6 +153,8 @@ pub struct School {
     pub district_centre: bool,
     /// Where its student number comes from.
     pub students_from: StudentsFrom,
+    /// Whether its connection is fit for online lessons (drawn by [`super::internet::assign_internet`]).
+    pub internet: Internet,
 }
 
 /// Target against built numbers, and the fitted distribution.
@@ -586,6 +588,7 @@ fn push_schools(
             place: s.place,
             district_centre: s.district_centre,
             students_from: from,
+            internet: Internet::Unknown,
         });
     }
 }
@@ -605,7 +608,7 @@ fn push_schools(
 /// # let school = |id: &str| School { id: id.into(), name: String::new(), district: 0, lon: 57.0, lat: 50.0,
 /// #     students: 300, small: false, hub: HubStatus::Candidate, rural: true, settlement_id: 1,
 /// #     settlement: String::new(), place: Place::Village, district_centre: false,
-/// #     students_from: StudentsFrom::Population };
+/// #     students_from: StudentsFrom::Population, internet: hubplan::io::schools::Internet::Unknown };
 /// let mut schools = vec![school("a"), school("b")];
 /// mark_existing_hubs(&mut schools, &["b".to_string()]).unwrap();
 /// assert_eq!(schools[1].hub, HubStatus::Existing);

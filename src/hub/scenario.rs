@@ -545,6 +545,24 @@ pub const KNOWN_KEYS: &[&str] = &[
     "rollout.stable_links",
 ];
 
+/// Every key of one `[[links.modes]]` table. Mode keys are not in
+/// [`KNOWN_KEYS`] (a mode is a table of a list, not a scenario key): they are
+/// reported as `links.modes[i].key`, with `i` counting the file's
+/// `[[links.modes]]` tables from 1, as a reader counts them.
+pub const MODE_KEYS: &[&str] = &[
+    "name",
+    "reach",
+    "requires_internet",
+    "visits_per_year",
+    "hours_on_site",
+    "online_hours_per_year",
+    "value",
+    "room",
+    "yearly_cost_kzt",
+    "max_road_km",
+    "max_minutes",
+];
+
 /// A scenario as loaded: the parameters and where its file lives.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedScenario {
@@ -643,7 +661,11 @@ fn check_keys(table: &mut toml::Table, prefix: &str, text: &str, problems: &mut 
         let dotted = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         let is_section = KNOWN_KEYS.iter().any(|known| known.starts_with(&format!("{dotted}.")));
         let at = key_line(text, &dotted).map_or(Location::Key(dotted.clone()), |l| Location::KeyAt(dotted.clone(), l));
-        if is_section {
+        if dotted == "links.modes" {
+            if !check_modes(v, text, problems) {
+                unknown.push(k.clone());
+            }
+        } else if is_section {
             match v {
                 toml::Value::Table(t) => check_keys(t, &dotted, text, problems),
                 _ => {
@@ -669,7 +691,10 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
-        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+        // `[section]`, or `[[links.modes]]` (an array of tables: its first header).
+        if let Some(header) =
+            line.strip_prefix('[').map(|l| l.trim_start_matches('[')).and_then(|l| l.split(']').next())
+        {
             current = header.trim().to_string();
             if current == key {
                 return Some(i + 1);
@@ -705,6 +730,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Sets dotted `key` to `value` (parsed as a TOML value; bare words become strings).
 fn set_key(table: &mut toml::Table, key: &str, value: &str, problems: &mut Problems) {
+    if key == "links.modes" || key.starts_with("links.modes[") || key.starts_with("links.modes.") {
+        problems.push(
+            Location::Key(key.into()),
+            ErrorCode::BadValue,
+            format!(
+                "`--set {key}=…` is not supported: link modes are tables; write them as `[[links.modes]]` sections in the scenario file (models/README.md, *Link modes and teacher time*)"
+            ),
+        );
+        return;
+    }
     if !KNOWN_KEYS.contains(&key) {
         problems.push(
             Location::Key(key.into()),
@@ -728,6 +763,245 @@ fn set_key(table: &mut toml::Table, key: &str, value: &str, problems: &mut Probl
         t = section;
     }
     t.insert(parts[parts.len() - 1].to_string(), parsed);
+}
+
+/// The key path of field `field` of the `n`-th mode (1-based): `links.modes[2].reach`.
+fn mode_key(n: usize, field: &str) -> String {
+    format!("links.modes[{n}].{field}")
+}
+
+/// The 1-based line of `field` in the `n`-th `[[links.modes]]` table (1-based),
+/// or of that table's header when `field` is not written there; for modes
+/// written inline (`modes = [{ … }]`) the line of `modes`.
+fn mode_line(text: &str, n: usize, field: &str) -> Option<usize> {
+    let assigns = |line: &str| line.strip_prefix(field).is_some_and(|rest| rest.trim_start().starts_with('='));
+    let mut seen = 0;
+    let mut header = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            let name: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+            if name.starts_with("[[links.modes]]") {
+                seen += 1;
+                if seen == n {
+                    header = Some(i + 1);
+                    continue;
+                }
+            }
+            if header.is_some() {
+                break;
+            }
+        } else if header.is_some() && assigns(line) {
+            return Some(i + 1);
+        }
+    }
+    header.or_else(|| key_line(text, "links.modes"))
+}
+
+/// The mode key closest to `key` by edit distance.
+fn nearest_mode_key(key: &str) -> &'static str {
+    MODE_KEYS.iter().copied().min_by_key(|k| edit_distance(k, key)).unwrap_or("name")
+}
+
+/// What a TOML value is, in the user's words.
+fn toml_kind(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) | toml::Value::Float(_) => "a number",
+        toml::Value::Boolean(_) => "true or false",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+/// Checks `links.modes` as written, before it is read into [`LinkMode`]s:
+/// an array of tables, each with known keys (unknown ones reported with the
+/// nearest mode key and removed), a `name` and a `reach`, values of the
+/// right type and in range, names unique. Every problem names its key as
+/// `links.modes[i].key` (`i` from 1, see [`MODE_KEYS`]). Modes with a
+/// problem are removed, so reading the rest cannot fail on them; returns
+/// false when `links.modes` itself is unusable (then removed by the caller).
+fn check_modes(v: &mut toml::Value, text: &str, problems: &mut Problems) -> bool {
+    let Some(modes) = v.as_array_mut() else {
+        let at = key_line(text, "links.modes")
+            .map_or(Location::Key("links.modes".into()), |l| Location::KeyAt("links.modes".into(), l));
+        problems.push(
+            at,
+            ErrorCode::BadValue,
+            format!(
+                "must be a list of tables, one `[[links.modes]]` section per mode (with two brackets), not {}",
+                toml_kind(v)
+            ),
+        );
+        return false;
+    };
+    let mut bad_modes = Vec::new();
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for (i, mode) in modes.iter_mut().enumerate() {
+        let n = i + 1;
+        let mut bad = |field: &str, code: ErrorCode, message: String| {
+            let key = if field.is_empty() { format!("links.modes[{n}]") } else { mode_key(n, field) };
+            let at = mode_line(text, n, field).map_or(Location::Key(key.clone()), |l| Location::KeyAt(key, l));
+            problems.push(at, code, message);
+        };
+        let Some(table) = mode.as_table_mut() else {
+            bad("", ErrorCode::BadValue, format!("a mode must be a table of keys, not {}", toml_kind(mode)));
+            bad_modes.push(i);
+            continue;
+        };
+        let unknown: Vec<String> = table.keys().filter(|k| !MODE_KEYS.contains(&k.as_str())).cloned().collect();
+        for k in unknown {
+            bad(
+                &k,
+                ErrorCode::UnknownKey,
+                format!("unknown key; did you mean `{}`?", mode_key(n, nearest_mode_key(&k))),
+            );
+            table.remove(&k);
+        }
+        let mut ok = true;
+        match table.get("name") {
+            None => {
+                bad(
+                    "name",
+                    ErrorCode::MissingField,
+                    "every mode needs a `name` (written on its links, e.g. `\"visits\"`)".into(),
+                );
+                ok = false;
+            }
+            Some(toml::Value::String(name)) if name.trim().is_empty() => {
+                bad(
+                    "name",
+                    ErrorCode::BadValue,
+                    "is empty; name the mode (written on its links, e.g. `\"visits\"`)".into(),
+                );
+                ok = false;
+            }
+            Some(toml::Value::String(_)) => {}
+            Some(other) => {
+                bad("name", ErrorCode::BadValue, format!("must be a string, found {}", toml_kind(other)));
+                ok = false;
+            }
+        }
+        const REACH: &str = "`road` (within `links.max_road_km` and `links.max_minutes` of driving, or the mode's own) or `district` (any hub of the school's district, no road needed)";
+        match table.get("reach") {
+            None => {
+                bad("reach", ErrorCode::MissingField, format!("every mode needs a `reach`: {REACH}"));
+                ok = false;
+            }
+            Some(toml::Value::String(r)) if r == "road" || r == "district" => {}
+            Some(toml::Value::String(r)) => {
+                bad("reach", ErrorCode::BadValue, format!("`{r}` is not a reach; choose {REACH}"));
+                ok = false;
+            }
+            Some(other) => {
+                bad("reach", ErrorCode::BadValue, format!("must be {REACH}, found {}", toml_kind(other)));
+                ok = false;
+            }
+        }
+        for (field, value) in table.iter() {
+            let fits = match field.as_str() {
+                "name" | "reach" => true,
+                "requires_internet" | "room" => value.is_bool(),
+                _ => value.is_integer() || value.is_float(),
+            };
+            if !fits {
+                let want =
+                    if matches!(field.as_str(), "requires_internet" | "room") { "true or false" } else { "a number" };
+                bad(field, ErrorCode::BadValue, format!("expected {want}, found {}", toml_kind(value)));
+                ok = false;
+            }
+        }
+        if !ok {
+            bad_modes.push(i);
+            continue;
+        }
+        match toml::Value::Table(table.clone()).try_into::<LinkMode>() {
+            Ok(m) => {
+                let found = m.problems();
+                if !found.is_empty() {
+                    bad_modes.push(i);
+                }
+                for (field, code, message) in found {
+                    bad(field, code, message);
+                }
+                match names.iter().find(|(name, _)| *name == m.name) {
+                    Some((_, first)) => bad(
+                        "name",
+                        ErrorCode::DuplicateId,
+                        format!("`{}` is already the name of mode {first}; each mode needs its own name", m.name),
+                    ),
+                    None => names.push((m.name.clone(), n)),
+                }
+            }
+            Err(e) => {
+                bad("", ErrorCode::BadValue, one_line(e.message()));
+                bad_modes.push(i);
+            }
+        }
+    }
+    bad_modes.dedup();
+    for i in bad_modes.into_iter().rev() {
+        modes.remove(i);
+    }
+    true
+}
+
+impl LinkMode {
+    /// Every value of this mode out of range, and every pair of its keys that
+    /// contradict each other, as (field, code, message).
+    pub fn problems(&self) -> Vec<(&'static str, ErrorCode, String)> {
+        let mut out = Vec::new();
+        for (field, v) in [
+            ("visits_per_year", self.visits_per_year),
+            ("hours_on_site", self.hours_on_site),
+            ("online_hours_per_year", self.online_hours_per_year),
+            ("yearly_cost_kzt", self.yearly_cost_kzt),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                out.push((field, ErrorCode::OutOfRange, format!("must be a number ≥ 0, found {v}")));
+            }
+        }
+        if !(self.value.is_finite() && self.value > 0.0 && self.value <= 1.0) {
+            let v = self.value;
+            out.push((
+                "value",
+                ErrorCode::OutOfRange,
+                format!("must be above 0 and at most 1 (what a linked student counts for), found {v}"),
+            ));
+        }
+        for (field, v) in [("max_road_km", self.max_road_km), ("max_minutes", self.max_minutes)] {
+            if let Some(v) = v
+                && !(v.is_finite() && v > 0.0)
+            {
+                out.push((field, ErrorCode::OutOfRange, format!("must be a positive number, found {v}")));
+            }
+        }
+        if self.reach == Reach::District {
+            if self.visits_per_year > 0.0 {
+                out.push((
+                    "visits_per_year",
+                    ErrorCode::Inconsistent,
+                    format!(
+                        "a `district` mode needs no road, so its links have no driving distance or time to visit over; for {} visits a year use a mode with `reach = \"road\"` (and a larger `max_road_km` if the schools are far)",
+                        self.visits_per_year
+                    ),
+                ));
+            }
+            for (field, set) in
+                [("max_road_km", self.max_road_km.is_some()), ("max_minutes", self.max_minutes.is_some())]
+            {
+                if set {
+                    out.push((
+                        field,
+                        ErrorCode::Inconsistent,
+                        "a `district` mode reaches every hub of the school's district, with no road, so a road limit would be ignored; remove it or use `reach = \"road\"`".into(),
+                    ));
+                }
+            }
+        }
+        out
+    }
 }
 
 impl Rollout {
@@ -854,6 +1128,32 @@ impl Scenario {
                 ErrorCode::Inconsistent,
                 "forcing hubs is not available with `[rollout]` yet (a forced hub's opening year would have to be chosen); `hubs.forbid` is".into(),
             );
+        }
+        if let Some(m) = self.links.max_minutes
+            && !(m.is_finite() && m > 0.0)
+        {
+            bad("links.max_minutes", ErrorCode::OutOfRange, format!("must be a positive number, found {m}"));
+        }
+        if let Some(h) = self.hubs.teacher_hours_per_year
+            && !(h.is_finite() && h >= 0.0)
+        {
+            bad("hubs.teacher_hours_per_year", ErrorCode::OutOfRange, format!("must be a number ≥ 0, found {h}"));
+        }
+        if self.rollout.is_some() {
+            if !self.links.modes.is_empty() {
+                bad(
+                    "links.modes",
+                    ErrorCode::Inconsistent,
+                    "link modes are not available with `[rollout]` yet (a rollout plans road links only); plan each year with modes alone, or remove `[[links.modes]]`".into(),
+                );
+            }
+            if self.hubs.teacher_hours_per_year.is_some() {
+                bad(
+                    "hubs.teacher_hours_per_year",
+                    ErrorCode::Inconsistent,
+                    "teacher hours are not available with `[rollout]` yet (a rollout does not count teacher time); remove the key or the `[rollout]` section".into(),
+                );
+            }
         }
         if let Some(r) = &self.rollout {
             r.check_values(self.objective.kind, &mut bad);
@@ -1004,6 +1304,242 @@ mod tests {
         assert!(text.starts_with("8 problems in the input:"), "{text}");
         assert!(text.contains("key `budjet` (line 12): unknown key; did you mean `budget`?"), "{text}");
         assert!(text.contains("unknown variant `max-covrage`"), "{text}");
+    }
+
+    const TWO_MODES: &str = "[data]\nschools = \"s.csv\"\n\
+        [hubs]\nteacher_hours_per_year = 1440\n\
+        [links]\nmax_road_km = 60\nmax_minutes = 75\n\
+        [[links.modes]]\nname = \"visits\"\nreach = \"road\"\nvisits_per_year = 18\nhours_on_site = 4\nonline_hours_per_year = 36\nyearly_cost_kzt = 300000\n\
+        [[links.modes]]\nname = \"online\"\nreach = \"district\"\nonline_hours_per_year = 72\n";
+
+    /// `TWO_MODES` with `line` added to the second mode (written last).
+    fn second_mode_with(line: &str) -> String {
+        format!("{TWO_MODES}{line}\n")
+    }
+
+    #[test]
+    fn a_good_two_mode_scenario_reads_with_its_defaults() {
+        let s = load_text(TWO_MODES).unwrap().scenario;
+        assert_eq!(s.links.modes.len(), 2);
+        let (visits, online) = (&s.links.modes[0], &s.links.modes[1]);
+        assert_eq!((visits.name.as_str(), visits.reach, online.reach), ("visits", Reach::Road, Reach::District));
+        assert_eq!((visits.visits_per_year, visits.hours_on_site, visits.online_hours_per_year), (18.0, 4.0, 36.0));
+        // Defaults: value 1, a room, no own reach, no pay; internet by reach.
+        for m in [visits, online] {
+            assert_eq!((m.value, m.room, m.max_road_km, m.max_minutes), (1.0, true, None, None));
+            assert_eq!(m.requires_internet, None);
+        }
+        assert_eq!(online.yearly_cost_kzt, 0.0);
+        assert!(!visits.needs_internet() && online.needs_internet());
+        assert!(visits.visits() && !online.visits());
+        // 18 round trips of 2 × 45 min plus 4 h on site, and 36 h online.
+        assert!((visits.teacher_hours(45.0) - (18.0 * (1.5 + 4.0) + 36.0)).abs() < 1e-9);
+        assert_eq!(s.links.max_minutes, Some(75.0));
+        assert_eq!(s.links.unknown_internet, UnknownInternet::No);
+        assert_eq!(s.hubs.teacher_hours_per_year, Some(1440.0));
+        assert_eq!(s.links.effective_modes(), s.links.modes);
+        // Without modes: one road mode from the links keys, today's model.
+        let plain = load_text("[data]\nschools = \"s.csv\"\n").unwrap().scenario;
+        let road = plain.links.effective_modes();
+        assert_eq!(road.len(), 1);
+        assert_eq!((road[0].reach, road[0].visits_per_year, road[0].needs_internet()), (Reach::Road, 18.0, false));
+        assert!(!plain.uses_modes(&[]) && s.uses_modes(&[]));
+        // An explicit `requires_internet` wins over the reach's default.
+        let s = load_text(&second_mode_with("requires_internet = false")).unwrap().scenario;
+        assert!(!s.links.modes[1].needs_internet());
+    }
+
+    #[test]
+    fn an_unknown_mode_key_names_the_mode_its_line_and_the_nearest_mode_key() {
+        let text = TWO_MODES.replace("visits_per_year = 18", "vists_per_year = 18");
+        let e = load_text(&text).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "key `links.modes[1].vists_per_year` (line 11): unknown key; did you mean `links.modes[1].visits_per_year`? [E-UNKNOWN-KEY]"
+            ),
+            "{e}"
+        );
+        let e = load_text(&second_mode_with("houres_on_site = 2")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes[2].houres_on_site` (line 19)"), "{e}");
+        assert!(e.contains("`links.modes[2].hours_on_site`?") && e.ends_with("[E-UNKNOWN-KEY]"), "{e}");
+    }
+
+    #[test]
+    fn links_modes_must_be_a_list_of_tables() {
+        let base = "[data]\nschools = \"s.csv\"\n";
+        let e = load_text(&format!("{base}[links]\nmodes = 3\n")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes` (line 4): must be a list of tables") && e.ends_with("[E-VALUE]"), "{e}");
+        let e =
+            load_text(&format!("{base}[links.modes]\nname = \"visits\"\nreach = \"road\"\n")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes`") && e.contains("not a table") && e.ends_with("[E-VALUE]"), "{e}");
+        let e = load_text(&format!("{base}[links]\nmodes = [1]\n")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes[1]`") && e.contains("must be a table") && e.ends_with("[E-VALUE]"), "{e}");
+        // Inline tables are tables.
+        let ok =
+            load_text(&format!("{base}[links]\nmodes = [{{ name = \"v\", reach = \"road\", visits_per_year = 9 }}]\n"))
+                .unwrap();
+        assert_eq!(ok.scenario.links.modes[0].visits_per_year, 9.0);
+    }
+
+    #[test]
+    fn a_mode_without_name_or_reach_is_missing_them() {
+        let e = load_text(&TWO_MODES.replace("reach = \"district\"\n", "")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes[2].reach` (line 15): every mode needs a `reach`"), "{e}");
+        assert!(e.contains("`road`") && e.contains("`district`") && e.ends_with("[E-MISSING]"), "{e}");
+        let e = load_text(&TWO_MODES.replace("name = \"visits\"\n", "")).unwrap_err().to_string();
+        assert!(
+            e.contains("key `links.modes[1].name` (line 8): every mode needs a `name`") && e.ends_with("[E-MISSING]"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_reach_or_a_type_that_does_not_fit_names_the_mode_key_and_the_choices() {
+        let e = load_text(&TWO_MODES.replace("reach = \"district\"", "reach = \"online\"")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes[2].reach` (line 17): `online` is not a reach; choose `road`"), "{e}");
+        assert!(e.contains("or `district`") && e.ends_with("[E-VALUE]"), "{e}");
+        let e = load_text(&second_mode_with("hours_on_site = \"many\"")).unwrap_err().to_string();
+        assert!(e.contains("`links.modes[2].hours_on_site`") && e.contains("expected a number, found a string"), "{e}");
+        let e = load_text(&second_mode_with("room = \"yes\"")).unwrap_err().to_string();
+        assert!(
+            e.contains("`links.modes[2].room`") && e.contains("expected true or false") && e.ends_with("[E-VALUE]"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn mode_values_out_of_range_name_the_mode_key() {
+        let cases = [
+            ("hours_on_site = -2", "links.modes[1].hours_on_site", "must be a number ≥ 0, found -2"),
+            ("visits_per_year = -1", "links.modes[1].visits_per_year", "must be a number ≥ 0, found -1"),
+            ("online_hours_per_year = -36", "links.modes[1].online_hours_per_year", "found -36"),
+            ("yearly_cost_kzt = -5", "links.modes[1].yearly_cost_kzt", "found -5"),
+            ("value = 0", "links.modes[1].value", "must be above 0 and at most 1"),
+            ("value = 1.5", "links.modes[1].value", "found 1.5"),
+            ("max_road_km = 0", "links.modes[1].max_road_km", "must be a positive number, found 0"),
+            ("max_minutes = -10", "links.modes[1].max_minutes", "must be a positive number, found -10"),
+        ];
+        for (line, key, message) in cases {
+            let field = line.split(' ').next().unwrap();
+            // Replace the field when the first mode has it, else add it there.
+            let in_first_mode = ["visits_per_year", "hours_on_site", "online_hours_per_year", "yearly_cost_kzt"];
+            let text = if in_first_mode.contains(&field) {
+                let old = TWO_MODES.lines().find(|l| l.starts_with(&format!("{field} ="))).unwrap();
+                TWO_MODES.replacen(old, line, 1)
+            } else {
+                TWO_MODES.replacen("hours_on_site = 4", &format!("hours_on_site = 4\n{line}"), 1)
+            };
+            let e = load_text(&text).unwrap_err().to_string();
+            assert!(e.contains(&format!("key `{key}` (line ")) && e.contains(message), "{line}: {e}");
+            assert!(e.ends_with("[E-RANGE]"), "{line}: {e}");
+        }
+        let base = "[data]\nschools = \"s.csv\"\n";
+        let e = load_text(&format!("{base}[links]\nmax_minutes = 0\n")).unwrap_err().to_string();
+        assert!(e.ends_with("key `links.max_minutes` (line 4): must be a positive number, found 0 [E-RANGE]"), "{e}");
+        let e = load_text(&format!("{base}[hubs]\nteacher_hours_per_year = -40\n")).unwrap_err().to_string();
+        assert!(
+            e.ends_with("key `hubs.teacher_hours_per_year` (line 4): must be a number ≥ 0, found -40 [E-RANGE]"),
+            "{e}"
+        );
+        assert!(load_text(&format!("{base}[hubs]\nteacher_hours_per_year = 0\n")).is_ok());
+    }
+
+    #[test]
+    fn two_modes_of_one_name_are_a_duplicate() {
+        let e = load_text(&TWO_MODES.replace("name = \"online\"", "name = \"visits\"")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes[2].name` (line 16): `visits` is already the name of mode 1"), "{e}");
+        assert!(e.ends_with("[E-DUPLICATE]"), "{e}");
+    }
+
+    #[test]
+    fn a_district_mode_cannot_visit_or_have_a_road_limit() {
+        let e = load_text(&second_mode_with("visits_per_year = 4")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes[2].visits_per_year` (line 19): a `district` mode needs no road"), "{e}");
+        assert!(e.contains("`reach = \"road\"`") && e.ends_with("[E-INCONSISTENT]"), "{e}");
+        let e = load_text(&second_mode_with("max_road_km = 80")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes[2].max_road_km`") && e.ends_with("[E-INCONSISTENT]"), "{e}");
+        // Not over-policed: a district mode without internet, a mode that teaches nothing.
+        assert!(load_text(&second_mode_with("requires_internet = false")).is_ok());
+        assert!(load_text(&TWO_MODES.replace("online_hours_per_year = 72", "online_hours_per_year = 0")).is_ok());
+    }
+
+    #[test]
+    fn every_mode_problem_is_reported_at_once_with_its_original_index() {
+        let text = TWO_MODES
+            .replace("reach = \"road\"", "reach = \"roads\"")
+            .replace("online_hours_per_year = 72", "online_hours_per_year = -1\nvalu = 1");
+        let ScenarioError(errors) = load_text(&text).unwrap_err();
+        let found: Vec<(String, &str)> = errors
+            .0
+            .iter()
+            .map(|e| match &e.location {
+                Location::Key(k) | Location::KeyAt(k, _) => (k.clone(), e.code.as_str()),
+                other => panic!("no key: {other:?}"),
+            })
+            .collect();
+        let want = [
+            ("links.modes[1].reach", "E-VALUE"),
+            ("links.modes[2].valu", "E-UNKNOWN-KEY"),
+            ("links.modes[2].online_hours_per_year", "E-RANGE"),
+        ];
+        assert_eq!(found.len(), want.len(), "{found:?}");
+        for (key, code) in want {
+            assert!(found.contains(&(key.to_string(), code)), "{key} {code} not in {found:?}");
+        }
+    }
+
+    #[test]
+    fn modes_and_teacher_hours_are_not_available_with_a_rollout_yet() {
+        let e = load_text(&format!("{TWO_MODES}[rollout]\nyears = [2025, 2026]\n")).unwrap_err().to_string();
+        assert!(e.contains("key `links.modes` (line 8): link modes are not available with `[rollout]` yet"), "{e}");
+        assert!(
+            e.contains(
+                "key `hubs.teacher_hours_per_year` (line 4): teacher hours are not available with `[rollout]` yet"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("[E-INCONSISTENT]"), "{e}");
+    }
+
+    #[test]
+    fn every_scenario_in_models_reads_and_the_mode_scenarios_keep_their_base_rules() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 7, "{files:?}");
+        for f in &files {
+            LoadedScenario::load(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        }
+        for region in ["aktobe", "kazakhstan"] {
+            let base = LoadedScenario::load(&dir.join(format!("{region}-2025.toml"))).unwrap().scenario;
+            let modes = LoadedScenario::load(&dir.join(format!("{region}-2025-modes.toml"))).unwrap().scenario;
+            let names: Vec<&str> = modes.links.modes.iter().map(|m| m.name.as_str()).collect();
+            assert_eq!(names, ["visits", "online"], "{region}");
+            assert!(!modes.links.modes[0].needs_internet() && modes.links.modes[1].needs_internet());
+            assert!(modes.hubs.teacher_hours_per_year.is_some_and(|h| h > 0.0));
+            // The same rules otherwise.
+            let mut same = modes.clone();
+            same.name = base.name.clone();
+            same.links.modes.clear();
+            same.hubs.teacher_hours_per_year = None;
+            assert_eq!(same, base, "{region}");
+        }
+    }
+
+    #[test]
+    fn modes_cannot_be_set_on_the_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, "[data]\nschools = \"s.csv\"\n").unwrap();
+        for key in ["links.modes", "links.modes[1].visits_per_year"] {
+            let e = LoadedScenario::load_with(&p, &[(key.into(), "[]".into())]).unwrap_err().to_string();
+            assert!(e.contains(&format!("key `{key}`: `--set {key}=…` is not supported")), "{e}");
+            assert!(e.contains("`[[links.modes]]` sections in the scenario file") && e.ends_with("[E-VALUE]"), "{e}");
+        }
     }
 
     #[test]

@@ -863,6 +863,50 @@ mod tests {
     }
 
     #[test]
+    fn internet_and_teacher_hours_are_read_in_any_case() {
+        let rows = parse(
+            "id,name,district,lat,lon,students,internet,teacher_hours_per_year\n\
+             a,A,D,50,57,300,YES,1440\n\
+             b,B,D,50,57,40,No,\n\
+             c,C,D,50,57,40,Unknown,0\n\
+             d,D,D,50,57,40,,\n",
+            SchoolsUse::Planning,
+        )
+        .unwrap();
+        let internet: Vec<Internet> = rows.iter().map(|r| r.internet).collect();
+        assert_eq!(internet, [Internet::Yes, Internet::No, Internet::Unknown, Internet::Unknown]);
+        let hours: Vec<Option<f64>> = rows.iter().map(|r| r.teacher_hours_per_year).collect();
+        assert_eq!(hours, [Some(1440.0), None, Some(0.0), None]);
+        // Without the columns: unknown, and no hours of its own.
+        let rows = parse("id,name,district,lat,lon,students\na,A,D,50,57,300\n", SchoolsUse::Planning).unwrap();
+        assert_eq!((rows[0].internet, rows[0].teacher_hours_per_year), (Internet::Unknown, None));
+    }
+
+    #[test]
+    fn a_bad_internet_or_negative_teacher_hours_names_the_row_and_field() {
+        let err = parse(
+            "id,name,district,lat,lon,students,internet,teacher_hours_per_year\n\
+             a,A,D,50,57,300,yes,1440\n\
+             b,B,D,50,57,40,satellite,\n\
+             c,C,D,50,57,40,no,-12\n\
+             d,D,D,50,57,40,no,lots\n",
+            SchoolsUse::Planning,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "row 2 (line 3): field `internet`: expected `yes`, `no` or `unknown`, found `satellite` [E-VALUE]"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("row 3 (line 4): field `teacher_hours_per_year`: -12 is out of range"), "{text}");
+        assert!(text.contains("[E-RANGE]"), "{text}");
+        assert!(text.contains("row 4 (line 5): field `teacher_hours_per_year`"), "{text}");
+        assert_eq!(err.0.len(), 3, "{text}");
+    }
+
+    #[test]
     fn distances_need_only_id_and_coordinates() {
         let rows = parse("id,lat,lon,hub\na,50,57,existing\n", SchoolsUse::Distances).unwrap();
         assert_eq!(rows[0].hub, Some(HubStatus::Existing));
