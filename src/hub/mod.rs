@@ -15,6 +15,8 @@ pub mod checks;
 pub mod explain;
 pub mod inputs;
 pub mod model;
+#[cfg(test)]
+mod modes_tests;
 pub mod plan_doc;
 pub mod post_solve;
 pub mod quality;

@@ -748,7 +748,7 @@ fn a_forced_hub_is_paid_from_the_budget_and_counted_in_min_cost() {
 }
 
 /// `schools` as the rows of a schools file.
-fn rows_of(schools: &[School]) -> Vec<crate::io::schools::SchoolRow> {
+pub(crate) fn rows_of(schools: &[School]) -> Vec<crate::io::schools::SchoolRow> {
     schools
         .iter()
         .enumerate()

@@ -79,14 +79,10 @@ fn modal_dispatch(
                     modes: out.modes.clone().unwrap_or_default(),
                     objective: out.objective(),
                 };
-                let whole = whole(
-                    inst,
-                    arcs,
-                    opts,
-                    deadline,
-                    Some((out.lower_bound.unwrap_or(0.0), out.notes.join("; "))),
-                    Some(start),
-                )?;
+                // The whole MIP gets a third of the time left: the priced plan is at hand.
+                let share = deadline.map(|d| Instant::now() + d.saturating_duration_since(Instant::now()) / 3);
+                let note = (out.lower_bound.unwrap_or(0.0), out.notes.join("; "));
+                let whole = whole(inst, arcs, opts, share, Some(note), Some(start))?;
                 return Ok(if whole.status != Status::Infeasible && whole.objective() <= out.objective() {
                     whole
                 } else {
@@ -631,6 +627,36 @@ fn outcome(
     })
 }
 
+/// Where every small school must be linked (no penalty), the hubs whose
+/// teacher hours cannot take even the schools that have no other hub: each
+/// such school's least load summed against the hub's hours.
+fn hours_shortfall(inst: &Instance, arcs: &ModalArcs) -> Vec<String> {
+    if inst.unserved_penalty.is_some() {
+        return Vec::new();
+    }
+    let mut need = vec![0.0f64; inst.n_facilities()];
+    let mut only = vec![0usize; inst.n_facilities()];
+    for opts in &arcs.options {
+        let mut fs: Vec<usize> = opts.iter().map(|o| o.facility).collect();
+        fs.dedup();
+        if let [f] = fs[..] {
+            need[f] += opts.iter().map(|o| o.load).fold(f64::INFINITY, f64::min);
+            only[f] += 1;
+        }
+    }
+    (0..inst.n_facilities())
+        .filter_map(|f| {
+            let cap = arcs.load_capacity[f]?;
+            (need[f] > cap + 1e-9).then(|| {
+                format!(
+                    "every small school must be linked, and the {} that only hub {} reaches need at least {:.0} teacher hours a year; it has {cap:.0}",
+                    only[f], inst.facilities[f].id, need[f]
+                )
+            })
+        })
+        .collect()
+}
+
 /// The whole model: the relaxation's plan made modal, then the modal MIP
 /// when it is small enough (or asked for).
 fn whole(
@@ -686,7 +712,9 @@ fn whole(
                 ));
             }
             Ok(ModalMipOutcome::Infeasible) => {
-                return Ok(infeasible(inst, vec!["the modal MIP proves that no plan meets every rule".into()], "mip"));
+                let mut why = hours_shortfall(inst, arcs);
+                why.insert(0, "the modal MIP proves that no plan meets every rule".into());
+                return Ok(infeasible(inst, why, "mip"));
             }
             Err(e) => notes.push(format!("link modes: the modal MIP gave no answer ({e})")),
         }
