@@ -687,7 +687,7 @@ mod tests {
         let e = read_edited(|d| d["schema"] = "hubplan-plan/9".into()).unwrap_err().to_string();
         assert!(
             e.ends_with(
-                "key `schema`: is `hubplan-plan/9`; this hubplan reads `hubplan-plan/4`, `hubplan-plan/3`, `hubplan-plan/2` and `hubplan-plan/1` [E-FORMAT]"
+                "key `schema`: is `hubplan-plan/9`; this hubplan reads `hubplan-plan/5`, `hubplan-plan/4`, `hubplan-plan/3`, `hubplan-plan/2` and `hubplan-plan/1` [E-FORMAT]"
             ),
             "{e}"
         );
