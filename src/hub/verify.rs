@@ -706,7 +706,7 @@ mod tests {
 mod mode_tests {
     use super::super::plan_doc::{Assembly, ModeTotal, assemble};
     use super::super::scenario::{LinkMode, Reach};
-    use super::super::tests::{school, scenario, table};
+    use super::super::tests::{scenario, school, table};
     use super::*;
     use crate::io::schools::Internet;
     use crate::network::DistanceTable;
@@ -836,7 +836,8 @@ mod mode_tests {
         ];
         let mut used = 0.0;
         for l in &mut doc.links {
-            let (mode, t) = if l.small_school_id == "far" { (online(), &mut totals[1]) } else { (visits(), &mut totals[0]) };
+            let (mode, t) =
+                if l.small_school_id == "far" { (online(), &mut totals[1]) } else { (visits(), &mut totals[0]) };
             let hours = mode.teacher_hours(if mode.visits() { l.minutes } else { 0.0 });
             l.mode = Some(mode.name.clone());
             l.teacher_hours = Some(hours);
@@ -881,7 +882,10 @@ mod mode_tests {
         assert!(c.check(&doc, &sc).is_empty(), "{:?}", c.check(&doc, &sc));
         doc.hubs[0].teacher_hours = Some(used + 1.0);
         let v = c.check(&doc, &sc);
-        assert!(v.len() == 1 && v[0].starts_with("hub H: plan.json says") && v[0].ends_with("[V-TEACHER-HOURS-FIGURE]"), "{v:?}");
+        assert!(
+            v.len() == 1 && v[0].starts_with("hub H: plan.json says") && v[0].ends_with("[V-TEACHER-HOURS-FIGURE]"),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -897,13 +901,20 @@ mod mode_tests {
             "{v:?}"
         );
         // Its hours and the per-mode totals no longer match what the plan records.
-        assert!(v.iter().any(|v| v.starts_with("link mid → H: plan.json says") && v.ends_with("[V-TEACHER-HOURS-FIGURE]")));
-        assert!(v.iter().any(|v| v.starts_with("totals.modes[online].linked_small_schools is 1,") && v.ends_with("[V-TOTAL]")));
+        assert!(
+            v.iter().any(|v| v.starts_with("link mid → H: plan.json says") && v.ends_with("[V-TEACHER-HOURS-FIGURE]"))
+        );
+        assert!(
+            v.iter()
+                .any(|v| v.starts_with("totals.modes[online].linked_small_schools is 1,") && v.ends_with("[V-TOTAL]"))
+        );
         // `unknown` counts as no connection unless links.unknown_internet = "yes".
         let mut schools = c.schools.clone();
         schools[3].internet = Internet::Unknown;
         let c2 = Case { schools, ..case() };
-        assert!(c2.check(&c2.doc, &c2.sc).iter().any(|v| v.contains("link far → H (online)") && v.contains("`unknown`")));
+        assert!(
+            c2.check(&c2.doc, &c2.sc).iter().any(|v| v.contains("link far → H (online)") && v.contains("`unknown`"))
+        );
         let mut sc = c2.sc.clone();
         sc.links.unknown_internet = super::super::scenario::UnknownInternet::Yes;
         assert!(c2.check(&c2.doc, &sc).is_empty());
@@ -940,13 +951,19 @@ mod mode_tests {
         sc.links.modes[0].max_minutes = Some((mid - 1.0).floor());
         let v = c.check(&c.doc, &sc);
         assert_eq!(v.len(), 1, "{v:?}");
-        assert!(v[0].starts_with("link mid → H (visits) is beyond the mode's reach: ") && v[0].contains("over the mode's max_minutes"));
+        assert!(
+            v[0].starts_with("link mid → H (visits) is beyond the mode's reach: ")
+                && v[0].contains("over the mode's max_minutes")
+        );
         assert!(v[0].ends_with("[V-MODE-REACH]"));
         // links.max_minutes, on a plan without modes too.
         let mut sc = c.plain_sc.clone();
         sc.links.max_minutes = Some((mid - 1.0).floor());
         let v = c.check(&c.plain, &sc);
-        assert!(v.len() == 1 && v[0].contains("link mid → H (road)") && v[0].contains("over links.max_minutes"), "{v:?}");
+        assert!(
+            v.len() == 1 && v[0].contains("link mid → H (road)") && v[0].contains("over links.max_minutes"),
+            "{v:?}"
+        );
         // The mode's own km, and the district reach of an online mode.
         let mut sc = c.sc.clone();
         sc.links.modes[0].max_road_km = Some(8.0);
@@ -956,7 +973,10 @@ mod mode_tests {
         schools[3].district = "B".into();
         let c2 = Case { schools, ..case() };
         let v = c2.check(&c2.doc, &c2.sc);
-        assert!(v.iter().any(|v| v.contains("link far → H (online) is beyond") && v.contains("own district only")), "{v:?}");
+        assert!(
+            v.iter().any(|v| v.contains("link far → H (online) is beyond") && v.contains("own district only")),
+            "{v:?}"
+        );
         // A visiting link to far would be too long for the roads.
         let mut doc = c.doc.clone();
         doc.links.last_mut().unwrap().mode = Some("visits".into());
@@ -976,14 +996,21 @@ mod mode_tests {
                 "link {} → H has mode `boat`, not one of the scenario's (visits, online) [V-MODE-UNKNOWN]",
                 a.small_school_id
             ),
-            format!("link {} → H has no mode; the scenario's modes are visits, online [V-MODE-UNKNOWN]", b.small_school_id),
+            format!(
+                "link {} → H has no mode; the scenario's modes are visits, online [V-MODE-UNKNOWN]",
+                b.small_school_id
+            ),
         ] {
             assert!(v.contains(&want), "{want} not in {v:?}");
         }
         // Without modes a link naming one is out of place too.
         let mut doc = c.plain.clone();
         doc.links[0].mode = Some("online".into());
-        assert!(c.check(&doc, &c.plain_sc).iter().any(|v| v.contains("has mode `online`, not one of the scenario's (road)")));
+        assert!(
+            c.check(&doc, &c.plain_sc)
+                .iter()
+                .any(|v| v.contains("has mode `online`, not one of the scenario's (road)"))
+        );
     }
 
     #[test]
@@ -995,7 +1022,12 @@ mod mode_tests {
             l.mode = Some("visits".into());
         }
         let v = c.check(&doc, &c.sc);
-        assert!(v.iter().any(|v| v == "small school far is listed as no-hub-in-reach but a hub candidate is in reach [V-REASON]"), "{v:?}");
+        assert!(
+            v.iter().any(
+                |v| v == "small school far is listed as no-hub-in-reach but a hub candidate is in reach [V-REASON]"
+            ),
+            "{v:?}"
+        );
         assert!(c.check(&doc, &c.plain_sc).iter().all(|v| !v.ends_with("[V-REASON]")));
     }
 }
