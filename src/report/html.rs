@@ -258,9 +258,15 @@ fn render(p: &PlanDir) -> String {
 
     // Map.
     let (map, _) = svg::plan_map(p);
+    let online = svg::online_modes(doc);
+    let dashed = if doc.links.iter().any(|l| l.mode.as_ref().is_some_and(|m| online.contains(m))) {
+        " Dashed lines are the links of a mode without visits (online lessons only); solid lines are visited."
+    } else {
+        ""
+    };
     let _ = write!(
         h,
-        r#"<section class="map-block" id="map-section"><h2>Map</h2>{map}<p class="caption">Hubs are sized by the students of their linked small schools. Lines join each linked small school to its hub (straight, not the road). Equirectangular projection scaled by cos of the mean latitude; boundaries simplified for display.</p></section>"#
+        r#"<section class="map-block" id="map-section"><h2>Map</h2>{map}<p class="caption">Hubs are sized by the students of their linked small schools. Lines join each linked small school to its hub (straight, not the road).{dashed} Equirectangular projection scaled by cos of the mean latitude; boundaries simplified for display.</p></section>"#
     );
 
     if let Some(r) = &doc.rollout {
@@ -643,11 +649,11 @@ fn modes_section(h: &mut String, p: &PlanDir) {
         };
         let line = if visits {
             format!(
-                r#"<svg width="28" height="8" style="display:inline;vertical-align:middle;margin-right:6px" aria-hidden="true"><line x1="1" y1="4" x2="27" y2="4" stroke="{COLOR_LINK}" stroke-width="2"/></svg>"#
+                r#"<svg width="28" height="8" style="display:inline-block;width:28px;height:8px;vertical-align:middle;margin-right:6px" aria-hidden="true"><line x1="1" y1="4" x2="27" y2="4" stroke="{COLOR_LINK}" stroke-width="2"/></svg>"#
             )
         } else {
             format!(
-                r#"<svg width="28" height="8" style="display:inline;vertical-align:middle;margin-right:6px" aria-hidden="true"><line x1="1" y1="4" x2="27" y2="4" stroke="{COLOR_ONLINE}" stroke-width="2" stroke-dasharray="{ONLINE_DASH}"/></svg>"#
+                r#"<svg width="28" height="8" style="display:inline-block;width:28px;height:8px;vertical-align:middle;margin-right:6px" aria-hidden="true"><line x1="1" y1="4" x2="27" y2="4" stroke="{COLOR_ONLINE}" stroke-width="2" stroke-dasharray="{ONLINE_DASH}"/></svg>"#
             )
         };
         let _ = write!(

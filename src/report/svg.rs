@@ -328,8 +328,8 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
                 r#"<line class="key-link online" x1="-9" y1="0" x2="9" y2="0" stroke="{COLOR_ONLINE}" stroke-width="2" stroke-dasharray="{ONLINE_DASH}"/>"#
             )
         };
-        let how = if *visits { "visits" } else { "online, no visits" };
-        items.push((mark, format!("{name} link ({how}, {n})")));
+        let how = if *visits { "visits" } else { "online only" };
+        items.push((mark, format!("{name} link: {how} ({n})")));
     }
     items.push((swatch(COLOR_LINKED, 4.0), format!("linked small school ({})", doc.links.len())));
     for (r, n) in reasons.values() {
@@ -378,6 +378,11 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
     for (i, y) in years.iter().enumerate() {
         let _ = write!(s, ".hub.new.y{y}{{fill:{}}}", year_color(i));
     }
+    // With link modes dashes mean online lessons: visiting links stay solid
+    // even when their distances are approximate (the page says so above the map).
+    if !modes.is_empty() {
+        s.push_str(".link.visits{stroke-dasharray:none}");
+    }
     s.push_str("</style>");
     let _ = write!(s, r##"<rect width="{}" height="{}" fill="#f7f9fb"/>"##, n1(w), n1(h));
 
@@ -415,10 +420,12 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
         let l = &doc.links[i];
         let Some(&(hx, hy)) = hub_at.get(l.hub_id.as_str()) else { continue };
         let (x, y) = proj.xy(sc.lon, sc.lat);
-        let class = match (is_online(l), l.approx) {
-            (true, _) => "link online",
-            (false, true) => "link approx",
-            (false, false) => "link",
+        let class = match (is_online(l), l.approx, modes.is_empty()) {
+            (true, _, _) => "link online",
+            (false, true, true) => "link approx",
+            (false, false, true) => "link",
+            (false, true, false) => "link visits approx",
+            (false, false, false) => "link visits",
         };
         let _ = write!(s, r#"<line class="{class}" x1="{}" y1="{}" x2="{}" y2="{}"/>"#, n1(x), n1(y), n1(hx), n1(hy));
         counts.links += 1;
