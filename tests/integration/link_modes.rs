@@ -203,6 +203,23 @@ fn a_plan_with_modes_carries_them_into_every_output() {
     assert_eq!(of("link").filter(|f| f["properties"]["mode"] == "online").count(), online);
     assert_eq!(of("small_school").filter(|f| f["properties"]["mode"] == "visits").count(), visits);
     assert!(of("hub").all(|f| f["properties"]["teacher_hours_available"] == 1000.0));
+    // plan.xlsx: the same columns in the hubs and links sheets, the mode figures in the summary.
+    use calamine::{Data, Reader};
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(p.modal_dir.join("plan.xlsx")).unwrap();
+    let mut header = |sheet: &str| -> Vec<String> {
+        let r = book.worksheet_range(sheet).unwrap();
+        r.rows().next().unwrap().iter().map(|c| c.to_string()).collect()
+    };
+    assert!(header("hubs").ends_with(&["teacher_hours".into(), "teacher_hours_available".into()]));
+    assert!(header("links").ends_with(&["mode".into(), "teacher_hours".into()]));
+    let links = book.worksheet_range("links").unwrap();
+    let modes: Vec<Data> = links.rows().skip(1).map(|r| r[r.len() - 2].clone()).collect();
+    let want: Vec<Data> = p.modal.links.iter().map(|l| Data::String(l.mode.clone().unwrap())).collect();
+    assert_eq!(modes, want);
+    let summary = book.worksheet_range("summary").unwrap();
+    let item = |name: &str| summary.rows().find(|r| r[0] == Data::String(name.into())).map(|r| r[1].clone());
+    assert_eq!(item("linked small schools (online)"), Some(Data::Float(online as f64)));
+    assert_eq!(item("teacher hours"), p.modal.totals.teacher_hours.map(Data::Float));
     // plan.json reads back the same.
     let read = hubplan::hub::verify::read_plan(&p.modal_dir).unwrap();
     for (r, l) in read.links.iter().zip(&p.modal.links) {
@@ -220,11 +237,14 @@ fn the_report_dashes_online_links_and_shows_modes_and_teacher_time() {
     // Online links dashed, visiting ones solid, and each in the legend.
     assert_eq!(count(&doc, "svg#map line.link"), p.modal.links.len());
     assert_eq!(count(&doc, "svg#map line.link.online"), online);
+    assert_eq!(count(&doc, "svg#map line.link.visits"), p.modal.links.len() - online);
+    assert!(html.contains(".link.visits{stroke-dasharray:none}"), "visiting links are solid, approximate or not");
     assert!(html.contains(".link.online{stroke:#8e44ad;stroke-dasharray:6 4}"), "online links are dashed");
     assert_eq!(count(&doc, "svg#map line.key-link.online[stroke-dasharray]"), 1);
     assert_eq!(count(&doc, "svg#map line.key-link:not(.online)"), 1);
     let legend: String = doc.select(&Selector::parse("svg#map text").unwrap()).flat_map(|t| t.text()).collect();
-    assert!(legend.contains(&format!("online link (online, no visits, {online})")), "{legend}");
+    assert!(legend.contains(&format!("online link: online only ({online})")), "{legend}");
+    assert!(html.contains("Dashed lines are the links of a mode without visits"));
     // The per-mode table: one row a mode and the total.
     let rows: Vec<String> = doc
         .select(&Selector::parse("table#modes-table tbody tr").unwrap())
