@@ -906,7 +906,8 @@ mod mode_tests {
         );
         assert!(
             v.iter()
-                .any(|v| v.starts_with("totals.modes[online].linked_small_schools is 1,") && v.ends_with("[V-TOTAL]"))
+                .any(|v| v.starts_with("totals.modes[online].linked_small_schools is 1,")
+                    && v.ends_with("[V-MODE-TOTAL]"))
         );
         // `unknown` counts as no connection unless links.unknown_internet = "yes".
         let mut schools = c.schools.clone();

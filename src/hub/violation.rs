@@ -306,7 +306,7 @@ impl PlanViolation {
             PlanViolation::NoInternet { .. } => "V-NO-INTERNET",
             PlanViolation::TeacherHours { .. } => "V-TEACHER-HOURS",
             PlanViolation::TeacherHoursFigure { .. } => "V-TEACHER-HOURS-FIGURE",
-            PlanViolation::ModeTotal { .. } => "V-TOTAL",
+            PlanViolation::ModeTotal { .. } => "V-MODE-TOTAL",
             PlanViolation::Rollout { code, .. } => code,
         }
     }
