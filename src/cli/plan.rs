@@ -376,6 +376,7 @@ pub fn summary(doc: &PlanDoc) -> String {
         t.student_km,
         mkzt(t.yearly_visit_cost_kzt)
     );
+    mode_lines(&mut out, doc);
     let mut reasons = std::collections::BTreeMap::new();
     for u in &doc.unlinked {
         *reasons.entry(u.reason.as_str()).or_insert(0usize) += 1;
@@ -412,6 +413,55 @@ pub fn summary(doc: &PlanDoc) -> String {
         outln!(out, "{line}");
     }
     out
+}
+
+/// With link modes: a line per mode (schools, students, teacher hours,
+/// student-km), then the teacher hours used and available over all hubs
+/// and the hub using the largest share of its own.
+fn mode_lines(out: &mut String, doc: &PlanDoc) {
+    let t = &doc.totals;
+    for (i, m) in t.modes.iter().enumerate() {
+        outln!(
+            out,
+            "{}{:<10} {} small schools, {} students; {} teacher hours a year; {:.0} student-km",
+            if i == 0 { "modes      " } else { "           " },
+            m.mode,
+            m.linked_small_schools,
+            m.linked_students,
+            format::thousands(m.teacher_hours),
+            m.student_km
+        );
+    }
+    let used = t.teacher_hours.or_else(|| {
+        let h: Vec<f64> = doc.hubs.iter().filter_map(|h| h.teacher_hours).collect();
+        (!h.is_empty()).then(|| h.iter().sum())
+    });
+    let Some(used) = used else { return };
+    let limited: Vec<(&str, f64, f64)> = doc
+        .hubs
+        .iter()
+        .filter_map(|h| h.teacher_hours_available.map(|a| (h.school_id.as_str(), h.teacher_hours.unwrap_or(0.0), a)))
+        .collect();
+    let mut line = format!("teachers   {} hours a year", format::thousands(used));
+    if !limited.is_empty() {
+        let available: f64 = limited.iter().map(|x| x.2).sum();
+        line.push_str(&format!(
+            " · {} available at {} of {} hubs ({:.0}% used)",
+            format::thousands(available),
+            limited.len(),
+            doc.hubs.len(),
+            if available > 0.0 { 100.0 * limited.iter().map(|x| x.1).sum::<f64>() / available } else { 0.0 }
+        ));
+        if let Some((id, u, a)) =
+            limited.iter().filter(|x| x.2 > 0.0).max_by(|x, y| (x.1 / x.2).total_cmp(&(y.1 / y.2)).then(y.0.cmp(x.0)))
+        {
+            line.push_str(&format!("; fullest hub {id} {} / {}", format::thousands(*u), format::thousands(*a)));
+        }
+    }
+    if let Some(pay) = t.yearly_teacher_pay_kzt {
+        line.push_str(&format!("; pay KZT {} million a year", mkzt(pay)));
+    }
+    outln!(out, "{line}");
 }
 
 /// At most this many data warnings are printed; `plan.json` lists every one.
@@ -693,5 +743,46 @@ mod tests {
         for old in ["objective", "lower_bound", "gap", "coverage_proven"] {
             assert!(json.get(old).is_none(), "`{old}` is written");
         }
+    }
+
+    #[test]
+    fn the_summary_has_a_line_per_mode_and_the_teacher_hours() {
+        let mut doc = large_internal_small_student_gap();
+        let plain = summary(&doc);
+        assert!(!plain.contains("modes ") && !plain.contains("teachers "), "{plain}");
+        use hubplan::hub::plan_doc::ModeTotal;
+        doc.totals.modes = vec![
+            ModeTotal {
+                mode: "visits".into(),
+                linked_small_schools: 3,
+                linked_students: 120,
+                teacher_hours: 1_250.0,
+                student_km: 2_400.0,
+            },
+            ModeTotal {
+                mode: "online".into(),
+                linked_small_schools: 2,
+                linked_students: 60,
+                teacher_hours: 80.0,
+                student_km: 0.0,
+            },
+        ];
+        doc.totals.teacher_hours = Some(1_330.0);
+        doc.totals.yearly_teacher_pay_kzt = Some(3e6);
+        for (i, h) in doc.hubs.iter_mut().enumerate() {
+            h.teacher_hours = Some(if i == 0 { 900.0 } else { 430.0 / (i as f64) });
+            h.teacher_hours_available = Some(1_000.0);
+        }
+        let text = summary(&doc);
+        assert!(
+            text.contains(concat!(
+                "modes      visits     3 small schools, 120 students; 1,250 teacher hours a year; 2400 student-km\n",
+                "           online     2 small schools, 60 students; 80 teacher hours a year; 0 student-km\n"
+            )),
+            "{text}"
+        );
+        let hub = &doc.hubs[0].school_id;
+        assert!(text.contains("teachers   1,330 hours a year · "), "{text}");
+        assert!(text.contains(&format!("; fullest hub {hub} 900 / 1,000; pay KZT 3.0 million a year\n")), "{text}");
     }
 }

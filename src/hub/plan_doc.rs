@@ -1,6 +1,13 @@
 //! `plan.json`: the plan a scenario produced, in the documented schema
 //! `hubplan-plan/2`, and how it is assembled from a solver outcome.
 //!
+//! `hubplan-plan/5` added link modes and teacher time: `mode` and
+//! `teacher_hours` on links, `teacher_hours` and `teacher_hours_available`
+//! on hubs, `modes`, `valued_students`, `teacher_hours` and
+//! `yearly_teacher_pay_kzt` in `totals`, the unlinked reasons `no-internet`
+//! and `teacher-time`; all absent for a plan without modes or teacher hours,
+//! so a `hubplan-plan/4` file reads unchanged.
+//!
 //! `hubplan-plan/4` added `warnings`: what the checks of the schools' points
 //! found ([`super::checks`]), always written (empty when nothing was found);
 //! a file without it reads with none. It also added `worth` on new hubs
@@ -30,10 +37,11 @@ use crate::io::schools::HubStatus;
 use crate::solve::SolveOutcome;
 
 /// The schema this hubplan writes, recorded in `plan.json`'s `schema` field.
-pub const PLAN_SCHEMA: &str = "hubplan-plan/4";
+pub const PLAN_SCHEMA: &str = "hubplan-plan/5";
 
-/// The schemas this hubplan reads: the current one and `hubplan-plan/3`, `/2` and `/1`.
-pub const PLAN_SCHEMAS_READ: [&str; 4] = [PLAN_SCHEMA, "hubplan-plan/3", "hubplan-plan/2", "hubplan-plan/1"];
+/// The schemas this hubplan reads: the current one and `hubplan-plan/4` to `/1`.
+pub const PLAN_SCHEMAS_READ: [&str; 5] =
+    [PLAN_SCHEMA, "hubplan-plan/4", "hubplan-plan/3", "hubplan-plan/2", "hubplan-plan/1"];
 
 /// `plan.json`: a finished plan — its hubs, links, unlinked small schools,
 /// per-district and overall totals, quality and provenance — readable

@@ -171,10 +171,13 @@ pub enum PlanViolation {
         /// The small school's id.
         small: String,
     },
-    /// A small school listed as `no-hub-in-reach` with a hub candidate in reach.
+    /// A small school listed as `no-hub-in-reach` (or `no-internet`) with a
+    /// hub candidate in reach of a mode it may have.
     WrongReason {
         /// The small school's id.
         small: String,
+        /// The reason the plan gives (`no-hub-in-reach`, `no-internet`).
+        reason: &'static str,
     },
     /// A small school in reach left unlinked under an objective that links all.
     ReachableUnlinked {
@@ -190,6 +193,72 @@ pub enum PlanViolation {
         /// Its value in `plan.json`.
         claimed: f64,
         /// The value the hubs and links give.
+        actual: f64,
+    },
+    /// A link whose `mode` is none of the scenario's modes, or a link
+    /// without `mode` in a plan with `[[links.modes]]`.
+    ModeUnknown {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The id of the hub it is linked to.
+        hub: String,
+        /// The mode the link names (`None`: it names none).
+        mode: Option<String>,
+        /// The modes of the scenario.
+        known: Vec<String>,
+    },
+    /// A link beyond its mode's reach: road km or driving minutes over the
+    /// mode's limits, or (district reach) a hub outside the school's district.
+    ModeReach {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The id of the hub it is linked to.
+        hub: String,
+        /// The link's mode.
+        mode: String,
+        /// What is beyond reach, in a few words.
+        detail: String,
+    },
+    /// A link in a mode that needs an internet connection, to a small
+    /// school without one (`links.unknown_internet` deciding `unknown`).
+    NoInternet {
+        /// The small school's id, as written in the plan.
+        small: String,
+        /// The id of the hub it is linked to.
+        hub: String,
+        /// The link's mode.
+        mode: String,
+        /// The school's `internet` value (`no`, `unknown`).
+        internet: &'static str,
+    },
+    /// A hub whose links take more teacher hours a year than it has.
+    TeacherHours {
+        /// The hub's school id.
+        hub: String,
+        /// The hours a year its links take, recomputed from the modes and the roads.
+        used: f64,
+        /// The hours it has (its `teacher_hours_per_year`, else `hubs.teacher_hours_per_year`).
+        available: f64,
+    },
+    /// A teacher-hours figure of `plan.json` (a link's, a hub's) that the
+    /// modes and the roads do not give.
+    TeacherHoursFigure {
+        /// Whose figure: `link a1 → A1`, `hub A1`, `hub A1 available`.
+        of: String,
+        /// The figure in `plan.json`.
+        claimed: f64,
+        /// The figure recomputed.
+        actual: f64,
+    },
+    /// A per-mode total (`totals.modes`) that the plan's links do not give.
+    ModeTotal {
+        /// The mode.
+        mode: String,
+        /// The field, e.g. `linked_students`.
+        total: &'static str,
+        /// Its value in `plan.json`.
+        claimed: f64,
+        /// The value the links give.
         actual: f64,
     },
     /// A rollout rule broken in a year (codes `R-…`, see [`super::rollout::violations`]).
@@ -232,6 +301,12 @@ impl PlanViolation {
             PlanViolation::WrongReason { .. } => "V-REASON",
             PlanViolation::ReachableUnlinked { .. } => "V-UNLINKED",
             PlanViolation::Total { .. } => "V-TOTAL",
+            PlanViolation::ModeUnknown { .. } => "V-MODE-UNKNOWN",
+            PlanViolation::ModeReach { .. } => "V-MODE-REACH",
+            PlanViolation::NoInternet { .. } => "V-NO-INTERNET",
+            PlanViolation::TeacherHours { .. } => "V-TEACHER-HOURS",
+            PlanViolation::TeacherHoursFigure { .. } => "V-TEACHER-HOURS-FIGURE",
+            PlanViolation::ModeTotal { .. } => "V-MODE-TOTAL",
             PlanViolation::Rollout { code, .. } => code,
         }
     }
@@ -297,14 +372,38 @@ impl fmt::Display for PlanViolation {
             PlanViolation::Unaccounted { small } => {
                 write!(f, "small school {small} is neither linked nor listed as unlinked")
             }
-            PlanViolation::WrongReason { small } => {
-                write!(f, "small school {small} is listed as no-hub-in-reach but a hub candidate is in reach")
+            PlanViolation::WrongReason { small, reason } => {
+                write!(f, "small school {small} is listed as {reason} but a hub candidate is in reach")
             }
             PlanViolation::ReachableUnlinked { small, objective } => {
                 write!(f, "small school {small} is in reach of a hub but unlinked, and objective {objective} links all")
             }
             PlanViolation::Total { total, claimed, actual } => {
                 write!(f, "totals.{total} is {claimed}, the plan's links and hubs give {actual}")
+            }
+            PlanViolation::ModeUnknown { small, hub, mode: Some(mode), known } => {
+                write!(f, "link {small} → {hub} has mode `{mode}`, not one of the scenario's ({})", known.join(", "))
+            }
+            PlanViolation::ModeUnknown { small, hub, mode: None, known } => {
+                write!(f, "link {small} → {hub} has no mode; the scenario's modes are {}", known.join(", "))
+            }
+            PlanViolation::ModeReach { small, hub, mode, detail } => {
+                write!(f, "link {small} → {hub} ({mode}) is beyond the mode's reach: {detail}")
+            }
+            PlanViolation::NoInternet { small, hub, mode, internet } => write!(
+                f,
+                "link {small} → {hub} ({mode}) needs an internet connection, and the school's internet is `{internet}`"
+            ),
+            PlanViolation::TeacherHours { hub, used, available } => write!(
+                f,
+                "hub {hub}'s links take {used:.1} teacher hours a year, over the {available:.1} it has (by {:.1})",
+                used - available
+            ),
+            PlanViolation::TeacherHoursFigure { of, claimed, actual } => {
+                write!(f, "{of}: plan.json says {claimed} teacher hours a year, the modes and roads give {actual:.3}")
+            }
+            PlanViolation::ModeTotal { mode, total, claimed, actual } => {
+                write!(f, "totals.modes[{mode}].{total} is {claimed}, the plan's links give {actual}")
             }
             PlanViolation::Rollout { year: Some(y), detail, .. } => write!(f, "rollout, {y}: {detail}"),
             PlanViolation::Rollout { year: None, detail, .. } => write!(f, "rollout: {detail}"),

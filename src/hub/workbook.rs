@@ -115,7 +115,7 @@ fn summary(doc: &PlanDoc) -> Sheet {
     let q = doc.quality();
     let unit = |u: &str| text(u);
     let see = if doc.warnings.is_empty() { Cell::Empty } else { unit("listed in the warnings sheet") };
-    let rows = vec![
+    let mut rows = vec![
         vec![text("scenario"), text(&doc.scenario.name), Cell::Empty],
         vec![text("objective"), text(doc.scenario.objective.kind.as_str()), Cell::Empty],
         vec![text("status"), text(&doc.status), Cell::Empty],
@@ -143,6 +143,26 @@ fn summary(doc: &PlanDoc) -> Sheet {
         vec![text("data warnings"), num(doc.warnings.len() as f64, COUNT), see],
         vec![text("schema"), text(&doc.schema), Cell::Empty],
     ];
+    // With link modes or teacher hours: their figures, after the yearly visit cost.
+    if super::write::has_modes(doc) {
+        let at =
+            rows.iter().position(|r| matches!(&r[0], Cell::Text(s) if s == "quality measure")).unwrap_or(rows.len());
+        let mut more = vec![
+            vec![text("teacher hours"), opt(t.teacher_hours, TENTH), unit("hours a year")],
+            vec![text("valued students"), opt(t.valued_students, TENTH), unit("students × mode value")],
+            vec![text("yearly teacher pay"), opt(t.yearly_teacher_pay_kzt, WHOLE), unit("KZT a year")],
+        ];
+        for m in &t.modes {
+            let name = |what: &str| text(format!("{what} ({})", m.mode));
+            more.extend([
+                vec![name("linked small schools"), num(m.linked_small_schools as f64, COUNT), unit("schools")],
+                vec![name("linked students"), num(m.linked_students as f64, WHOLE), unit("students")],
+                vec![name("teacher hours"), num(m.teacher_hours, TENTH), unit("hours a year")],
+                vec![name("student-km"), num(m.student_km, WHOLE), unit("students × km")],
+            ]);
+        }
+        rows.splice(at..at, more);
+    }
     Sheet { name: "summary", header: vec!["item", "value", "unit"], rows }
 }
 
@@ -184,6 +204,7 @@ fn hubs(doc: &PlanDoc) -> Sheet {
     let rollout = doc.rollout.is_some();
     let header = super::write::hubs_header(doc);
     let worth = super::write::has_worth(doc);
+    let modes = super::write::has_modes(doc);
     let rows = doc
         .hubs
         .iter()
@@ -216,6 +237,9 @@ fn hubs(doc: &PlanDoc) -> Sheet {
                     None => r.extend((0..7).map(|_| text(""))),
                 }
             }
+            if modes {
+                r.extend([opt(h.teacher_hours, TENTH), opt(h.teacher_hours_available, TENTH)]);
+            }
             r
         })
         .collect();
@@ -242,6 +266,10 @@ fn links(doc: &PlanDoc, schools: &[School]) -> Sheet {
     if rollout {
         header.push("year_linked");
     }
+    let modes = super::write::has_modes(doc);
+    if modes {
+        header.extend(["mode", "teacher_hours"]);
+    }
     let rows = doc
         .links
         .iter()
@@ -262,6 +290,9 @@ fn links(doc: &PlanDoc, schools: &[School]) -> Sheet {
             ];
             if rollout {
                 r.push(year(l.year_linked));
+            }
+            if modes {
+                r.extend([l.mode.as_deref().map_or(Cell::Empty, text), opt(l.teacher_hours, TENTH)]);
             }
             r
         })

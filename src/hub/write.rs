@@ -5,6 +5,9 @@
 //! A rollout plan's `hubs.csv` has a last column `year_opened` (empty for an
 //! existing hub) and its `links.csv` a last column `year_linked`; a
 //! single-year plan's CSV files have neither, exactly as before rollouts.
+//! Likewise a plan with link modes or teacher hours has `mode` and
+//! `teacher_hours` columns in `links.csv` and `teacher_hours`,
+//! `teacher_hours_available` in `hubs.csv`; a plan without has none of them.
 //!
 //! Files are written into a hidden folder beside the target, which then
 //! replaces the target in one rename; an existing target is kept unless
@@ -133,6 +136,33 @@ pub fn hubs_header(doc: &PlanDoc) -> Vec<&'static str> {
     if has_worth(doc) {
         header.extend(["worth", "regret", "regret_min", "regret_max", "regret_unit", "runner_up_id", "runner_up_name"]);
     }
+    if has_modes(doc) {
+        header.extend(["teacher_hours", "teacher_hours_available"]);
+    }
+    header
+}
+
+/// Whether the plan uses link modes or teacher hours (its links or hubs
+/// carry a mode or hours, or its totals per-mode figures): its tables then
+/// have the `mode` and teacher-hours columns.
+pub fn has_modes(doc: &PlanDoc) -> bool {
+    let t = &doc.totals;
+    !t.modes.is_empty()
+        || t.teacher_hours.is_some()
+        || doc.links.iter().any(|l| l.mode.is_some() || l.teacher_hours.is_some())
+        || doc.hubs.iter().any(|h| h.teacher_hours.is_some() || h.teacher_hours_available.is_some())
+}
+
+/// The columns of a plan's links in `links.csv`: `year_linked` for a
+/// rollout, `mode` and `teacher_hours` with link modes.
+pub fn links_header(doc: &PlanDoc) -> Vec<&'static str> {
+    let mut header = vec!["small_school_id", "hub_id", "road_km", "minutes", "approx", "students", "room", "room_kzt"];
+    if doc.rollout.is_some() {
+        header.push("year_linked");
+    }
+    if has_modes(doc) {
+        header.extend(["mode", "teacher_hours"]);
+    }
     header
 }
 
@@ -146,6 +176,7 @@ pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
     let rollout = doc.rollout.is_some();
     let header = hubs_header(doc);
     let worth = has_worth(doc);
+    let modes = has_modes(doc);
     let opt = |v: Option<f64>| v.map(num).unwrap_or_default();
     csv_bytes(
         &header,
@@ -178,6 +209,9 @@ pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
                     None => r.extend(std::iter::repeat_n(String::new(), 7)),
                 }
             }
+            if modes {
+                r.extend([opt(h.teacher_hours), opt(h.teacher_hours_available)]);
+            }
             r
         }),
     )
@@ -186,10 +220,8 @@ pub fn hubs_csv(doc: &PlanDoc) -> Vec<u8> {
 /// `links.csv`: one row per linked small school (with `year_linked` for a rollout), UTF-8 with a header.
 pub fn links_csv(doc: &PlanDoc) -> Vec<u8> {
     let rollout = doc.rollout.is_some();
-    let mut header = vec!["small_school_id", "hub_id", "road_km", "minutes", "approx", "students", "room", "room_kzt"];
-    if rollout {
-        header.push("year_linked");
-    }
+    let modes = has_modes(doc);
+    let header = links_header(doc);
     csv_bytes(
         &header,
         doc.links.iter().map(|l| {
@@ -205,6 +237,9 @@ pub fn links_csv(doc: &PlanDoc) -> Vec<u8> {
             ];
             if rollout {
                 r.push(year(l.year_linked));
+            }
+            if modes {
+                r.extend([l.mode.clone().unwrap_or_default(), l.teacher_hours.map(num).unwrap_or_default()]);
             }
             r
         }),
@@ -235,6 +270,7 @@ fn point(lon: f64, lat: f64) -> Value {
 /// Hubs, small schools and link lines, one FeatureCollection (WGS84).
 pub fn plan_geojson(doc: &PlanDoc, schools: &[School]) -> Vec<u8> {
     let by_id: HashMap<&str, &School> = schools.iter().map(|s| (s.id.as_str(), s)).collect();
+    let modes = doc.links.iter().any(|l| l.mode.is_some());
     let mut features = Vec::new();
     for h in &doc.hubs {
         let mut props = serde_json::to_value(h).expect("hub serialises");
@@ -246,19 +282,24 @@ pub fn plan_geojson(doc: &PlanDoc, schools: &[School]) -> Vec<u8> {
     let unlinked_of: HashMap<&str, usize> =
         doc.unlinked.iter().enumerate().map(|(i, u)| (u.small_school_id.as_str(), i)).collect();
     for s in schools.iter().filter(|s| s.small) {
-        let (status, hub_id, road_km, reason) = if let Some(&i) = link_of.get(s.id.as_str()) {
+        let (status, hub_id, road_km, reason, mode) = if let Some(&i) = link_of.get(s.id.as_str()) {
             let l = &doc.links[i];
-            ("linked", json!(l.hub_id), json!(l.road_km), Value::Null)
+            ("linked", json!(l.hub_id), json!(l.road_km), Value::Null, json!(l.mode))
         } else if let Some(&i) = unlinked_of.get(s.id.as_str()) {
-            ("unlinked", Value::Null, Value::Null, json!(doc.unlinked[i].reason.as_str()))
+            ("unlinked", Value::Null, Value::Null, json!(doc.unlinked[i].reason.as_str()), Value::Null)
         } else {
             // A small school that is itself a hub.
             continue;
         };
-        features.push(json!({"type": "Feature", "geometry": point(s.lon, s.lat), "properties": {
+        let mut feature = json!({"type": "Feature", "geometry": point(s.lon, s.lat), "properties": {
             "layer": "small_school", "school_id": s.id, "name": s.name, "district": s.district,
             "students": s.students, "status": status, "hub_id": hub_id, "road_km": road_km, "reason": reason,
-        }}));
+        }});
+        // With link modes: each small school's (null when unlinked), as on its link.
+        if modes {
+            feature["properties"]["mode"] = mode;
+        }
+        features.push(feature);
     }
     for l in &doc.links {
         let (Some(s), Some(h)) = (by_id.get(l.small_school_id.as_str()), by_id.get(l.hub_id.as_str())) else {

@@ -3,7 +3,8 @@
 //! Hubs added and dropped, small schools moved from one hub to another,
 //! newly linked, newly unlinked (with B's reason) or unlinked for another
 //! reason, the scenario parameters that differ, and every total before and
-//! after. [`compare`] computes it from two plan documents; [`markdown`] and
+//! after. When either plan has link modes, also the small schools whose
+//! link mode changed (and each mode's totals). [`compare`] computes it from two plan documents; [`markdown`] and
 //! [`csv()`] render it.
 //!
 //! Rollouts add their student-years, its bound and whether it is proven,
@@ -129,6 +130,23 @@ pub struct ReasonChanged {
     pub after: Reason,
     /// B's sentence.
     pub detail: String,
+}
+
+/// A small school linked in both plans in different link modes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModeChanged {
+    /// The small school's id.
+    pub small_school_id: String,
+    /// Its students (as in B).
+    pub students: u32,
+    /// Its hub in A.
+    pub from_hub: String,
+    /// Its mode in A (`road` for a plan without `[[links.modes]]`).
+    pub from_mode: String,
+    /// Its hub in B.
+    pub to_hub: String,
+    /// Its mode in B.
+    pub to_mode: String,
 }
 
 /// One total in A and B (`None`: the plan has no value, e.g. no budget).
@@ -277,6 +295,12 @@ pub struct Comparison {
     pub newly_unlinked: Vec<NewlyUnlinked>,
     /// Small schools unlinked in both plans, for different reasons.
     pub reason_changed: Vec<ReasonChanged>,
+    /// Whether either plan has link modes (its links name their mode).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub uses_modes: bool,
+    /// Small schools linked in both plans in different modes (with modes only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mode_changed: Vec<ModeChanged>,
     /// Every total (all of `totals`, then the plan's quality in its own
     /// unit, then the rollout's figures when either plan is a rollout, then
     /// the solver's internal objective, lower bound and gap), changed or not.
@@ -299,6 +323,7 @@ impl Comparison {
             && self.newly_linked.is_empty()
             && self.newly_unlinked.is_empty()
             && self.reason_changed.is_empty()
+            && self.mode_changed.is_empty()
             && self.changed_totals().next().is_none()
     }
 }
@@ -454,6 +479,31 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
         })
         .collect();
 
+    // Link modes: a plan without `[[links.modes]]` links by its one road mode.
+    let uses_modes = [a, b].iter().any(|d| d.links.iter().any(|l| l.mode.is_some()));
+    let mode_of = |d: &PlanDoc, l: &LinkRow| {
+        l.mode.clone().unwrap_or_else(|| if d.scenario.links.modes.is_empty() { "road".into() } else { "-".into() })
+    };
+    let mode_changed = if uses_modes {
+        links_a
+            .iter()
+            .filter_map(|(id, la)| {
+                let lb = links_b.get(id)?;
+                let (ma, mb) = (mode_of(a, la), mode_of(b, lb));
+                (ma != mb).then(|| ModeChanged {
+                    small_school_id: id.to_string(),
+                    students: lb.students,
+                    from_hub: la.hub_id.clone(),
+                    from_mode: ma,
+                    to_hub: lb.hub_id.clone(),
+                    to_mode: mb,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
     // Totals.
     let (ta, tb) = (totals_map(&a.totals), totals_map(&b.totals));
     let mut totals: Vec<TotalChange> = TOTAL_FIELDS
@@ -465,7 +515,10 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
         })
         .collect();
     // Fields added to Totals after this list was written still show.
-    let mut extra: Vec<&String> = ta.keys().chain(tb.keys()).filter(|k| !TOTAL_FIELDS.contains(&k.as_str())).collect();
+    // (Figures only: each mode's totals follow as `modes.<mode>.<field>`.)
+    let figure = |k: &String| [&ta, &tb].iter().all(|t| t.get(k).is_none_or(|v| v.is_number() || v.is_null()));
+    let mut extra: Vec<&String> =
+        ta.keys().chain(tb.keys()).filter(|k| !TOTAL_FIELDS.contains(&k.as_str()) && figure(k)).collect();
     extra.sort();
     extra.dedup();
     for f in extra {
@@ -475,6 +528,7 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
             after: tb.get(f).and_then(Value::as_f64),
         });
     }
+    totals.extend(mode_totals(a, b));
     // Quality in the planner's units, then the solver's internal figures.
     let (qa, qb) = (quality_fields(a), quality_fields(b));
     let mut keys: Vec<&String> = qa.iter().map(|(k, _)| k).collect();
@@ -504,9 +558,41 @@ pub fn compare(a: &PlanDoc, b: &PlanDoc) -> Comparison {
         newly_linked,
         newly_unlinked,
         reason_changed,
+        uses_modes,
+        mode_changed,
         totals,
         rollout: rollout_comparison(a, b),
     }
+}
+
+/// Each link mode's totals (`modes.<mode>.linked_small_schools`, `…linked_students`,
+/// `…teacher_hours`, `…student_km`), over the modes of either plan (A's order first).
+fn mode_totals(a: &PlanDoc, b: &PlanDoc) -> Vec<TotalChange> {
+    let mut names: Vec<&str> = a.totals.modes.iter().map(|m| m.mode.as_str()).collect();
+    for m in &b.totals.modes {
+        if !names.contains(&m.mode.as_str()) {
+            names.push(&m.mode);
+        }
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let of = |d: &PlanDoc| d.totals.modes.iter().find(|m| m.mode == name).cloned();
+        let (ma, mb) = (of(a), of(b));
+        let value = |m: &crate::hub::plan_doc::ModeTotal, field: &str| match field {
+            "linked_small_schools" => m.linked_small_schools as f64,
+            "linked_students" => m.linked_students as f64,
+            "teacher_hours" => m.teacher_hours,
+            _ => m.student_km,
+        };
+        for field in ["linked_small_schools", "linked_students", "teacher_hours", "student_km"] {
+            out.push(TotalChange {
+                field: format!("modes.{name}.{field}"),
+                before: ma.as_ref().map(|m| value(m, field)),
+                after: mb.as_ref().map(|m| value(m, field)),
+            });
+        }
+    }
+    out
 }
 
 /// A plan's quality as comparable figures, named by measure so that plans of
@@ -673,6 +759,26 @@ pub fn markdown(c: &Comparison, a: &str, b: &str) -> String {
             })
             .collect(),
     );
+    if c.uses_modes {
+        section(
+            &mut s,
+            &format!("Small schools whose link mode changed ({})", c.mode_changed.len()),
+            &["small school", "students", "mode in A", "mode in B", "hub in A", "hub in B"],
+            c.mode_changed
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.small_school_id.clone(),
+                        m.students.to_string(),
+                        m.from_mode.clone(),
+                        m.to_mode.clone(),
+                        m.from_hub.clone(),
+                        m.to_hub.clone(),
+                    ]
+                })
+                .collect(),
+        );
+    }
     if let Some(r) = &c.rollout {
         rollout_section(&mut s, r);
     }
@@ -728,7 +834,8 @@ fn rollout_section(s: &mut String, r: &RolloutComparison) {
 /// The comparison as CSV, one change a row:
 /// `change,id,name,district,students,before,after,delta,detail`, where
 /// `change` is `parameter`, `hub-added`, `hub-dropped`, `moved`,
-/// `newly-linked`, `newly-unlinked`, `reason-changed` or `total` (every
+/// `newly-linked`, `newly-unlinked`, `reason-changed`, `mode-changed` (with
+/// link modes: `before` and `after` the modes, `detail` the hubs) or `total` (every
 /// total, changed or not); comparing a rollout with a single-year plan adds
 /// one `note` row first, its sentence in `detail`.
 pub fn csv(c: &Comparison) -> Vec<u8> {
@@ -808,6 +915,19 @@ pub fn csv(c: &Comparison) -> Vec<u8> {
             r.after.as_str().into(),
             e(),
             r.detail.clone(),
+        ]);
+    }
+    for m in &c.mode_changed {
+        row([
+            "mode-changed".into(),
+            m.small_school_id.clone(),
+            e(),
+            e(),
+            m.students.to_string(),
+            m.from_mode.clone(),
+            m.to_mode.clone(),
+            e(),
+            format!("hub {} -> {}", m.from_hub, m.to_hub),
         ]);
     }
     for t in &c.totals {

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use super::format::{km_or_dash, kzt, share, thousands};
 use super::plan::{PlanDir, load};
 use super::svg::{
-    self, Bar, BarGroup, COLOR_EXISTING, COLOR_LINK, COLOR_NEW, REASONS, n1, reason_color, reason_label, year_color,
+    self, Bar, BarGroup, COLOR_EXISTING, COLOR_LINK, COLOR_NEW, COLOR_ONLINE, ONLINE_DASH, REASONS, n1, reason_color,
+    reason_label, year_color,
 };
 use super::{ReportError, escape};
 use crate::fsutil::write_atomic;
@@ -257,9 +258,15 @@ fn render(p: &PlanDir) -> String {
 
     // Map.
     let (map, _) = svg::plan_map(p);
+    let online = svg::online_modes(doc);
+    let dashed = if doc.links.iter().any(|l| l.mode.as_ref().is_some_and(|m| online.contains(m))) {
+        " Dashed lines are the links of a mode without visits (online lessons only); solid lines are visited."
+    } else {
+        ""
+    };
     let _ = write!(
         h,
-        r#"<section class="map-block" id="map-section"><h2>Map</h2>{map}<p class="caption">Hubs are sized by the students of their linked small schools. Lines join each linked small school to its hub (straight, not the road). Equirectangular projection scaled by cos of the mean latitude; boundaries simplified for display.</p></section>"#
+        r#"<section class="map-block" id="map-section"><h2>Map</h2>{map}<p class="caption">Hubs are sized by the students of their linked small schools. Lines join each linked small school to its hub (straight, not the road).{dashed} Equirectangular projection scaled by cos of the mean latitude; boundaries simplified for display.</p></section>"#
     );
 
     if let Some(r) = &doc.rollout {
@@ -280,6 +287,10 @@ fn render(p: &PlanDir) -> String {
         ("Budget left".into(), budget_left.map_or("–".into(), thousands)),
         ("Hub visits per year (fuel and wear)".into(), thousands(t.yearly_visit_cost_kzt)),
     ];
+    let mut rows = rows;
+    if let Some(pay) = t.yearly_teacher_pay_kzt {
+        rows.push(("Hub teachers' pay per year".into(), thousands(pay)));
+    }
     for (k, v) in rows {
         let _ = write!(h, r#"<tr><th>{}</th><td class="n">{}</td></tr>"#, escape(&k), escape(&v));
     }
@@ -300,6 +311,7 @@ fn render(p: &PlanDir) -> String {
         thousands(t.student_km)
     );
 
+    modes_section(&mut h, p);
     districts_table(&mut h, p);
     hubs_table(&mut h, p);
     worth_section(&mut h, p);
@@ -610,9 +622,102 @@ fn districts_table(h: &mut String, p: &PlanDir) {
     h.push_str("</section>");
 }
 
+/// The links of each mode (`totals.modes`): schools, students, teacher hours
+/// and student-km, with how each mode serves (visits or online only).
+fn modes_section(h: &mut String, p: &PlanDir) {
+    let doc = &p.doc;
+    let t = &doc.totals;
+    if t.modes.is_empty() {
+        return;
+    }
+    let modes = doc.scenario.links.effective_modes();
+    h.push_str(r#"<section id="modes"><h2>Link modes</h2><table id="modes-table"><thead><tr><th>Mode</th><th>How</th><th class="n">Small schools</th><th class="n">Students</th><th class="n">Teacher hours a year</th><th class="n">Student-km</th></tr></thead><tbody>"#);
+    for m in &t.modes {
+        let spec = modes.iter().find(|x| x.name == m.mode);
+        let visits = spec.is_none_or(|x| x.visits());
+        let how = match spec {
+            Some(x) if x.visits() => format!(
+                "{} visits a year{}",
+                n1(x.visits_per_year),
+                if x.online_hours_per_year > 0.0 { " and online lessons" } else { "" }
+            ),
+            Some(x) => format!(
+                "online only{}",
+                if x.reach == crate::hub::scenario::Reach::District { ", within the district" } else { "" }
+            ),
+            None => "not a mode of the scenario".into(),
+        };
+        let line = if visits {
+            format!(
+                r#"<svg width="28" height="8" style="display:inline-block;width:28px;height:8px;vertical-align:middle;margin-right:6px" aria-hidden="true"><line x1="1" y1="4" x2="27" y2="4" stroke="{COLOR_LINK}" stroke-width="2"/></svg>"#
+            )
+        } else {
+            format!(
+                r#"<svg width="28" height="8" style="display:inline-block;width:28px;height:8px;vertical-align:middle;margin-right:6px" aria-hidden="true"><line x1="1" y1="4" x2="27" y2="4" stroke="{COLOR_ONLINE}" stroke-width="2" stroke-dasharray="{ONLINE_DASH}"/></svg>"#
+            )
+        };
+        let _ = write!(
+            h,
+            r#"<tr><td>{line}{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            escape(&m.mode),
+            escape(&how),
+            thousands(m.linked_small_schools as f64),
+            thousands(m.linked_students as f64),
+            thousands(m.teacher_hours),
+            thousands(m.student_km)
+        );
+    }
+    let hours: f64 = t.teacher_hours.unwrap_or_else(|| t.modes.iter().map(|m| m.teacher_hours).sum());
+    let _ = write!(
+        h,
+        r#"<tr class="total"><td>Total</td><td></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr></tbody></table>"#,
+        thousands(t.modes.iter().map(|m| m.linked_small_schools).sum::<usize>() as f64),
+        thousands(t.modes.iter().map(|m| m.linked_students).sum::<u64>() as f64),
+        thousands(hours),
+        thousands(t.modes.iter().map(|m| m.student_km).sum::<f64>())
+    );
+    let mut caption = "Teacher hours: visits × (the drive both ways + hours on site) + online lessons, a year. Links of a mode without visits are dashed on the map and add no student-km.".to_string();
+    if let Some(v) = t.valued_students {
+        caption.push_str(&format!(" Students weighted by their mode's value: {}.", thousands(v)));
+    }
+    let _ = write!(h, r#"<p class="caption">{}</p></section>"#, escape(&caption));
+}
+
+/// A hub's teacher time: a bar of the hours used against those available
+/// (red when over), and the figures.
+fn teacher_bar(used: Option<f64>, available: Option<f64>) -> String {
+    let used = used.unwrap_or(0.0);
+    let Some(a) = available else {
+        return format!(r#"{} <span class="id">no limit</span>"#, thousands(used));
+    };
+    let share = if a > 0.0 {
+        used / a
+    } else if used > 0.0 {
+        2.0
+    } else {
+        0.0
+    };
+    let color = if share > 1.0 + 1e-9 { "#b91c1c" } else { "#2a8c82" };
+    format!(
+        r#"<div class="teacher-bar" role="img" aria-label="teacher hours used {} of {}" title="{} of {} teacher hours a year" style="display:inline-block;width:90px;height:9px;background:#dfe5ec;border-radius:2px;overflow:hidden;vertical-align:middle;margin-right:6px"><span style="display:block;height:100%;width:{:.1}%;background:{color}"></span></div>{} / {}"#,
+        thousands(used),
+        thousands(a),
+        thousands(used),
+        thousands(a),
+        100.0 * share.clamp(0.0, 1.0),
+        thousands(used),
+        thousands(a)
+    )
+}
+
 fn hubs_table(h: &mut String, p: &PlanDir) {
     let doc = &p.doc;
-    h.push_str(r#"<section id="hubs"><h2>Hubs</h2><table id="hubs-table"><thead><tr><th>Hub school</th><th>District</th><th>Status</th><th class="n">Small schools</th><th class="n">Students</th><th class="n">Cost, KZT m</th></tr></thead><tbody>"#);
+    let hours = doc.hubs.iter().any(|x| x.teacher_hours.is_some() || x.teacher_hours_available.is_some());
+    h.push_str(r#"<section id="hubs"><h2>Hubs</h2><table id="hubs-table"><thead><tr><th>Hub school</th><th>District</th><th>Status</th><th class="n">Small schools</th><th class="n">Students</th><th class="n">Cost, KZT m</th>"#);
+    if hours {
+        h.push_str(r#"<th class="n">Teacher hours a year, used / available</th>"#);
+    }
+    h.push_str("</tr></thead><tbody>");
     let mut hubs: Vec<_> = doc.hubs.iter().collect();
     hubs.sort_by(|a, b| a.district.cmp(&b.district).then(a.name.cmp(&b.name)));
     for hub in hubs {
@@ -630,7 +735,7 @@ fn hubs_table(h: &mut String, p: &PlanDir) {
         }
         let _ = write!(
             h,
-            r#"<tr><td>{} <span class="id">{}</span></td><td>{}</td><td><span class="tag" style="background:{color}">{}</span></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr><td>{} <span class="id">{}</span></td><td>{}</td><td><span class="tag" style="background:{color}">{}</span></td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td>"#,
             escape(&hub.name),
             escape(&hub.school_id),
             escape(&hub.district),
@@ -639,6 +744,10 @@ fn hubs_table(h: &mut String, p: &PlanDir) {
             thousands(hub.linked_students as f64),
             thousands(hub.cost_kzt / 1e6)
         );
+        if hours {
+            let _ = write!(h, r#"<td class="n">{}</td>"#, teacher_bar(hub.teacher_hours, hub.teacher_hours_available));
+        }
+        h.push_str("</tr>");
     }
     h.push_str("</tbody></table></section>");
 }

@@ -27,6 +27,33 @@ pub const COLOR_NEW: &str = "#d97706";
 pub const COLOR_LINKED: &str = "#2a8c82";
 /// Link lines.
 pub const COLOR_LINK: &str = "#5f86ad";
+/// Link lines of a mode without visits (online only), drawn dashed.
+pub const COLOR_ONLINE: &str = "#8e44ad";
+/// The dashes of a link of a mode without visits.
+pub const ONLINE_DASH: &str = "6 4";
+
+/// The link modes of a plan without visits (`visits_per_year` = 0 in the
+/// plan's scenario): their links are drawn dashed, the visiting ones solid.
+pub fn online_modes(doc: &crate::hub::plan_doc::PlanDoc) -> HashSet<String> {
+    doc.scenario.links.effective_modes().into_iter().filter(|m| !m.visits()).map(|m| m.name).collect()
+}
+
+/// Each mode of a plan's links with its count, in the scenario's order
+/// (then any the scenario does not name), and whether it visits.
+fn link_modes(doc: &crate::hub::plan_doc::PlanDoc) -> Vec<(String, usize, bool)> {
+    let online = online_modes(doc);
+    let mut out: Vec<(String, usize, bool)> =
+        doc.scenario.links.modes.iter().map(|m| (m.name.clone(), 0, !online.contains(&m.name))).collect();
+    for l in &doc.links {
+        let Some(name) = &l.mode else { continue };
+        match out.iter_mut().find(|m| &m.0 == name) {
+            Some(m) => m.1 += 1,
+            None => out.push((name.clone(), 1, true)),
+        }
+    }
+    out.retain(|m| m.1 > 0);
+    out
+}
 
 /// New hubs of a rollout, one colour per year of opening (cycled after six years).
 pub const YEAR_COLORS: [&str; 6] = ["#e0a100", "#e8590c", "#c2255c", "#7b2cbf", "#3b5bdb", "#5c940d"];
@@ -283,10 +310,27 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
     if years.is_empty() || undated > 0 {
         items.push((swatch(COLOR_NEW, 7.0), format!("new hub ({undated})")));
     }
-    items.push((
-        format!(r#"<line x1="-9" y1="0" x2="9" y2="0" stroke="{COLOR_LINK}" stroke-width="2"/>"#),
-        format!("link to hub ({})", doc.links.len()),
-    ));
+    // With link modes: one entry per mode, visiting solid, online only dashed.
+    let modes = link_modes(doc);
+    let online = online_modes(doc);
+    let is_online = |l: &crate::hub::plan_doc::LinkRow| l.mode.as_ref().is_some_and(|m| online.contains(m));
+    if modes.is_empty() {
+        items.push((
+            format!(r#"<line x1="-9" y1="0" x2="9" y2="0" stroke="{COLOR_LINK}" stroke-width="2"/>"#),
+            format!("link to hub ({})", doc.links.len()),
+        ));
+    }
+    for (name, n, visits) in &modes {
+        let mark = if *visits {
+            format!(r#"<line class="key-link" x1="-9" y1="0" x2="9" y2="0" stroke="{COLOR_LINK}" stroke-width="2"/>"#)
+        } else {
+            format!(
+                r#"<line class="key-link online" x1="-9" y1="0" x2="9" y2="0" stroke="{COLOR_ONLINE}" stroke-width="2" stroke-dasharray="{ONLINE_DASH}"/>"#
+            )
+        };
+        let how = if *visits { "visits" } else { "online only" };
+        items.push((mark, format!("{name} link: {how} ({n})")));
+    }
     items.push((swatch(COLOR_LINKED, 4.0), format!("linked small school ({})", doc.links.len())));
     for (r, n) in reasons.values() {
         items.push((swatch(reason_color(*r), 4.0), format!("unlinked: {} ({n})", reason_label(*r))));
@@ -325,6 +369,7 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
          .dlabel{{font-size:13px;fill:#6b6358;text-anchor:middle;letter-spacing:.03em;paint-order:stroke;stroke:#f7f5f0;stroke-width:3px;stroke-linejoin:round;stroke-opacity:.85}}\
          .link{{stroke:{COLOR_LINK};stroke-width:{link_w};stroke-opacity:.8}}\
          .link.approx{{stroke-dasharray:4 3}}\
+         .link.online{{stroke:{COLOR_ONLINE};stroke-dasharray:{ONLINE_DASH}}}\
          .school{{stroke:#fff;stroke-width:.5}}\
          .hub{{stroke:#fff;stroke-width:1.4}}.hub.existing{{fill:{COLOR_EXISTING}}}.hub.new{{fill:{COLOR_NEW}}}\
          .key text,.scale text{{font-size:14px;fill:#374151}}\
@@ -332,6 +377,11 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
     );
     for (i, y) in years.iter().enumerate() {
         let _ = write!(s, ".hub.new.y{y}{{fill:{}}}", year_color(i));
+    }
+    // With link modes dashes mean online lessons: visiting links stay solid
+    // even when their distances are approximate (the page says so above the map).
+    if !modes.is_empty() {
+        s.push_str(".link.visits{stroke-dasharray:none}");
     }
     s.push_str("</style>");
     let _ = write!(s, r##"<rect width="{}" height="{}" fill="#f7f9fb"/>"##, n1(w), n1(h));
@@ -370,7 +420,13 @@ pub fn plan_map(p: &PlanDir) -> (String, MapCounts) {
         let l = &doc.links[i];
         let Some(&(hx, hy)) = hub_at.get(l.hub_id.as_str()) else { continue };
         let (x, y) = proj.xy(sc.lon, sc.lat);
-        let class = if l.approx { "link approx" } else { "link" };
+        let class = match (is_online(l), l.approx, modes.is_empty()) {
+            (true, _, _) => "link online",
+            (false, true, true) => "link approx",
+            (false, false, true) => "link",
+            (false, true, false) => "link visits approx",
+            (false, false, false) => "link visits",
+        };
         let _ = write!(s, r#"<line class="{class}" x1="{}" y1="{}" x2="{}" y2="{}"/>"#, n1(x), n1(y), n1(hx), n1(hy));
         counts.links += 1;
     }

@@ -11,6 +11,7 @@ mod cli;
 mod compare;
 mod data;
 mod datasets;
+mod link_modes;
 mod plan;
 mod report;
 mod roads;

@@ -29,7 +29,7 @@ fn plan_writes_every_output_and_check_plan_accepts_it() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let plan: serde_json::Value = serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
-    assert_eq!(plan["schema"], "hubplan-plan/4");
+    assert_eq!(plan["schema"], "hubplan-plan/5");
     let q = &plan["quality"];
     assert_eq!(q["measure"], "linked_students");
     assert_eq!(q["value"].as_f64(), plan["totals"]["linked_students"].as_f64());
