@@ -171,6 +171,7 @@ pub struct Hubs {
     pub forbid: Vec<String>,
     /// Teacher hours a year each hub gives its linked small schools (a
     /// school's `teacher_hours_per_year` overrides it); none: no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub teacher_hours_per_year: Option<f64>,
 }
 
@@ -250,9 +251,11 @@ pub struct Links {
     pub snap_limit_km: f64,
     /// Longest allowed link in driving minutes (none: no limit), for the
     /// road reach of every mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_minutes: Option<f64>,
     /// How a school whose `internet` value is `unknown` (or missing) counts
     /// for modes that need a connection.
+    #[serde(skip_serializing_if = "UnknownInternet::is_default")]
     pub unknown_internet: UnknownInternet,
     /// The ways a hub serves a small school (`[[links.modes]]`); empty: one
     /// road mode built from the keys above, exactly today's model.
@@ -322,6 +325,13 @@ pub struct LinkMode {
 
 fn one() -> f64 {
     1.0
+}
+
+impl UnknownInternet {
+    /// Whether it is the default (`no`), which plans do not write.
+    pub fn is_default(&self) -> bool {
+        *self == UnknownInternet::No
+    }
 }
 
 impl Links {

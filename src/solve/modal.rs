@@ -424,6 +424,8 @@ fn priced_blocks(
         return out;
     }
     let (mut low, mut high) = (0.0f64, 2.0 * worth / cheapest);
+    let mut pool = ColumnPool { blocks: vec![Vec::new(); subs.len()] };
+    let mut best_picks: Option<Vec<usize>> = None;
     while out.rounds < BUDGET_PRICES && deadline.is_none_or(|d| Instant::now() < d) {
         let lambda = if out.rounds == 0 { high } else { 0.5 * (low + high) };
         out.rounds += 1;
@@ -438,6 +440,19 @@ fn priced_blocks(
         out.unsettled |= frontiers.iter().any(|f| f.unsettled);
         let columns: Vec<Vec<Column>> = frontiers.iter().map(|f| f.columns.clone()).collect();
         let Some((picks, _)) = master(&columns, lo, hi, |c| c.objective) else { break };
+        let mut pooled = Vec::with_capacity(subs.len());
+        for (b, ((cols, fr), &ci)) in columns.iter().zip(&frontiers).zip(&picks).enumerate() {
+            let mut here = None;
+            for (j, col) in cols.iter().enumerate() {
+                if let Some(sol) = &col.solution {
+                    let k = pool.add(b, &subs[b], col.new, sol, &fr.modes[j]);
+                    if j == ci {
+                        here = k;
+                    }
+                }
+            }
+            pooled.push(here);
+        }
         if let Some((_, v)) = master(&columns, lo, hi, |c| c.bound) {
             let lb = v - lambda * budget;
             out.bound = Some(out.bound.map_or(lb, |b: f64| b.max(lb)));
@@ -460,6 +475,7 @@ fn priced_blocks(
         let over = report.violations.iter().any(|v| matches!(v, crate::plan::Violation::OverBudget { .. }));
         if report.is_feasible() && out.best.as_ref().is_none_or(|b| report.evaluation.objective < b.objective) {
             out.best = Some(Plan { objective: report.evaluation.objective, solution, modes });
+            best_picks = pooled.into_iter().collect::<Option<Vec<usize>>>();
         }
         if out.rounds == 1 {
             if over {
@@ -473,7 +489,106 @@ fn priced_blocks(
             high = lambda;
         }
     }
+    // Trade columns the prices produced, within the budget and the count rows.
+    if let Some(picks) = best_picks {
+        let picks = pool.improve(picks, budget, (lo, hi));
+        let mut open = Vec::new();
+        let mut assignment = vec![None; inst.n_clients()];
+        let mut modes = vec![None; inst.n_clients()];
+        for ((block, entries), &j) in parts.iter().zip(&pool.blocks).zip(&picks) {
+            let e = &entries[j];
+            open.extend(e.solution.open.iter().map(|&f| block.facilities[f]));
+            for (c, a) in e.solution.assignment.iter().enumerate() {
+                assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
+                modes[block.clients[c]] = e.modes.get(c).copied().flatten();
+            }
+        }
+        let solution = Solution::single_source(open, assignment);
+        let report = check_modal(inst, &full_arcs, &solution, &modes, None);
+        if report.is_feasible() && out.best.as_ref().is_none_or(|b| report.evaluation.objective < b.objective) {
+            out.best = Some(Plan { objective: report.evaluation.objective, solution, modes });
+        }
+    }
     out
+}
+
+/// A block's plan met at some price, valued without the price.
+#[derive(Clone)]
+struct Pooled {
+    objective: f64,
+    spend: f64,
+    new: usize,
+    solution: Solution,
+    modes: Vec<Option<usize>>,
+}
+
+/// Every block's plans met while pricing the budget.
+struct ColumnPool {
+    blocks: Vec<Vec<Pooled>>,
+}
+
+impl ColumnPool {
+    /// Adds block `b`'s plan (if new), returning its index; `None` when
+    /// the plan breaks a rule of the block (it then cannot be traded).
+    fn add(
+        &mut self,
+        b: usize,
+        (sub, arcs): &(Instance, ModalArcs),
+        new: usize,
+        sol: &Solution,
+        modes: &[Option<usize>],
+    ) -> Option<usize> {
+        if let Some(k) = self.blocks[b].iter().position(|e| &e.solution == sol && e.modes == modes) {
+            return Some(k);
+        }
+        let r = check_modal(sub, arcs, sol, modes, None);
+        if !r.is_feasible() {
+            return None;
+        }
+        self.blocks[b].push(Pooled {
+            objective: r.evaluation.objective,
+            spend: r.evaluation.budget_spent,
+            new,
+            solution: sol.clone(),
+            modes: modes.to_vec(),
+        });
+        Some(self.blocks[b].len() - 1)
+    }
+
+    /// From `picks` (one plan per block, within the budget), takes the
+    /// trade that gains most per tenge (any gain that spends nothing
+    /// first) while the budget and the count rows allow, until none gains.
+    fn improve(&self, mut picks: Vec<usize>, budget: f64, (lo, hi): (usize, usize)) -> Vec<usize> {
+        let at = |b: usize, j: usize| &self.blocks[b][j];
+        let mut spend: f64 = picks.iter().enumerate().map(|(b, &j)| at(b, j).spend).sum();
+        let mut new: usize = picks.iter().enumerate().map(|(b, &j)| at(b, j).new).sum();
+        loop {
+            let mut best: Option<(f64, usize, usize)> = None;
+            for (b, &cur) in picks.iter().enumerate() {
+                let c = at(b, cur);
+                for (j, e) in self.blocks[b].iter().enumerate() {
+                    let gain = c.objective - e.objective;
+                    let extra = e.spend - c.spend;
+                    let count = new + e.new - c.new;
+                    if gain <= 1e-9 * c.objective.abs().max(1.0)
+                        || spend + extra > budget * (1.0 + 1e-12)
+                        || count < lo
+                        || count > hi
+                    {
+                        continue;
+                    }
+                    let score = if extra <= 0.0 { f64::INFINITY } else { gain / extra };
+                    if best.is_none_or(|(s, ..)| score > s) {
+                        best = Some((score, b, j));
+                    }
+                }
+            }
+            let Some((_, b, j)) = best else { return picks };
+            spend += at(b, j).spend - at(b, picks[b]).spend;
+            new = new + at(b, j).new - at(b, picks[b]).new;
+            picks[b] = j;
+        }
+    }
 }
 
 /// The model's arcs again from the blocks' (only their options carry over).
@@ -687,6 +802,7 @@ fn whole(
         "link modes: the relaxation (cheapest mode per link, no teacher-hour limit) by {}, its bound kept",
         relaxed.solver
     ));
+    let start_given = start.is_some();
     let mut best: Option<Plan> = start;
     if best.is_none() && relaxed.status != Status::Infeasible {
         let open = relaxed.solution.open.clone();
@@ -695,6 +811,9 @@ fn whole(
         best = value(inst, arcs, Solution::single_source(open, assignment), modes);
     }
     let mut proven = false;
+    // What found the plan kept: the priced blocks, the relaxation's plan made modal, or the MIP.
+    let mut found_by =
+        if start_given { "modal decomposition (priced budget)" } else { "modal relaxation+greedy" }.to_string();
     if use_mip {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
         let hint = best.as_ref().map(|p| (&p.solution, p.modes.as_slice()));
@@ -705,6 +824,7 @@ fn whole(
                 {
                     proven = p;
                     best = Some(plan);
+                    found_by = format!("modal mip({})", opts.backend.as_str());
                 }
                 notes.push(format!(
                     "link modes: the modal MIP over {n_options} options ({})",
@@ -736,7 +856,5 @@ fn whole(
     } else {
         Status::Feasible
     };
-    let solver =
-        if use_mip { format!("modal mip({})", opts.backend.as_str()) } else { "modal relaxation+greedy".into() };
-    outcome(inst, arcs, plan, bound, status, &solver, notes)
+    outcome(inst, arcs, plan, bound, status, &found_by, notes)
 }
