@@ -407,6 +407,19 @@ pub fn solve_modal_mip(
     Ok(ModalMipOutcome::Solved { solution: Solution::single_source(open, assignment), modes, proven })
 }
 
+/// The optimum of the LP relaxation of [`solve_modal_mip`]'s model (every
+/// option and opening in [0, 1]), lowered by a relative 1e-9 as
+/// [`lp_bound`] is; `None` when it is infeasible or did not finish.
+pub fn modal_lp_bound(
+    inst: &Instance,
+    arcs: &ModalArcs,
+    backend: Backend,
+    time_limit: Option<f64>,
+) -> Result<Option<f64>, MipError> {
+    let Model { vars, objective, constraints, .. } = build(inst, Some(arcs), true, None);
+    relaxation_value(vars, objective, constraints, backend, time_limit)
+}
+
 /// The optimum of the LP relaxation of [`solve_mip`]'s model (strong linking
 /// `x ≤ y`, every variable in [0, 1]): a lower bound that complements the
 /// Lagrangian one when the subgradient converges slowly (budgets, many
@@ -425,6 +438,19 @@ pub(crate) fn lp_bound_serving(
     served: Option<f64>,
 ) -> Result<Option<f64>, MipError> {
     let Model { vars, objective, constraints, .. } = build(inst, None, true, served);
+    relaxation_value(vars, objective, constraints, backend, time_limit)
+}
+
+/// Solves a relaxation built by [`build`] and returns its optimum, lowered
+/// by a relative 1e-9 so that solver tolerances never lift it above the
+/// true LP optimum.
+fn relaxation_value(
+    vars: ProblemVariables,
+    objective: Expression,
+    constraints: Vec<Constraint>,
+    backend: Backend,
+    time_limit: Option<f64>,
+) -> Result<Option<f64>, MipError> {
     let problem = vars.minimise(objective.clone());
     let solved = match backend {
         Backend::Microlp => optimal_value(run(problem.using(good_lp::microlp), constraints, time_limit), &objective),

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::decompose::{Column, blocks, master, most_new, next_combination, sub_instance};
-use super::mip::{ModalMipOutcome, solve_modal_mip};
+use super::mip::{ModalMipOutcome, modal_lp_bound, solve_modal_mip};
 use super::{SolveError, SolveOptions, SolveOutcome, SolveStats, SolverKind, Status, dispatch, infeasible, presolve};
 use crate::plan::{Solution, check_modal};
 use crate::problem::{Instance, ModalArcs};
@@ -225,7 +225,11 @@ fn set_value(
             };
             let bound = match (&best, proven) {
                 (Some(p), true) => p.objective,
-                _ => lower,
+                // Not proven in its time: the LP relaxation of the set's MIP bounds it.
+                _ => match modal_lp_bound(&fx, arcs, opts.backend, Some(opts.set_mip_seconds)) {
+                    Ok(Some(lp)) => lower.max(lp + opening),
+                    _ => lower,
+                },
             };
             (best, bound, 1)
         }
