@@ -222,6 +222,16 @@ const TINY_MIP_LINKS: usize = 200;
 /// Solves `inst` as `opts` asks and returns a result the checker accepted.
 pub fn solve(inst: &Instance, opts: &SolveOptions) -> Result<SolveOutcome, SolveError> {
     inst.validate()?;
+    in_pool(opts, |deadline| dispatch(inst, opts, deadline))
+}
+
+/// Runs `run` (given the deadline of `opts.time_limit`) on a pool of
+/// `opts.threads` workers (0: one per core), and stamps the outcome with
+/// the seed, the thread count and the wall-clock time.
+pub(crate) fn in_pool(
+    opts: &SolveOptions,
+    run: impl FnOnce(Option<Instant>) -> Result<SolveOutcome, SolveError> + Send,
+) -> Result<SolveOutcome, SolveError> {
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     } else {
@@ -230,11 +240,23 @@ pub fn solve(inst: &Instance, opts: &SolveOptions) -> Result<SolveOutcome, Solve
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(SolveError::Threads)?;
     let start = Instant::now();
     let deadline = opts.time_limit.map(|t| start + Duration::from_secs_f64(t.max(0.0)));
-    let mut out = pool.install(|| dispatch(inst, opts, deadline))?;
+    let mut out = pool.install(|| run(deadline))?;
     out.seed = opts.seed;
     out.threads = threads;
     out.elapsed_s = start.elapsed().as_secs_f64();
     Ok(out)
+}
+
+/// How a search that kept its best plan ended: proven, stopped by the
+/// deadline, or done without a proof.
+pub(crate) fn status_of(proven: bool, deadline: Option<Instant>) -> Status {
+    if proven {
+        Status::Optimal
+    } else if deadline.is_some_and(|d| Instant::now() >= d) {
+        Status::TimeLimit
+    } else {
+        Status::Feasible
+    }
 }
 
 fn dispatch(inst: &Instance, opts: &SolveOptions, deadline: Option<Instant>) -> Result<SolveOutcome, SolveError> {

@@ -19,13 +19,16 @@
 //!
 //! Every result passes [`check_modal`] before it is returned.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
 use super::decompose::{Column, blocks, master, most_new, next_combination, sub_instance};
 use super::mip::{ModalMipOutcome, modal_lp_bound, solve_modal_mip};
-use super::{SolveError, SolveOptions, SolveOutcome, SolveStats, SolverKind, Status, dispatch, infeasible, presolve};
+use super::{
+    SolveError, SolveOptions, SolveOutcome, SolveStats, SolverKind, Status, dispatch, in_pool, infeasible, presolve,
+    status_of,
+};
 use crate::plan::{Solution, check_modal};
 use crate::problem::{Instance, ModalArcs};
 
@@ -39,19 +42,7 @@ const AUTO_MIP_OPTIONS: usize = 6_000;
 pub fn solve_modal(inst: &Instance, arcs: &ModalArcs, opts: &SolveOptions) -> Result<SolveOutcome, SolveError> {
     inst.validate()?;
     arcs.fits(inst).map_err(SolveError::Modal)?;
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-    } else {
-        opts.threads
-    };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(SolveError::Threads)?;
-    let start = Instant::now();
-    let deadline = opts.time_limit.map(|t| start + Duration::from_secs_f64(t.max(0.0)));
-    let mut out = pool.install(|| modal_dispatch(inst, arcs, opts, deadline))?;
-    out.seed = opts.seed;
-    out.threads = threads;
-    out.elapsed_s = start.elapsed().as_secs_f64();
-    Ok(out)
+    in_pool(opts, |deadline| modal_dispatch(inst, arcs, opts, deadline))
 }
 
 fn modal_dispatch(
@@ -705,13 +696,7 @@ fn by_blocks(
     };
     let bound = bound.min(plan.objective);
     let proven = !unsettled && plan.objective <= bound + 1e-9 * bound.abs().max(1.0);
-    let status = if proven {
-        Status::Optimal
-    } else if deadline.is_some_and(|d| Instant::now() >= d) {
-        Status::TimeLimit
-    } else {
-        Status::Feasible
-    };
+    let status = status_of(proven, deadline);
     Ok(Blocks::Solved(Box::new(outcome(inst, arcs, plan, Some(bound), status, "modal decomposition", vec![note])?)))
 }
 
@@ -853,12 +838,6 @@ fn whole(
         return Ok(out);
     };
     let bound = if proven { Some(plan.objective) } else { bound };
-    let status = if proven {
-        Status::Optimal
-    } else if deadline.is_some_and(|d| Instant::now() >= d) {
-        Status::TimeLimit
-    } else {
-        Status::Feasible
-    };
+    let status = status_of(proven, deadline);
     outcome(inst, arcs, plan, bound, status, &found_by, notes)
 }
