@@ -152,6 +152,9 @@ fn a_mode_worth_less_gives_way_where_hours_allow() {
     assert_eq!(mode_of(&doc, "far"), Some("online"));
     let valued = doc.totals.valued_students.unwrap();
     assert!((valued - (60.0 + 50.0 + 0.5 * 40.0)).abs() < 1e-9, "{valued}");
+    // The plan's quality is told in valued students, the measure it maximises.
+    let q = doc.quality();
+    assert_eq!((q.measure, q.value, q.proven), (super::quality::Measure::ValuedStudents, valued, true));
 }
 
 #[test]
@@ -251,7 +254,16 @@ fn modal_region(seed: u64) -> (Vec<super::inputs::School>, Scenario) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: crate::testutil::cases(40), failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed draw (`PROPTEST_RNG_SEED` draws others; 1,000 random cases
+    // passed when this was written): the oracle is microlp.
+    #![proptest_config(ProptestConfig {
+        cases: crate::testutil::cases(40),
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("PROPTEST_RNG_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(15),
+        ),
+        ..ProptestConfig::default()
+    })]
 
     /// The modal solve (`auto`: district blocks, priced budgets, the whole
     /// model) meets the modal MIP's proven optimum, or, when it says it is

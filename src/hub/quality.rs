@@ -54,6 +54,9 @@ pub enum Measure {
     CostKzt,
     /// A rollout's weighted student-years: students linked, summed over the years (more is better).
     StudentYears,
+    /// With link modes of `value` below 1: linked students each weighted by
+    /// its mode's value (more is better).
+    ValuedStudents,
 }
 
 impl Measure {
@@ -64,12 +67,13 @@ impl Measure {
             Measure::StudentKm => "student_km",
             Measure::CostKzt => "cost_kzt",
             Measure::StudentYears => "student_years",
+            Measure::ValuedStudents => "valued_students",
         }
     }
 
     /// True when more is better (the bound is an upper bound).
     pub fn maximise(self) -> bool {
-        matches!(self, Measure::LinkedStudents | Measure::StudentYears)
+        matches!(self, Measure::LinkedStudents | Measure::StudentYears | Measure::ValuedStudents)
     }
 
     /// An amount of this measure for people: `1,234 students`, `1,234 student-km`, `KZT 5.31 bn`.
@@ -79,6 +83,7 @@ impl Measure {
             Measure::StudentKm => format!("{} student-km", thousands(v)),
             Measure::CostKzt => format!("KZT {}", kzt(v)),
             Measure::StudentYears => format!("{} student-years", thousands(v)),
+            Measure::ValuedStudents => format!("{} valued students", thousands(v)),
         }
     }
 }
@@ -149,6 +154,8 @@ pub struct QualityInputs {
     pub student_km: f64,
     /// `objective.years`.
     pub years: f64,
+    /// With link modes: the linked students weighted by their modes' values.
+    pub valued_students: Option<f64>,
 }
 
 impl QualityInputs {
@@ -172,6 +179,7 @@ impl QualityInputs {
             never_linkable_students,
             student_km: totals.student_km,
             years,
+            valued_students: totals.valued_students,
         }
     }
 
@@ -191,6 +199,7 @@ impl QualityInputs {
             never_linkable_students: never,
             student_km: doc.totals.student_km,
             years: doc.scenario.objective.years,
+            valued_students: doc.totals.valued_students,
         }
     }
 }
@@ -240,8 +249,40 @@ fn minimised(i: &QualityInputs, measure: Measure, cost_years: Option<f64>) -> Pl
     }
 }
 
+/// `max-coverage` with modes worth less than a student: the measure is the
+/// valued students `V`. The objective is `P·(T − V) + K` (K the plan's
+/// student-km, below P), so a bound `lb` allows at most
+/// `V + (objective − lb)/P + 1` valued students (the 1 covers the best
+/// plan's own student-km); proven only when the solver proved the plan.
+fn valued_coverage(i: &QualityInputs, v: f64, p: f64) -> PlanQuality {
+    let proven = optimal_proven(i);
+    let more = if proven { Some(0.0) } else { i.lower_bound.map(|lb| (i.objective - lb.min(i.objective)) / p + 1.0) };
+    PlanQuality {
+        measure: Measure::ValuedStudents,
+        value: v,
+        bound: more.map(|m| v + m),
+        gap: more,
+        relative_gap: more.and_then(|m| relative(m, v)),
+        proven,
+        never_linkable_students: Some(i.never_linkable_students),
+        tie_break: Some(TieBreak {
+            measure: Measure::StudentKm,
+            value: i.student_km,
+            bound: proven.then_some(i.student_km),
+            gap: proven.then_some(0.0),
+            proven,
+        }),
+        cost_years: None,
+    }
+}
+
 /// `max-coverage`: the students term and the student-km tie-break.
 fn max_coverage(i: &QualityInputs) -> PlanQuality {
+    if let (Some(v), Some(p)) = (i.valued_students, i.penalty_per_student.filter(|p| *p > 0.0))
+        && (v - i.linked_students as f64).abs() > 1e-9
+    {
+        return valued_coverage(i, v, p);
+    }
     let linkable = i.small_school_students.saturating_sub(i.never_linkable_students);
     let linked = i.linked_students;
     let km = i.student_km;
@@ -423,6 +464,7 @@ mod tests {
             linked_students: linked,
             never_linkable_students: 100,
             student_km: km,
+            valued_students: None,
             years: 10.0,
         }
     }
@@ -527,6 +569,7 @@ mod tests {
             never_linkable_students: 100,
             student_km: 4_321.0,
             years: 10.0,
+            valued_students: None,
         })
     }
 

@@ -109,6 +109,7 @@ fn quality_kpi(h: &mut String, q: &PlanQuality) {
         Measure::StudentKm => ("Least student-km possible", q.bound.map(thousands)),
         Measure::CostKzt => ("Least cost possible, KZT", q.bound.map(kzt)),
         Measure::StudentYears => ("Most student-years any rollout links", q.bound.map(thousands)),
+        Measure::ValuedStudents => ("Most valued students any plan links", q.bound.map(thousands)),
     };
     let class = if q.proven { "ok" } else { "" };
     let mut detail = if q.proven {

@@ -398,6 +398,7 @@ mod tests {
                     never_linkable_students: 0,
                     student_km: 1.0,
                     years: 10.0,
+                    valued_students: None,
                 }),
                 internal_objective: 10.0 * (1000 - (cov * 10.0) as u64) as f64 + 1.0,
                 internal_lower_bound: None,
@@ -470,6 +471,7 @@ mod tests {
                 never_linkable_students: 0,
                 student_km: 1.0,
                 years: 10.0,
+                valued_students: None,
             });
             f.internal_lower_bound = Some(4_800.5);
             f.internal_gap = Some((5_001.0 - 4_800.5) / 5_001.0);
