@@ -968,20 +968,7 @@ fn budget_lagrangian(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Option<(f64, usize)> {
-    // Above this price nothing that spends is worth its cost.
-    let worth: f64 = inst.clients.iter().map(|c| inst.unserved_penalty.unwrap_or(0.0) * c.demand).fold(0.0, f64::max)
-        + inst.facilities.iter().map(|f| f.open_cost).fold(0.0, f64::max);
-    let cheapest = inst
-        .clients
-        .iter()
-        .map(|c| c.budget_cost)
-        .chain(inst.facilities.iter().map(|f| f.budget_charge()))
-        .filter(|&c| c > 0.0)
-        .fold(f64::INFINITY, f64::min);
-    if !cheapest.is_finite() || worth <= 0.0 {
-        return None;
-    }
-    let (mut low, mut high) = (0.0f64, 2.0 * worth / cheapest);
+    let (mut low, mut high) = (0.0f64, budget_price_ceiling(inst, inst.clients.iter().map(|c| c.budget_cost))?);
     let mut best: Option<f64> = None;
     let mut rounds = 0;
     while rounds < BUDGET_PRICES {
@@ -1030,6 +1017,21 @@ fn budget_lagrangian(
         }
     }
     best.map(|b| (b, rounds))
+}
+
+/// A price of the budget row (objective per tenge) above which nothing
+/// that spends is worth its cost: twice the most any client's service or
+/// any opening can be worth, over the cheapest positive charge (clients'
+/// charges from `client_charges`, openings' from the instance). `None`
+/// when nothing is charged or nothing is worth anything.
+pub(crate) fn budget_price_ceiling(inst: &Instance, client_charges: impl Iterator<Item = f64>) -> Option<f64> {
+    let worth: f64 = inst.clients.iter().map(|c| inst.unserved_penalty.unwrap_or(0.0) * c.demand).fold(0.0, f64::max)
+        + inst.facilities.iter().map(|f| f.open_cost).fold(0.0, f64::max);
+    let cheapest = client_charges
+        .chain(inst.facilities.iter().map(|f| f.budget_charge()))
+        .filter(|&c| c > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    (cheapest.is_finite() && worth > 0.0).then(|| 2.0 * worth / cheapest)
 }
 
 /// `sub` with every link charged `lambda` × its client's budget cost and

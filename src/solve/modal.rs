@@ -181,13 +181,16 @@ fn fixed(sub: &Instance, open: &[usize], budget: Option<f64>) -> Instance {
 }
 
 /// The best modal assignment to the open set `open` of `sub` (no budget):
-/// greedy, then the MIP unless the greedy plan meets `lower`. Returns the
-/// plan (if any) and a lower bound on the set's objective.
+/// greedy; then, unless the greedy plan meets `lower` or the set's LP
+/// relaxation (which also ends the search when it cannot beat `cutoff`),
+/// the MIP. Returns the plan (if any), a lower bound on the set's
+/// objective, and the MIPs run.
 fn set_value(
     sub: &Instance,
     arcs: &ModalArcs,
     open: &[usize],
     lower: f64,
+    cutoff: Option<f64>,
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> (Option<Plan>, f64, usize) {
@@ -201,6 +204,25 @@ fn set_value(
     let opening: f64 =
         open.iter().filter(|&&f| !sub.facilities[f].fixed_open).map(|&f| sub.facilities[f].open_cost).sum();
     let fx = fixed(sub, open, None);
+    // The set's LP relaxation first: it may show that the set cannot beat
+    // `cutoff` (the best plan of its column so far), or that the greedy
+    // plan is already optimal; only then is the MIP spared.
+    let lp = match modal_lp_bound(&fx, arcs, opts.backend, Some(opts.set_mip_seconds)) {
+        Ok(Some(lp)) => Some(lower.max(lp + opening)),
+        _ => None,
+    };
+    if let Some(lp) = lp {
+        let tol = 1e-9 * lp.abs().max(1.0);
+        if cutoff.is_some_and(|c| lp >= c - tol) {
+            return (start, lp, 0);
+        }
+        if let Some(v) = start.as_ref().map(|p| p.objective)
+            && v <= lp + tol
+        {
+            return (start, v, 0);
+        }
+    }
+    let lower = lp.unwrap_or(lower);
     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
     let limit = left.map_or(opts.set_mip_seconds, |l| l.min(opts.set_mip_seconds));
     if limit <= 0.0 {
@@ -217,10 +239,7 @@ fn set_value(
             let bound = match (&best, proven) {
                 (Some(p), true) => p.objective,
                 // Not proven in its time: the LP relaxation of the set's MIP bounds it.
-                _ => match modal_lp_bound(&fx, arcs, opts.backend, Some(opts.set_mip_seconds)) {
-                    Ok(Some(lp)) => lower.max(lp + opening),
-                    _ => lower,
-                },
+                _ => lower,
             };
             (best, bound, 1)
         }
@@ -332,10 +351,10 @@ fn frontier(
                 bound = bound.min(lb);
                 break;
             }
-            let (plan, set_bound, used) = set_value(sub, arcs, &open, lb, opts, deadline);
+            let cutoff = best.as_ref().map(|b| b.objective);
+            let (plan, set_bound, used) = set_value(sub, arcs, &open, lb, cutoff, opts, deadline);
             mips += used;
             if plan.as_ref().is_none_or(|p| set_bound < p.objective - 1e-9 * p.objective.abs().max(1.0)) {
-                unsettled |= set_bound.is_finite();
                 bound = bound.min(set_bound);
             }
             if let Some(p) = plan
@@ -345,6 +364,8 @@ fn frontier(
             }
         }
         let objective = best.as_ref().map_or(f64::INFINITY, |b| b.objective);
+        // A set whose bound stays below the column's best is not settled.
+        unsettled |= bound.is_finite() && bound < objective - 1e-9 * objective.abs().max(1.0);
         modes.push(best.as_ref().map_or_else(Vec::new, |b| b.modes.clone()));
         columns.push(Column { new: k, objective, bound: bound.min(objective), solution: best.map(|b| b.solution) });
     }
@@ -404,21 +425,11 @@ fn priced_blocks(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> PricedBlocks {
-    // Above this price nothing that spends is worth its cost.
-    let worth: f64 = inst.clients.iter().map(|c| inst.unserved_penalty.unwrap_or(0.0) * c.demand).fold(0.0, f64::max)
-        + inst.facilities.iter().map(|f| f.open_cost).fold(0.0, f64::max);
-    let cheapest = subs
-        .iter()
-        .flat_map(|(_, a)| a.options.iter().flatten().map(|o| o.budget_cost))
-        .chain(inst.facilities.iter().map(|f| f.budget_charge()))
-        .filter(|&c| c > 0.0)
-        .fold(f64::INFINITY, f64::min);
     let full_arcs = whole_arcs(inst, parts, subs);
     let mut out = PricedBlocks { best: None, bound: None, rounds: 0, unsettled: false };
-    if !cheapest.is_finite() || worth <= 0.0 {
-        return out;
-    }
-    let (mut low, mut high) = (0.0f64, 2.0 * worth / cheapest);
+    let charges = subs.iter().flat_map(|(_, a)| a.options.iter().flatten().map(|o| o.budget_cost));
+    let Some(ceiling) = super::decompose::budget_price_ceiling(inst, charges) else { return out };
+    let (mut low, mut high) = (0.0f64, ceiling);
     let mut pool = ColumnPool { blocks: vec![Vec::new(); subs.len()] };
     let mut best_picks: Option<Vec<usize>> = None;
     while out.rounds < BUDGET_PRICES && deadline.is_none_or(|d| Instant::now() < d) {
