@@ -416,8 +416,10 @@ fn priced(sub: &Instance, arcs: &ModalArcs, lambda: f64) -> (Instance, ModalArcs
 /// Σ columns' bounds − λ·budget bounds the model; λ by bisection on whether
 /// the chosen plan overspends. Every chosen plan within the budget is a
 /// plan of the model; the best is kept.
+#[allow(clippy::too_many_arguments)]
 fn priced_blocks(
     inst: &Instance,
+    arcs: &ModalArcs,
     parts: &[super::decompose::Block],
     subs: &[(Instance, ModalArcs)],
     (lo, hi): (usize, usize),
@@ -425,7 +427,6 @@ fn priced_blocks(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> PricedBlocks {
-    let full_arcs = whole_arcs(inst, parts, subs);
     let mut out = PricedBlocks { best: None, bound: None, rounds: 0, unsettled: false };
     let charges = subs.iter().flat_map(|(_, a)| a.options.iter().flatten().map(|o| o.budget_cost));
     let Some(ceiling) = super::decompose::budget_price_ceiling(inst, charges) else { return out };
@@ -464,20 +465,13 @@ fn priced_blocks(
             out.bound = Some(out.bound.map_or(lb, |b: f64| b.max(lb)));
         }
         // The chosen plan, in the model's indices, valued unpriced.
-        let mut open = Vec::new();
-        let mut assignment = vec![None; inst.n_clients()];
-        let mut modes = vec![None; inst.n_clients()];
-        for (((block, cols), fr), &ci) in parts.iter().zip(&columns).zip(&frontiers).zip(&picks) {
-            if let Some(sol) = &cols[ci].solution {
-                open.extend(sol.open.iter().map(|&f| block.facilities[f]));
-                for (c, a) in sol.assignment.iter().enumerate() {
-                    assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
-                    modes[block.clients[c]] = fr.modes[ci].get(c).copied().flatten();
-                }
-            }
-        }
-        let solution = Solution::single_source(open, assignment);
-        let report = check_modal(inst, &full_arcs, &solution, &modes, None);
+        let chosen = columns
+            .iter()
+            .zip(&frontiers)
+            .zip(&picks)
+            .map(|((cols, fr), &ci)| cols[ci].solution.as_ref().map(|sol| (sol, fr.modes[ci].as_slice())));
+        let (solution, modes) = join_blocks(inst.n_clients(), parts, chosen);
+        let report = check_modal(inst, arcs, &solution, &modes, None);
         let over = report.violations.iter().any(|v| matches!(v, crate::plan::Violation::OverBudget { .. }));
         if report.is_feasible() && out.best.as_ref().is_none_or(|b| report.evaluation.objective < b.objective) {
             out.best = Some(Plan { objective: report.evaluation.objective, solution, modes });
@@ -498,19 +492,12 @@ fn priced_blocks(
     // Trade columns the prices produced, within the budget and the count rows.
     if let Some(picks) = best_picks {
         let picks = pool.improve(picks, budget, (lo, hi));
-        let mut open = Vec::new();
-        let mut assignment = vec![None; inst.n_clients()];
-        let mut modes = vec![None; inst.n_clients()];
-        for ((block, entries), &j) in parts.iter().zip(&pool.blocks).zip(&picks) {
+        let traded = pool.blocks.iter().zip(&picks).map(|(entries, &j)| {
             let e = &entries[j];
-            open.extend(e.solution.open.iter().map(|&f| block.facilities[f]));
-            for (c, a) in e.solution.assignment.iter().enumerate() {
-                assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
-                modes[block.clients[c]] = e.modes.get(c).copied().flatten();
-            }
-        }
-        let solution = Solution::single_source(open, assignment);
-        let report = check_modal(inst, &full_arcs, &solution, &modes, None);
+            Some((&e.solution, e.modes.as_slice()))
+        });
+        let (solution, modes) = join_blocks(inst.n_clients(), parts, traded);
+        let report = check_modal(inst, arcs, &solution, &modes, None);
         if report.is_feasible() && out.best.as_ref().is_none_or(|b| report.evaluation.objective < b.objective) {
             out.best = Some(Plan { objective: report.evaluation.objective, solution, modes });
         }
@@ -597,25 +584,25 @@ impl ColumnPool {
     }
 }
 
-/// The model's arcs again from the blocks' (only their options carry over).
-fn whole_arcs(inst: &Instance, parts: &[super::decompose::Block], subs: &[(Instance, ModalArcs)]) -> ModalArcs {
-    let mut a = ModalArcs {
-        mode_names: subs.first().map(|s| s.1.mode_names.clone()).unwrap_or_default(),
-        options: vec![Vec::new(); inst.n_clients()],
-        load_capacity: vec![None; inst.n_facilities()],
-    };
-    for (block, (_, sa)) in parts.iter().zip(subs) {
-        for (c, opts) in sa.options.iter().enumerate() {
-            a.options[block.clients[c]] = opts
-                .iter()
-                .map(|o| crate::problem::ModeOption { facility: block.facilities[o.facility], ..*o })
-                .collect();
-        }
-        for (f, cap) in sa.load_capacity.iter().enumerate() {
-            a.load_capacity[block.facilities[f]] = *cap;
+/// One plan of the whole model from one plan (and its modes) per block, in
+/// the blocks' own indices; a block without a plan opens and links nothing.
+fn join_blocks<'a>(
+    n_clients: usize,
+    parts: &[super::decompose::Block],
+    plans: impl Iterator<Item = Option<(&'a Solution, &'a [Option<usize>])>>,
+) -> (Solution, Vec<Option<usize>>) {
+    let mut open = Vec::new();
+    let mut assignment = vec![None; n_clients];
+    let mut modes = vec![None; n_clients];
+    for (block, plan) in parts.iter().zip(plans) {
+        let Some((sol, block_modes)) = plan else { continue };
+        open.extend(sol.open.iter().map(|&f| block.facilities[f]));
+        for (c, a) in sol.assignment.iter().enumerate() {
+            assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
+            modes[block.clients[c]] = block_modes.get(c).copied().flatten();
         }
     }
-    a
+    (Solution::single_source(open, assignment), modes)
 }
 
 fn by_blocks(
@@ -648,17 +635,15 @@ fn by_blocks(
         return Ok(Blocks::NotApplicable);
     };
     let bound = master(&columns, lo, max_new, |c| c.bound).map_or(0.0, |(_, b)| b);
-    let mut open = Vec::new();
-    let mut assignment = vec![None; inst.n_clients()];
-    let mut modes = vec![None; inst.n_clients()];
-    for (((block, cols), fr), &ci) in parts.iter().zip(&columns).zip(&frontiers).zip(&picks) {
-        let Some(sol) = &cols[ci].solution else { return Ok(Blocks::NotApplicable) };
-        open.extend(sol.open.iter().map(|&f| block.facilities[f]));
-        for (c, a) in sol.assignment.iter().enumerate() {
-            assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
-            modes[block.clients[c]] = fr.modes[ci].get(c).copied().flatten();
-        }
+    if columns.iter().zip(&picks).any(|(cols, &ci)| cols[ci].solution.is_none()) {
+        return Ok(Blocks::NotApplicable);
     }
+    let chosen = columns
+        .iter()
+        .zip(&frontiers)
+        .zip(&picks)
+        .map(|((cols, fr), &ci)| cols[ci].solution.as_ref().map(|sol| (sol, fr.modes[ci].as_slice())));
+    let (solution, modes) = join_blocks(inst.n_clients(), &parts, chosen);
     let sets: usize = frontiers.iter().map(|f| f.sets).sum();
     let mips: usize = frontiers.iter().map(|f| f.mips).sum();
     let unsettled = frontiers.iter().any(|f| f.unsettled);
@@ -666,13 +651,12 @@ fn by_blocks(
         "decomposition with link modes: {} independent blocks; {sets} open sets enumerated, {mips} exact modal assignment MIPs; master over the count of new facilities by dynamic programming",
         parts.len()
     );
-    let solution = Solution::single_source(open, assignment);
     let Some(plan) = value(inst, arcs, solution.clone(), modes.clone()) else {
         // The budget (not priced in the blocks) is the only row the blocks do not see.
         let r = check_modal(inst, arcs, &solution, &modes, None);
         let only_budget = r.violations.iter().all(|v| matches!(v, crate::plan::Violation::OverBudget { .. }));
         if only_budget && let Some(b) = inst.budget {
-            let priced = priced_blocks(inst, &parts, &subs, (lo, max_new), b, opts, deadline);
+            let priced = priced_blocks(inst, arcs, &parts, &subs, (lo, max_new), b, opts, deadline);
             let bound = priced.bound.map_or(bound, |p| p.max(bound));
             let note = format!(
                 "{note}; the blocks' best plans break the budget: {} prices of the budget row tried (Lagrangian relaxation, bisection), the best plan within the budget kept",
