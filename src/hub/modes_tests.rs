@@ -337,3 +337,44 @@ fn a_must_link_plan_short_of_teacher_hours_says_why() {
     let e = plan_in_memory(loaded, rows_of(&line())).err().expect("no plan links every school").to_string();
     assert!(e.contains("teacher hours") && e.contains("only hub H reaches"), "{e}");
 }
+
+/// A budget that binds across districts (between the hubs' cost and what the
+/// unbudgeted plan spends): the priced decomposition closes its gap exactly
+/// (every district's plans within the gap, one per district under count and
+/// budget), meets the modal MIP's optimum and says "proven". Regions whose
+/// districts each take one new hub, so every open set is settled by search.
+#[test]
+fn a_budget_binding_across_districts_is_closed_exactly() {
+    let mut closed = 0;
+    for seed in 0..60u64 {
+        let (schools, mut sc) = modal_region(seed);
+        sc.objective.kind = ObjectiveKind::MaxCoverage;
+        sc.hubs.min_per_district = 1;
+        sc.hubs.max_per_district = Some(1);
+        sc.hubs.max_new = None;
+        sc.budget.kzt = None;
+        let districts: std::collections::BTreeSet<&str> = schools.iter().map(|s| s.district.as_str()).collect();
+        if districts.len() < 2 || schools.iter().any(|s| s.hub == HubStatus::Existing) {
+            continue;
+        }
+        let loaded = |sc: &Scenario| LoadedScenario { scenario: sc.clone(), file: "s.toml".into() };
+        let Ok(free) = plan_in_memory(loaded(&sc), rows_of(&schools)) else { continue };
+        let t = &free.doc.totals;
+        if t.room_cost_kzt < 1.0 {
+            continue;
+        }
+        // Two thirds of the rooms the unbudgeted plan equips.
+        sc.budget.kzt = Some((t.hub_cost_kzt + (2.0 * t.room_cost_kzt / 3.0)).round());
+        let Ok(run) = plan_in_memory(loaded(&sc), rows_of(&schools)) else { continue };
+        let mut msc = sc.clone();
+        msc.solver.kind = SolverChoice::Mip;
+        let exact = plan_in_memory(loaded(&msc), rows_of(&schools)).expect("the MIP finds the plan auto found");
+        assert!(exact.doc.quality().proven, "seed {seed}: the MIP oracle did not prove its plan");
+        let (auto, best) = (run.doc.internal_objective, exact.doc.internal_objective);
+        assert!(run.doc.quality().proven, "seed {seed}: not proven: {:?}", run.doc.notes);
+        assert!((auto - best).abs() <= 1e-6 * best.abs().max(1.0), "seed {seed}: auto {auto} vs MIP {best}");
+        assert!(run.doc.totals.cost_kzt <= sc.budget.kzt.unwrap() + 1e-6);
+        closed += run.doc.notes.iter().any(|n| n.contains("the gap closed exactly")) as usize;
+    }
+    assert!(closed >= 5, "only {closed} regions needed the exact close of the budget's gap");
+}

@@ -190,23 +190,39 @@ pub(crate) struct Frontier {
 /// clients, facilities, costs, limits and rows, as `Debug` prints them) and
 /// of every option that shapes its solve, so a hit returns exactly what the
 /// solve would compute. A frontier cut short by the deadline is not kept.
+/// The modal model's blocks are kept the same way, keyed also by their
+/// link modes.
 #[derive(Clone, Default)]
-pub struct FrontierCache(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u128, Frontier>>>);
+pub struct FrontierCache(std::sync::Arc<std::sync::Mutex<CachedFrontiers>>);
+
+/// The frontiers a [`FrontierCache`] holds, by key.
+#[derive(Default)]
+pub(crate) struct CachedFrontiers {
+    plain: std::collections::HashMap<u128, Frontier>,
+    pub(crate) modal: std::collections::HashMap<u128, super::modal::ModalFrontier>,
+}
 
 impl std::fmt::Debug for FrontierCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.0.lock().map_or(0, |m| m.len());
+        let n = self.0.lock().map_or(0, |m| m.plain.len() + m.modal.len());
         write!(f, "FrontierCache({n} blocks)")
     }
 }
 
 impl FrontierCache {
-    fn key(sub: &Instance, min_new: usize, max_new: usize, opts: &SolveOptions) -> u128 {
+    /// The key of a block (`what`: the block as `Debug` prints it, with
+    /// anything else that shapes its frontier) under `opts`.
+    pub(crate) fn key(what: std::fmt::Arguments<'_>, opts: &SolveOptions) -> u128 {
         let text = format!(
-            "{sub:?}|{min_new}|{max_new}|{}|{:?}|{:?}|{}|{}|{}",
+            "{what}|{}|{:?}|{:?}|{}|{}|{}",
             opts.seed, opts.solver, opts.backend, opts.max_stall_rounds, opts.bnb_work, opts.set_mip_seconds
         );
         xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+    }
+
+    /// The cached frontiers, when the lock is sound.
+    pub(crate) fn lock(&self) -> Option<std::sync::MutexGuard<'_, CachedFrontiers>> {
+        self.0.lock().ok()
     }
 }
 
@@ -219,15 +235,15 @@ fn frontier_cached(
     deadline: Option<Instant>,
 ) -> Result<Frontier, SolveError> {
     let Some(cache) = &opts.frontier_cache else { return frontier(sub, min_new, max_new, opts, deadline) };
-    let key = FrontierCache::key(sub, min_new, max_new, opts);
-    if let Some(f) = cache.0.lock().ok().and_then(|m| m.get(&key).cloned()) {
+    let key = FrontierCache::key(format_args!("{sub:?}|{min_new}|{max_new}"), opts);
+    if let Some(f) = cache.lock().and_then(|m| m.plain.get(&key).cloned()) {
         return Ok(f);
     }
     let f = frontier(sub, min_new, max_new, opts, deadline)?;
     if !f.hit_deadline
-        && let Ok(mut m) = cache.0.lock()
+        && let Some(mut m) = cache.lock()
     {
-        m.insert(key, f.clone());
+        m.plain.insert(key, f.clone());
     }
     Ok(f)
 }
@@ -945,6 +961,82 @@ pub(crate) fn master(
         let ci = choice[b][t];
         picks[b] = ci;
         t -= frontiers[b][ci].new;
+    }
+    Some((picks, total))
+}
+
+/// One plan a block offers the [`spend_master`]: its new facilities, what it
+/// charges to the budget and its objective.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SpendColumn {
+    pub new: usize,
+    pub spend: f64,
+    pub objective: f64,
+}
+
+/// The master with the budget row: one column per block, new facilities in
+/// total within `[lo, hi]`, spend within `budget`, least total objective —
+/// a multiple-choice knapsack in two resources, solved exactly by dynamic
+/// programming over the blocks whose states, per count of new facilities,
+/// are the Pareto-minimal (spend, objective) pairs reached so far (no
+/// rounding of spends). Returns the chosen column per block and the total.
+pub(crate) fn spend_master(
+    blocks: &[Vec<SpendColumn>],
+    (lo, hi): (usize, usize),
+    budget: f64,
+) -> Option<(Vec<usize>, f64)> {
+    /// A partial choice: totals, and how it was reached (state index in the
+    /// previous layer, column index in the block).
+    #[derive(Clone, Copy)]
+    struct State {
+        new: usize,
+        spend: f64,
+        objective: f64,
+        prev: usize,
+        column: usize,
+    }
+    let limit = budget * (1.0 + 1e-12) + 1e-9;
+    let mut layers: Vec<Vec<State>> =
+        vec![vec![State { new: 0, spend: 0.0, objective: 0.0, prev: usize::MAX, column: usize::MAX }]];
+    for cols in blocks {
+        let last = layers.last().expect("the empty choice starts the layers");
+        let mut next: Vec<State> = Vec::new();
+        for (i, st) in last.iter().enumerate() {
+            for (j, c) in cols.iter().enumerate() {
+                let (new, spend) = (st.new + c.new, st.spend + c.spend);
+                if new <= hi && spend <= limit && c.objective.is_finite() {
+                    next.push(State { new, spend, objective: st.objective + c.objective, prev: i, column: j });
+                }
+            }
+        }
+        // Per count, by rising spend: keep only states that lower the objective.
+        next.sort_by(|a, b| {
+            a.new.cmp(&b.new).then(a.spend.total_cmp(&b.spend)).then(a.objective.total_cmp(&b.objective))
+        });
+        let mut kept: Vec<State> = Vec::with_capacity(next.len());
+        for st in next {
+            match kept.last() {
+                Some(k) if k.new == st.new && st.objective >= k.objective => {}
+                _ => kept.push(st),
+            }
+        }
+        if kept.is_empty() {
+            return None;
+        }
+        layers.push(kept);
+    }
+    let last = layers.last()?;
+    let (mut at, total) = last
+        .iter()
+        .enumerate()
+        .filter(|(_, st)| st.new >= lo)
+        .map(|(i, st)| (i, st.objective))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let mut picks = vec![0; blocks.len()];
+    for b in (0..blocks.len()).rev() {
+        let st = layers[b + 1][at];
+        picks[b] = st.column;
+        at = st.prev;
     }
     Some((picks, total))
 }

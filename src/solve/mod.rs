@@ -11,6 +11,7 @@ pub(crate) mod knapsack;
 pub(crate) mod lagrangian;
 pub(crate) mod mip;
 pub(crate) mod modal;
+pub(crate) mod modal_assign;
 pub mod multi_source;
 pub(crate) mod presolve;
 pub(crate) mod select;

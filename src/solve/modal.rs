@@ -23,8 +23,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::decompose::{Column, blocks, master, most_new, next_combination, sub_instance};
+use super::decompose::{Column, SpendColumn, blocks, master, most_new, next_combination, spend_master, sub_instance};
 use super::mip::{ModalMipOutcome, modal_lp_bound, solve_modal_mip};
+use super::modal_assign::assign_exactly;
 use super::{
     SolveError, SolveOptions, SolveOutcome, SolveStats, SolverKind, Status, dispatch, in_pool, infeasible, presolve,
     status_of,
@@ -34,6 +35,10 @@ use crate::problem::{Instance, ModalArcs};
 
 /// Open sets a block may enumerate; a larger block is solved by the modal MIP per count.
 const MAX_OPEN_SETS: usize = 20_000;
+
+/// Nodes [`assign_exactly`] may visit on one open set before the MIP takes
+/// it over (a count, so the result does not depend on the machine).
+const ASSIGN_NODES: usize = 1_000_000;
 
 /// Options (client × facility × mode) up to which `auto` runs the whole modal MIP.
 const AUTO_MIP_OPTIONS: usize = 6_000;
@@ -180,11 +185,13 @@ fn fixed(sub: &Instance, open: &[usize], budget: Option<f64>) -> Instance {
     f
 }
 
-/// The best modal assignment to the open set `open` of `sub` (no budget):
+/// The best modal assignment to the open set `open` of `sub` whose links
+/// spend at most `cap` (no limit: `None`):
 /// greedy; then, unless the greedy plan meets `lower` or the set's LP
 /// relaxation (which also ends the search when it cannot beat `cutoff`),
 /// the MIP. Returns the plan (if any), a lower bound on the set's
 /// objective, and the MIPs run.
+#[allow(clippy::too_many_arguments)]
 fn set_value(
     sub: &Instance,
     arcs: &ModalArcs,
@@ -193,17 +200,23 @@ fn set_value(
     cutoff: Option<f64>,
     opts: &SolveOptions,
     deadline: Option<Instant>,
+    cap: Option<f64>,
 ) -> (Option<Plan>, f64, usize) {
-    let (assignment, modes) = greedy(sub, arcs, open, None);
+    let (assignment, modes) = greedy(sub, arcs, open, cap);
+    // A small set is settled by search, with a node count (no clock).
+    if let Some((a, m)) = assign_exactly(sub, arcs, open, cap, (&assignment, &modes), ASSIGN_NODES) {
+        let plan = value(sub, arcs, Solution::single_source(open.to_vec(), a), m);
+        let v = plan.as_ref().map_or(f64::INFINITY, |p| p.objective);
+        return (plan, v, 0);
+    }
     let start = value(sub, arcs, Solution::single_source(open.to_vec(), assignment), modes);
     if let Some(v) = start.as_ref().map(|p| p.objective)
         && v <= lower + 1e-9 * lower.abs().max(1.0)
     {
         return (start, v, 0);
     }
-    let opening: f64 =
-        open.iter().filter(|&&f| !sub.facilities[f].fixed_open).map(|&f| sub.facilities[f].open_cost).sum();
-    let fx = fixed(sub, open, None);
+    let opening = opening_of(sub, open);
+    let fx = fixed(sub, open, cap);
     // The set's LP relaxation first: it may show that the set cannot beat
     // `cutoff` (the best plan of its column so far), or that the greedy
     // plan is already optimal; only then is the MIP spared.
@@ -281,7 +294,8 @@ fn set_lower_bound(sub: &Instance, arcs: &ModalArcs, open: &[usize], opening: f6
 }
 
 /// A block's frontier with each column's modes.
-struct ModalFrontier {
+#[derive(Clone)]
+pub(crate) struct ModalFrontier {
     columns: Vec<Column>,
     modes: Vec<Vec<Option<usize>>>,
     sets: usize,
@@ -296,21 +310,16 @@ fn groups_ok(sub: &Instance, open: &[usize]) -> bool {
     })
 }
 
-/// The frontier of block `sub` (with its arcs) by enumerating open sets;
-/// `None` when it has too many.
-fn frontier(
-    sub: &Instance,
-    arcs: &ModalArcs,
-    max_new: usize,
-    opts: &SolveOptions,
-    deadline: Option<Instant>,
-) -> Option<ModalFrontier> {
+/// Every open set of block `sub` that its groups allow, by number of new
+/// facilities (0 up to `max_new`, capped by what the block can open), each
+/// sorted; `None` past [`MAX_OPEN_SETS`].
+fn open_sets(sub: &Instance, max_new: usize) -> Option<Vec<Vec<Vec<usize>>>> {
     let free: Vec<usize> =
         (0..sub.n_facilities()).filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden).collect();
     let fixed_open: Vec<usize> = (0..sub.n_facilities()).filter(|&f| sub.facilities[f].fixed_open).collect();
     let top = most_new(sub).min(max_new).min(free.len());
     let mut sets = 0usize;
-    let mut candidates: Vec<Vec<(f64, Vec<usize>)>> = Vec::new();
+    let mut by_new = Vec::with_capacity(top + 1);
     for k in 0..=top {
         let mut here = Vec::new();
         let mut idx: Vec<usize> = (0..k).collect();
@@ -323,18 +332,67 @@ fn frontier(
                 if sets > MAX_OPEN_SETS {
                     return None;
                 }
-                let opening: f64 = idx.iter().map(|&i| sub.facilities[free[i]].open_cost).sum();
-                let lb = set_lower_bound(sub, arcs, &open, opening);
-                if lb.is_finite() {
-                    here.push((lb, open));
-                }
+                here.push(open);
             }
             if !next_combination(&mut idx, free.len()) {
                 break;
             }
         }
-        candidates.push(here);
+        by_new.push(here);
     }
+    Some(by_new)
+}
+
+/// What opening the new facilities of `open` costs in the objective.
+fn opening_of(sub: &Instance, open: &[usize]) -> f64 {
+    open.iter().filter(|&&f| !sub.facilities[f].fixed_open).map(|&f| sub.facilities[f].open_cost).sum()
+}
+
+/// [`frontier`], through `opts.frontier_cache` when there is one (a
+/// frontier computed past the deadline is not kept).
+fn frontier_cached(
+    sub: &Instance,
+    arcs: &ModalArcs,
+    max_new: usize,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Option<ModalFrontier> {
+    let Some(cache) = &opts.frontier_cache else { return frontier(sub, arcs, max_new, opts, deadline) };
+    let key = super::decompose::FrontierCache::key(format_args!("modal|{sub:?}|{arcs:?}|{max_new}"), opts);
+    if let Some(f) = cache.lock().and_then(|m| m.modal.get(&key).cloned()) {
+        return Some(f);
+    }
+    let f = frontier(sub, arcs, max_new, opts, deadline)?;
+    if deadline.is_none_or(|d| Instant::now() < d)
+        && let Some(mut m) = cache.lock()
+    {
+        m.modal.insert(key, f.clone());
+    }
+    Some(f)
+}
+
+/// The frontier of block `sub` (with its arcs) by enumerating open sets;
+/// `None` when it has too many.
+fn frontier(
+    sub: &Instance,
+    arcs: &ModalArcs,
+    max_new: usize,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Option<ModalFrontier> {
+    let sets_by_new = open_sets(sub, max_new)?;
+    let sets: usize = sets_by_new.iter().map(Vec::len).sum();
+    let candidates: Vec<Vec<(f64, Vec<usize>)>> = sets_by_new
+        .into_iter()
+        .map(|here| {
+            here.into_iter()
+                .filter_map(|open| {
+                    let lb = set_lower_bound(sub, arcs, &open, opening_of(sub, &open));
+                    lb.is_finite().then_some((lb, open))
+                })
+                .collect()
+        })
+        .collect();
     let mut columns = Vec::new();
     let mut modes = Vec::new();
     let mut mips = 0;
@@ -352,7 +410,7 @@ fn frontier(
                 break;
             }
             let cutoff = best.as_ref().map(|b| b.objective);
-            let (plan, set_bound, used) = set_value(sub, arcs, &open, lb, cutoff, opts, deadline);
+            let (plan, set_bound, used) = set_value(sub, arcs, &open, lb, cutoff, opts, deadline, None);
             mips += used;
             if plan.as_ref().is_none_or(|p| set_bound < p.objective - 1e-9 * p.objective.abs().max(1.0)) {
                 bound = bound.min(set_bound);
@@ -387,6 +445,16 @@ struct PricedBlocks {
     bound: Option<f64>,
     rounds: usize,
     unsettled: bool,
+    /// Every price whose master gave a bound: the price, that bound, and
+    /// per block its priced columns' (new, bound).
+    prices: Vec<BudgetPrice>,
+}
+
+/// One price of the budget row and what the blocks' frontiers bound there.
+struct BudgetPrice {
+    lambda: f64,
+    bound: f64,
+    columns: Vec<Vec<(usize, f64)>>,
 }
 
 /// Prices evaluated at most when the budget binds across blocks.
@@ -427,7 +495,7 @@ fn priced_blocks(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> PricedBlocks {
-    let mut out = PricedBlocks { best: None, bound: None, rounds: 0, unsettled: false };
+    let mut out = PricedBlocks { best: None, bound: None, rounds: 0, unsettled: false, prices: Vec::new() };
     let charges = subs.iter().flat_map(|(_, a)| a.options.iter().flatten().map(|o| o.budget_cost));
     let Some(ceiling) = super::decompose::budget_price_ceiling(inst, charges) else { return out };
     let (mut low, mut high) = (0.0f64, ceiling);
@@ -440,7 +508,7 @@ fn priced_blocks(
             .par_iter()
             .map(|(sub, a)| {
                 let (ps, pa) = priced(sub, a, lambda);
-                frontier(&ps, &pa, hi, opts, deadline)
+                frontier_cached(&ps, &pa, hi, opts, deadline)
             })
             .collect();
         let Some(frontiers) = frontiers else { break };
@@ -463,6 +531,11 @@ fn priced_blocks(
         if let Some((_, v)) = master(&columns, lo, hi, |c| c.bound) {
             let lb = v - lambda * budget;
             out.bound = Some(out.bound.map_or(lb, |b: f64| b.max(lb)));
+            out.prices.push(BudgetPrice {
+                lambda,
+                bound: lb,
+                columns: columns.iter().map(|cols| cols.iter().map(|c| (c.new, c.bound)).collect()).collect(),
+            });
         }
         // The chosen plan, in the model's indices, valued unpriced.
         let chosen = columns
@@ -503,6 +576,170 @@ fn priced_blocks(
         }
     }
     out
+}
+
+/// What closing the priced budget's gap found: the best plan over the
+/// blocks' walked columns, whether that is proven optimal, and the work.
+struct BudgetClosed {
+    solution: Solution,
+    modes: Vec<Option<usize>>,
+    proven: bool,
+    columns: usize,
+    mips: usize,
+}
+
+/// One block's plans that may still beat the incumbent (see [`close_budget`]).
+struct BlockSpends {
+    columns: Vec<SpendColumn>,
+    plans: Vec<Plan>,
+    mips: usize,
+    unsettled: bool,
+}
+
+/// Closes the gap the budget's prices left, exactly.
+///
+/// Let λ be the price with the best bound L, and Δ = U − L the gap to the
+/// best plan U. Every plan x of the model charges each block's part x_b at
+/// least its priced column bound h_b(k_b) at λ, so
+/// `objective(x) ≥ L + Σ_b (g(x_b) + λ·s(x_b) − h_b(k_b))` with g the
+/// objective and s the spend of x_b: a plan better than U uses in every
+/// block a part whose priced excess is at most Δ (reduced-cost fixing on
+/// the Lagrangian dual; Geoffrion 1974). Each block's such parts are
+/// walked per open set: the least objective under a spend cap (the capped
+/// modal MIP), the cap lowered below each plan found, until the capped
+/// priced LP shows that nothing under the cap is within Δ; the other
+/// prices' bounds narrow the spend interval first. A Pareto-minimal part
+/// dominates every part it covers, so [`spend_master`] over the walked
+/// columns (and the count rows and the budget) finds the optimum, proven
+/// when every capped MIP was.
+#[allow(clippy::too_many_arguments)]
+fn close_budget(
+    arcs: &ModalArcs,
+    parts: &[super::decompose::Block],
+    subs: &[(Instance, ModalArcs)],
+    (lo, hi): (usize, usize),
+    budget: f64,
+    priced: &PricedBlocks,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Option<BudgetClosed> {
+    let incumbent = priced.best.as_ref()?;
+    let best = priced.prices.iter().max_by(|a, b| a.bound.total_cmp(&b.bound))?;
+    let gap = (incumbent.objective - best.bound).max(0.0);
+    let walked: Vec<Option<BlockSpends>> = subs
+        .par_iter()
+        .enumerate()
+        .map(|(b, (sub, a))| {
+            let here = |p: &BudgetPrice| p.columns[b].clone();
+            let others: Vec<(f64, Vec<(usize, f64)>)> = priced.prices.iter().map(|p| (p.lambda, here(p))).collect();
+            walk_block(sub, a, best.lambda, &here(best), &others, gap, hi, opts, deadline)
+        })
+        .collect();
+    let walked: Vec<BlockSpends> = walked.into_iter().collect::<Option<_>>()?;
+    let columns: Vec<Vec<SpendColumn>> = walked.iter().map(|w| w.columns.clone()).collect();
+    let (picks, _) = spend_master(&columns, (lo, hi), budget)?;
+    let chosen = walked.iter().zip(&picks).map(|(w, &j)| {
+        let p = &w.plans[j];
+        Some((&p.solution, p.modes.as_slice()))
+    });
+    let (solution, modes) = join_blocks(arcs.options.len(), parts, chosen);
+    Some(BudgetClosed {
+        solution,
+        modes,
+        proven: walked.iter().all(|w| !w.unsettled),
+        columns: walked.iter().map(|w| w.columns.len()).sum(),
+        mips: walked.iter().map(|w| w.mips).sum(),
+    })
+}
+
+/// Block `sub`'s Pareto-minimal (spend, objective) plans whose priced
+/// value at `lambda` is within `gap` of its priced column bound at their
+/// count (`at_best`: (new, bound) at `lambda`; `others`: the same at the
+/// other prices, which bound the spend of such plans from both sides).
+/// `None` when the block has too many open sets to walk.
+#[allow(clippy::too_many_arguments)]
+fn walk_block(
+    sub: &Instance,
+    arcs: &ModalArcs,
+    lambda: f64,
+    at_best: &[(usize, f64)],
+    others: &[(f64, Vec<(usize, f64)>)],
+    gap: f64,
+    max_new: usize,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Option<BlockSpends> {
+    let (ps, pa) = priced(sub, arcs, lambda);
+    let mut out = BlockSpends { columns: Vec::new(), plans: Vec::new(), mips: 0, unsettled: false };
+    // Spends are sums of these charges: whole tenge lets the cap step by half a tenge.
+    let integral = sub
+        .facilities
+        .iter()
+        .map(|f| f.budget_charge())
+        .chain(arcs.options.iter().flatten().map(|o| o.budget_cost))
+        .all(|v| v.fract() == 0.0);
+    let step = |spend: f64| if integral { 0.5 } else { 1e-9 * spend.abs().max(1.0) };
+    for (k, sets) in open_sets(sub, max_new)?.into_iter().enumerate() {
+        let Some(&(_, h)) = at_best.iter().find(|c| c.0 == k) else { continue };
+        if !h.is_finite() {
+            continue;
+        }
+        let threshold = h + gap + 1e-9 * h.abs().max(1.0);
+        // g + μ·s ≥ h(μ) for every price μ: with g + λ·s ≤ threshold this bounds s.
+        let (mut s_lo, mut s_hi) = (0.0f64, f64::INFINITY);
+        for (mu, cols) in others {
+            let Some(&(_, hm)) = cols.iter().find(|c| c.0 == k) else { continue };
+            if *mu < lambda {
+                s_hi = s_hi.min((threshold - hm) / (lambda - mu));
+            } else if *mu > lambda {
+                s_lo = s_lo.max((hm - threshold) / (mu - lambda));
+            }
+        }
+        for open in sets {
+            if set_lower_bound(&ps, &pa, &open, opening_of(&ps, &open)) > threshold {
+                continue;
+            }
+            let charge: f64 = open.iter().map(|&f| sub.facilities[f].budget_charge()).sum();
+            let lower = set_lower_bound(sub, arcs, &open, opening_of(sub, &open));
+            let priced_opening = opening_of(&ps, &open);
+            let slack = 1e-9 * s_hi.abs().max(charge).max(1.0);
+            let mut cap = s_hi + slack;
+            let mut last = f64::INFINITY;
+            while cap >= s_lo - slack && cap >= charge - slack {
+                let rest = cap.is_finite().then(|| (cap - charge).max(0.0));
+                // Nothing under the cap within the gap: the walk of this set ends.
+                if let Ok(Some(lp)) =
+                    modal_lp_bound(&fixed(&ps, &open, rest), &pa, opts.backend, Some(opts.set_mip_seconds))
+                    && lp + priced_opening > threshold
+                {
+                    break;
+                }
+                let (plan, bound, used) = set_value(sub, arcs, &open, lower, None, opts, deadline, rest);
+                out.mips += used;
+                let Some(plan) = plan else {
+                    out.unsettled |= bound.is_finite();
+                    break;
+                };
+                if bound < plan.objective - 1e-9 * plan.objective.abs().max(1.0) {
+                    out.unsettled = true;
+                    break;
+                }
+                let spend = check_modal(sub, arcs, &plan.solution, &plan.modes, None).evaluation.budget_spent;
+                if spend >= last || rest.is_some_and(|r| spend > charge + r + slack) {
+                    // The cap did not hold: the walk cannot go on exactly.
+                    out.unsettled = true;
+                    break;
+                }
+                if plan.objective + lambda * spend <= threshold {
+                    out.columns.push(SpendColumn { new: k, spend, objective: plan.objective });
+                    out.plans.push(plan);
+                }
+                last = spend;
+                cap = spend - step(spend);
+            }
+        }
+    }
+    Some(out)
 }
 
 /// A block's plan met at some price, valued without the price.
@@ -625,7 +862,7 @@ fn by_blocks(
         .map(|(i, b)| (sub_instance(inst, b, i), arcs.restrict(&b.clients, &b.facilities, inst.n_facilities())))
         .collect();
     let frontiers: Vec<Option<ModalFrontier>> =
-        subs.par_iter().map(|(sub, a)| frontier(sub, a, max_new, opts, deadline)).collect();
+        subs.par_iter().map(|(sub, a)| frontier_cached(sub, a, max_new, opts, deadline)).collect();
     let Some(frontiers) = frontiers.into_iter().collect::<Option<Vec<_>>>() else {
         return Ok(Blocks::NotApplicable);
     };
@@ -656,12 +893,38 @@ fn by_blocks(
         let r = check_modal(inst, arcs, &solution, &modes, None);
         let only_budget = r.violations.iter().all(|v| matches!(v, crate::plan::Violation::OverBudget { .. }));
         if only_budget && let Some(b) = inst.budget {
-            let priced = priced_blocks(inst, arcs, &parts, &subs, (lo, max_new), b, opts, deadline);
+            let mut priced = priced_blocks(inst, arcs, &parts, &subs, (lo, max_new), b, opts, deadline);
             let bound = priced.bound.map_or(bound, |p| p.max(bound));
-            let note = format!(
+            let mut note = format!(
                 "{note}; the blocks' best plans break the budget: {} prices of the budget row tried (Lagrangian relaxation, bisection), the best plan within the budget kept",
                 priced.rounds
             );
+            let mut bound = bound;
+            let open_gap = priced.best.as_ref().is_some_and(|p| p.objective > bound + 1e-9 * bound.abs().max(1.0));
+            if open_gap
+                && let Some(closed) = close_budget(arcs, &parts, &subs, (lo, max_new), b, &priced, opts, deadline)
+            {
+                note.push_str(&format!(
+                    "; the gap closed {}: every district's plans that could still beat the best plan (within the gap of the best price's bound, Pareto-minimal in spend) enumerated, {} of them by {} capped modal assignment MIPs, and one chosen per district under the count and the budget exactly (dynamic programming over spend)",
+                    if closed.proven { "exactly" } else { "in part (some capped MIPs unproven or cut short by the time limit)" },
+                    closed.columns,
+                    closed.mips
+                ));
+                let plan = check_modal(inst, arcs, &closed.solution, &closed.modes, None);
+                if plan.is_feasible() && priced.best.as_ref().is_none_or(|b| plan.evaluation.objective <= b.objective) {
+                    priced.best = Some(Plan {
+                        objective: plan.evaluation.objective,
+                        solution: closed.solution,
+                        modes: closed.modes,
+                    });
+                }
+                if closed.proven
+                    && let Some(best) = &priced.best
+                {
+                    bound = best.objective;
+                    priced.unsettled = false;
+                }
+            }
             return Ok(match priced.best {
                 Some(plan) => {
                     let mut out = outcome(
