@@ -45,6 +45,30 @@ pub struct ModalArcs {
 }
 
 impl ModalArcs {
+    /// The arcs of a model without modes: every allowed link of `inst` is
+    /// one option (mode 0, named `name`) at its cost, charging the client's
+    /// budget cost, with no load; no facility has a load capacity. The modal
+    /// model it makes is `inst` itself.
+    pub fn single_mode(inst: &Instance, name: &str) -> ModalArcs {
+        let options = (0..inst.n_clients())
+            .map(|c| {
+                let mut here = Vec::new();
+                inst.costs.for_each_link(c, |f, cost| {
+                    here.push(ModeOption {
+                        facility: f,
+                        mode: 0,
+                        cost,
+                        load: 0.0,
+                        budget_cost: inst.clients[c].budget_cost,
+                    })
+                });
+                here.sort_by_key(|o| o.facility);
+                here
+            })
+            .collect();
+        ModalArcs { mode_names: vec![name.to_string()], options, load_capacity: vec![None; inst.n_facilities()] }
+    }
+
     /// The option of client `c` at facility `f` in mode `m`.
     pub fn option(&self, c: usize, f: usize, m: usize) -> Option<&ModeOption> {
         self.options.get(c)?.iter().find(|o| o.facility == f && o.mode == m)

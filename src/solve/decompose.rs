@@ -1214,6 +1214,20 @@ pub(crate) fn solve_by_blocks(
                 .map(|c| inst.clients[c].budget_cost)
                 .sum::<f64>();
         if spend > b + 1e-9 * b.abs().max(1.0) {
+            // Single-source links are the one-mode case of the modal
+            // decomposition, which prices the budget and closes its gap.
+            if inst.single_source {
+                let arcs = crate::problem::ModalArcs::single_mode(inst, "link");
+                if let Some(mut out) = super::modal::by_blocks_proven(inst, &arcs, opts, deadline)? {
+                    out.modes = None;
+                    out.solver = "decomposition(priced budget)".into();
+                    out.notes.insert(
+                        0,
+                        format!("decomposition: the blocks' best plans without the budget spend {spend:.0} of {b:.0}"),
+                    );
+                    return Ok(Decomposed::Solved(Box::new(out)));
+                }
+            }
             let base = bound.unwrap_or(0.0);
             let priced = budget_lagrangian(inst, &subs, (lo, max_new), b, opts, deadline);
             let (bound, how) = match priced {

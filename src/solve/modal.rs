@@ -50,6 +50,20 @@ pub fn solve_modal(inst: &Instance, arcs: &ModalArcs, opts: &SolveOptions) -> Re
     in_pool(opts, |deadline| modal_dispatch(inst, arcs, opts, deadline))
 }
 
+/// The modal decomposition alone (district blocks, the budget priced and
+/// its gap closed), kept only when it proves its plan optimal.
+pub(crate) fn by_blocks_proven(
+    inst: &Instance,
+    arcs: &ModalArcs,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<Option<SolveOutcome>, SolveError> {
+    Ok(match by_blocks(inst, arcs, opts, deadline)? {
+        Blocks::Solved(out) if out.status == Status::Optimal => Some(*out),
+        _ => None,
+    })
+}
+
 fn modal_dispatch(
     inst: &Instance,
     arcs: &ModalArcs,
@@ -671,14 +685,16 @@ fn walk_block(
 ) -> Option<BlockSpends> {
     let (ps, pa) = priced(sub, arcs, lambda);
     let mut out = BlockSpends { columns: Vec::new(), plans: Vec::new(), mips: 0, unsettled: false };
-    // Spends are sums of these charges: whole tenge lets the cap step by half a tenge.
+    // Spends are sums of these charges: whole tenge lets the cap step by
+    // half a tenge; otherwise by a millionth (spends closer than that are
+    // not told apart, and a cap that does not hold leaves the block unsettled).
     let integral = sub
         .facilities
         .iter()
         .map(|f| f.budget_charge())
         .chain(arcs.options.iter().flatten().map(|o| o.budget_cost))
         .all(|v| v.fract() == 0.0);
-    let step = |spend: f64| if integral { 0.5 } else { 1e-9 * spend.abs().max(1.0) };
+    let step = |spend: f64| if integral { 0.5 } else { 1e-6 * spend.abs().max(1.0) };
     for (k, sets) in open_sets(sub, max_new)?.into_iter().enumerate() {
         let Some(&(_, h)) = at_best.iter().find(|c| c.0 == k) else { continue };
         if !h.is_finite() {
@@ -733,6 +749,10 @@ fn walk_block(
                 if plan.objective + lambda * spend <= threshold {
                     out.columns.push(SpendColumn { new: k, spend, objective: plan.objective });
                     out.plans.push(plan);
+                }
+                if spend <= charge + slack {
+                    // No plan of the set spends less than its opening.
+                    break;
                 }
                 last = spend;
                 cap = spend - step(spend);
