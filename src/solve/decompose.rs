@@ -979,12 +979,24 @@ pub(crate) struct SpendColumn {
 /// a multiple-choice knapsack in two resources, solved exactly by dynamic
 /// programming over the blocks whose states, per count of new facilities,
 /// are the Pareto-minimal (spend, objective) pairs reached so far (no
-/// rounding of spends). Returns the chosen column per block and the total.
+/// rounding of spends). A state is dropped when even its Lagrangian bound
+/// at `price` (its objective and λ·spend, the rest of the blocks at their
+/// least priced column, less λ·budget) exceeds `cutoff`: no choice through
+/// it reaches `cutoff`. Returns the chosen column per block and the total;
+/// `None` when no choice meets the rows within `cutoff`.
 pub(crate) fn spend_master(
     blocks: &[Vec<SpendColumn>],
     (lo, hi): (usize, usize),
     budget: f64,
+    (price, cutoff): (f64, f64),
 ) -> Option<(Vec<usize>, f64)> {
+    // rest[b]: Σ over blocks b.. of their least priced column.
+    let mut rest = vec![0.0f64; blocks.len() + 1];
+    for b in (0..blocks.len()).rev() {
+        let least = blocks[b].iter().map(|c| c.objective + price * c.spend).fold(f64::INFINITY, f64::min);
+        rest[b] = rest[b + 1] + least;
+    }
+    let slack = 1e-9 * cutoff.abs().max(1.0);
     /// A partial choice: totals, and how it was reached (state index in the
     /// previous layer, column index in the block).
     #[derive(Clone, Copy)]
@@ -998,14 +1010,16 @@ pub(crate) fn spend_master(
     let limit = budget * (1.0 + 1e-12) + 1e-9;
     let mut layers: Vec<Vec<State>> =
         vec![vec![State { new: 0, spend: 0.0, objective: 0.0, prev: usize::MAX, column: usize::MAX }]];
-    for cols in blocks {
+    for (b, cols) in blocks.iter().enumerate() {
         let last = layers.last().expect("the empty choice starts the layers");
         let mut next: Vec<State> = Vec::new();
         for (i, st) in last.iter().enumerate() {
             for (j, c) in cols.iter().enumerate() {
                 let (new, spend) = (st.new + c.new, st.spend + c.spend);
-                if new <= hi && spend <= limit && c.objective.is_finite() {
-                    next.push(State { new, spend, objective: st.objective + c.objective, prev: i, column: j });
+                let objective = st.objective + c.objective;
+                let bound = objective + price * spend + rest[b + 1] - price * budget;
+                if new <= hi && spend <= limit && c.objective.is_finite() && bound <= cutoff + slack {
+                    next.push(State { new, spend, objective, prev: i, column: j });
                 }
             }
         }
@@ -1218,7 +1232,9 @@ pub(crate) fn solve_by_blocks(
             // decomposition, which prices the budget and closes its gap.
             if inst.single_source {
                 let arcs = crate::problem::ModalArcs::single_mode(inst, "link");
-                if let Some(mut out) = super::modal::by_blocks_proven(inst, &arcs, opts, deadline)? {
+                // It gets half the time left; the whole model follows when it cannot prove.
+                let share = deadline.map(|d| Instant::now() + d.saturating_duration_since(Instant::now()) / 2);
+                if let Some(mut out) = super::modal::by_blocks_proven(inst, &arcs, opts, share)? {
                     out.modes = None;
                     out.solver = "decomposition(priced budget)".into();
                     out.notes.insert(

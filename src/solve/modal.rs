@@ -217,6 +217,11 @@ fn set_value(
     cap: Option<f64>,
 ) -> (Option<Plan>, f64, usize) {
     let (assignment, modes) = greedy(sub, arcs, open, cap);
+    if deadline.is_some_and(|d| Instant::now() >= d) {
+        // Out of time: the greedy plan, with the bound at hand.
+        let plan = value(sub, arcs, Solution::single_source(open.to_vec(), assignment), modes);
+        return (plan, lower, 0);
+    }
     // A small set is settled by search, with a node count (no clock).
     if let Some((a, m)) = assign_exactly(sub, arcs, open, cap, (&assignment, &modes), ASSIGN_NODES) {
         let plan = value(sub, arcs, Solution::single_source(open.to_vec(), a), m);
@@ -651,7 +656,7 @@ fn close_budget(
         .collect();
     let walked: Vec<BlockSpends> = walked.into_iter().collect::<Option<_>>()?;
     let columns: Vec<Vec<SpendColumn>> = walked.iter().map(|w| w.columns.clone()).collect();
-    let (picks, _) = spend_master(&columns, (lo, hi), budget)?;
+    let (picks, _) = spend_master(&columns, (lo, hi), budget, (best.lambda, incumbent.objective))?;
     let chosen = walked.iter().zip(&picks).map(|(w, &j)| {
         let p = &w.plans[j];
         Some((&p.solution, p.modes.as_slice()))
@@ -722,6 +727,10 @@ fn walk_block(
             let mut cap = s_hi + slack;
             let mut last = f64::INFINITY;
             while cap >= s_lo - slack && cap >= charge - slack {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    out.unsettled = true;
+                    break;
+                }
                 let rest = cap.is_finite().then(|| (cap - charge).max(0.0));
                 // Nothing under the cap within the gap: the walk of this set ends.
                 if let Ok(Some(lp)) =
