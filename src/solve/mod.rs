@@ -4,6 +4,9 @@
 //! pool of the requested size, and passes every result through the
 //! independent checker ([`crate::plan::check()`]) before returning it.
 
+// The engines are internals: the `internals` feature makes the
+// uncapacitated and multi-source engines public for the criterion benches
+// (`cargo bench --features internals`), and is not a stable API.
 pub(crate) mod context;
 pub(crate) mod decompose;
 pub(crate) mod engine;
@@ -12,12 +15,18 @@ pub(crate) mod lagrangian;
 pub(crate) mod mip;
 pub(crate) mod modal;
 pub(crate) mod modal_assign;
+#[cfg(feature = "internals")]
 pub mod multi_source;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod multi_source;
 pub(crate) mod presolve;
 pub(crate) mod select;
 pub(crate) mod single_source;
 pub(crate) mod transport;
+#[cfg(feature = "internals")]
 pub mod uncapacitated;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod uncapacitated;
 pub(crate) mod vns;
 
 #[cfg(test)]
