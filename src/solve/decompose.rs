@@ -280,6 +280,25 @@ fn binomial(n: usize, k: usize) -> usize {
     r
 }
 
+/// The facilities of `sub` that may open or stay closed.
+fn free_facilities(sub: &Instance) -> Vec<usize> {
+    (0..sub.n_facilities()).filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden).collect()
+}
+
+/// Whether [`frontier`] settles `sub` by enumerating its open sets (exact)
+/// rather than by one general solve per count of new facilities.
+fn enumerable(sub: &Instance, min_new: usize, max_new: usize) -> bool {
+    let free = free_facilities(sub).len();
+    let top = most_new(sub).min(max_new);
+    let sets: usize = (min_new..=top).map(|k| binomial(free, k)).fold(0usize, |a, b| a.saturating_add(b));
+    let assignable = !sub.is_capacitated() || (sub.single_source && sub.unserved_penalty.is_some());
+    assignable && sets <= MAX_OPEN_SETS
+}
+
+/// How many times over the general solves of the blocks' frontiers may
+/// re-solve the model's clients before the decomposition is not worth it.
+const GENERAL_WORK_FACTOR: usize = 2;
+
 /// The best plan for each number of new facilities of one block, from
 /// `min_new` up to `max_new`.
 pub(crate) fn frontier(
@@ -289,12 +308,9 @@ pub(crate) fn frontier(
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Result<Frontier, SolveError> {
-    let free: Vec<usize> =
-        (0..sub.n_facilities()).filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden).collect();
+    let free = free_facilities(sub);
     let top = most_new(sub).min(max_new);
-    let sets: usize = (min_new..=top).map(|k| binomial(free.len(), k)).fold(0usize, |a, b| a.saturating_add(b));
-    let assignable = !sub.is_capacitated() || (sub.single_source && sub.unserved_penalty.is_some());
-    if assignable && sets <= MAX_OPEN_SETS {
+    if enumerable(sub, min_new, max_new) {
         return Ok(enumerate(sub, &free, (min_new, top), opts, deadline));
     }
     if sub.n_clients() == 0 {
@@ -1171,6 +1187,20 @@ pub(crate) fn solve_by_blocks(
     let lo_all = [inst.p, inst.min_open].into_iter().flatten().max().unwrap_or(0);
     let max_new = hi_all.map_or(usize::MAX, |h| h.saturating_sub(fixed_total));
     let subs: Vec<Instance> = parts.iter().enumerate().map(|(i, b)| sub_instance(inst, b, i)).collect();
+    // A block the general solver takes costs one solve per count of new
+    // facilities. Where links cross districts a few blocks hold most of the
+    // model, and those solves would re-solve it dozens of times (the
+    // national model with cross-district links: 57 solves of one block,
+    // the deadline hit midway, and a plan 15,000 students short of the
+    // whole model's): then the whole model is solved once instead.
+    let general_work: usize = subs
+        .iter()
+        .filter(|sub| !enumerable(sub, 0, max_new))
+        .map(|sub| (most_new(sub).min(max_new) + 1).saturating_mul(sub.n_clients()))
+        .fold(0usize, |a, b| a.saturating_add(b));
+    if general_work > GENERAL_WORK_FACTOR.saturating_mul(inst.n_clients()) {
+        return Ok(Decomposed::NotApplicable);
+    }
     // Blocks in parallel; each keeps its own deterministic solve.
     let results: Vec<Result<Frontier, SolveError>> =
         subs.par_iter().map(|sub| frontier_cached(sub, 0, max_new, opts, deadline)).collect();
