@@ -32,7 +32,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::knapsack::{Item, knapsack_fractional};
+use super::knapsack::{Item, knapsack_bound};
 use super::{SolveError, SolveOptions, SolveOutcome, SolveStats, Status, dispatch, finish, lagrangian, mip};
 use crate::plan::{Flow, Solution, check};
 use crate::problem::{Client, Costs, Facility, Group, Instance, SparseCosts};
@@ -549,39 +549,27 @@ impl TwoHub<'_> {
     /// An upper bound on the profit the clients from `i` on can add.
     fn bound(&self, i: usize, cap: [f64; 2], count: [usize; 2]) -> f64 {
         let rest = &self.items[i..];
-        let pooled = knapsack_bound(
-            rest.iter().filter_map(|it| {
+        let pooled: Vec<Item> = rest
+            .iter()
+            .filter_map(|it| {
                 let p =
                     (0..2).filter(|&h| it.demand <= cap[h] && count[h] > 0).map(|h| it.profit[h]).fold(0.0, f64::max);
-                (p > 0.0).then_some((p, it.demand))
-            }),
-            cap[0] + cap[1],
-            count[0].saturating_add(count[1]),
-        );
+                (p > 0.0).then_some(Item { profit: p, weight: it.demand })
+            })
+            .collect();
+        let pooled = knapsack_bound(&pooled, cap[0] + cap[1], count[0].saturating_add(count[1]));
         let apart: f64 = (0..2)
             .map(|h| {
-                knapsack_bound(
-                    rest.iter()
-                        .filter(|it| it.profit[h] > 0.0 && it.demand <= cap[h])
-                        .map(|it| (it.profit[h], it.demand)),
-                    cap[h],
-                    count[h],
-                )
+                let items: Vec<Item> = rest
+                    .iter()
+                    .filter(|it| it.profit[h] > 0.0 && it.demand <= cap[h])
+                    .map(|it| Item { profit: it.profit[h], weight: it.demand })
+                    .collect();
+                knapsack_bound(&items, cap[h], count[h])
             })
             .sum();
         pooled.min(apart)
     }
-}
-
-/// Dantzig's bound on a 0–1 knapsack of (profit, weight) items within
-/// `capacity` ([`knapsack_fractional`]), and at most the `count` largest
-/// profits: the smaller of the two relaxations.
-fn knapsack_bound(items: impl Iterator<Item = (f64, f64)>, capacity: f64, count: usize) -> f64 {
-    let items: Vec<Item> = items.map(|(profit, weight)| Item { profit, weight }).collect();
-    let mut by_profit: Vec<f64> = items.iter().map(|x| x.profit).collect();
-    by_profit.sort_by(|x, y| y.total_cmp(x));
-    let top: f64 = by_profit.iter().take(count).sum();
-    knapsack_fractional(&items, capacity).0.min(top)
 }
 
 /// An open set to value: its bound, its exact value when already known, the
