@@ -648,11 +648,7 @@ fn close_budget(
     let walked: Vec<Option<BlockSpends>> = subs
         .par_iter()
         .enumerate()
-        .map(|(b, (sub, a))| {
-            let here = |p: &BudgetPrice| p.columns[b].clone();
-            let others: Vec<(f64, Vec<(usize, f64)>)> = priced.prices.iter().map(|p| (p.lambda, here(p))).collect();
-            walk_block(sub, a, best.lambda, &here(best), &others, gap, hi, opts, deadline)
-        })
+        .map(|(b, (sub, a))| walk_block(sub, a, (&priced.prices, best), b, gap, hi, opts, deadline))
         .collect();
     let walked: Vec<BlockSpends> = walked.into_iter().collect::<Option<_>>()?;
     let columns: Vec<Vec<SpendColumn>> = walked.iter().map(|w| w.columns.clone()).collect();
@@ -671,23 +667,24 @@ fn close_budget(
     })
 }
 
-/// Block `sub`'s Pareto-minimal (spend, objective) plans whose priced
-/// value at `lambda` is within `gap` of its priced column bound at their
-/// count (`at_best`: (new, bound) at `lambda`; `others`: the same at the
-/// other prices, which bound the spend of such plans from both sides).
-/// `None` when the block has too many open sets to walk.
+/// Block `block`'s (`sub`'s) Pareto-minimal (spend, objective) plans whose
+/// priced value at the price `best` is within `gap` of its priced column
+/// bound there at their count (the block's columns at the other `prices`
+/// bound the spend of such plans from both sides). `None` when the block
+/// has too many open sets to walk.
 #[allow(clippy::too_many_arguments)]
 fn walk_block(
     sub: &Instance,
     arcs: &ModalArcs,
-    lambda: f64,
-    at_best: &[(usize, f64)],
-    others: &[(f64, Vec<(usize, f64)>)],
+    (prices, best): (&[BudgetPrice], &BudgetPrice),
+    block: usize,
     gap: f64,
     max_new: usize,
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Option<BlockSpends> {
+    let lambda = best.lambda;
+    let at_best = &best.columns[block];
     let (ps, pa) = priced(sub, arcs, lambda);
     let mut out = BlockSpends { columns: Vec::new(), plans: Vec::new(), mips: 0, unsettled: false };
     // Spends are sums of these charges: whole tenge lets the cap step by
@@ -708,21 +705,22 @@ fn walk_block(
         let threshold = h + gap + 1e-9 * h.abs().max(1.0);
         // g + μ·s ≥ h(μ) for every price μ: with g + λ·s ≤ threshold this bounds s.
         let (mut s_lo, mut s_hi) = (0.0f64, f64::INFINITY);
-        for (mu, cols) in others {
-            let Some(&(_, hm)) = cols.iter().find(|c| c.0 == k) else { continue };
-            if *mu < lambda {
+        for p in prices {
+            let mu = p.lambda;
+            let Some(&(_, hm)) = p.columns[block].iter().find(|c| c.0 == k) else { continue };
+            if mu < lambda {
                 s_hi = s_hi.min((threshold - hm) / (lambda - mu));
-            } else if *mu > lambda {
+            } else if mu > lambda {
                 s_lo = s_lo.max((hm - threshold) / (mu - lambda));
             }
         }
         for open in sets {
-            if set_lower_bound(&ps, &pa, &open, opening_of(&ps, &open)) > threshold {
+            let priced_opening = opening_of(&ps, &open);
+            if set_lower_bound(&ps, &pa, &open, priced_opening) > threshold {
                 continue;
             }
             let charge: f64 = open.iter().map(|&f| sub.facilities[f].budget_charge()).sum();
             let lower = set_lower_bound(sub, arcs, &open, opening_of(sub, &open));
-            let priced_opening = opening_of(&ps, &open);
             let slack = 1e-9 * s_hi.abs().max(charge).max(1.0);
             let mut cap = s_hi + slack;
             let mut last = f64::INFINITY;
