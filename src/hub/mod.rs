@@ -249,7 +249,7 @@ fn plan_rollout_with_inputs(
     let t = Instant::now();
     let decision = result.joint.decision.final_year(&rm);
     let open: Vec<usize> = (0..decision.open.len()).filter(|&f| decision.open[f]).collect();
-    let solution = crate::plan::Solution::single_source(open, decision.assignment.clone());
+    let solution = crate::plan::Solution::from_positions(&open, &decision.assignment);
     let report = crate::plan::check(&model.instance, &solution, None);
     let threads = if opts.solve.threads == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)

@@ -577,7 +577,7 @@ fn district_groups(sc: &Scenario, schools: &[School], facility_school: &[usize])
         .filter(|(_, fs)| !fs.is_empty())
         .map(|(d, fs)| Group {
             id: ExtId::from(d),
-            facilities: fs,
+            facilities: fs.into_iter().map(crate::problem::FacilityIdx::new).collect(),
             min_open: sc.hubs.min_per_district,
             max_open: sc.hubs.max_per_district,
         })

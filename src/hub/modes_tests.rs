@@ -172,7 +172,7 @@ fn the_modal_checker_rejects_a_mode_not_offered_and_a_hub_over_its_hours() {
     let open = vec![0];
     // Everyone online: 3 × 60 h over the 130 h of the hub.
     let assignment = vec![Some(0); n];
-    let sol = crate::plan::Solution::single_source(open.clone(), assignment.clone());
+    let sol = crate::plan::Solution::from_positions(&open, &assignment);
     let r = check_modal(inst, arcs, &sol, &vec![Some(1); n], None);
     assert!(r.violations.iter().any(|v| matches!(v, crate::plan::Violation::OverLoad { .. })), "{:?}", r.violations);
     // The far school visited: no visiting link reaches it.
@@ -180,7 +180,7 @@ fn the_modal_checker_rejects_a_mode_not_offered_and_a_hub_over_its_hours() {
     modes[client("far")] = Some(0);
     let mut one = vec![None; n];
     one[client("far")] = Some(0);
-    let sol = crate::plan::Solution::single_source(open, one);
+    let sol = crate::plan::Solution::from_positions(&open, &one);
     let r = check_modal(inst, arcs, &sol, &modes, None);
     assert!(
         r.violations.iter().any(|v| matches!(v, crate::plan::Violation::ModeNotAllowed { .. })),

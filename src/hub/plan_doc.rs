@@ -366,9 +366,9 @@ impl Decision {
     pub fn from_outcome(model: &HubModel, out: &SolveOutcome) -> Self {
         let mut open = vec![false; model.facility_school.len()];
         for &f in &out.solution.open {
-            open[f] = true;
+            open[f.index()] = true;
         }
-        Decision { open, assignment: out.solution.assignment.clone(), modes: out.modes.clone() }
+        Decision { open, assignment: out.solution.assignment_positions(), modes: out.modes.clone() }
     }
 }
 

@@ -66,7 +66,7 @@ pub fn solve_plan_with(
     let mut notes = out.notes.clone();
     if added > 0 {
         let open: Vec<usize> = (0..decision.open.len()).filter(|&f| decision.open[f]).collect();
-        let sol = Solution::single_source(open, decision.assignment.clone());
+        let sol = Solution::from_positions(&open, &decision.assignment);
         let report = check(&model.instance, &sol, None);
         if !report.violations.is_empty() {
             return Err(PlanError::CoverageBroke(report.violations));
@@ -137,7 +137,7 @@ fn polish_assignment(
     let mut sub = inst.clone();
     let mut charged = 0.0;
     for (f, fac) in sub.facilities.iter_mut().enumerate() {
-        let open = out.solution.open.binary_search(&f).is_ok();
+        let open = out.solution.open.binary_search(&crate::problem::FacilityIdx::new(f)).is_ok();
         if open {
             charged += fac.budget_charge();
         }

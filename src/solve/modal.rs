@@ -31,7 +31,7 @@ use super::{
     status_of,
 };
 use crate::plan::{Solution, check_modal};
-use crate::problem::{Instance, ModalArcs};
+use crate::problem::{IdxVec, Instance, ModalArcs};
 
 /// Open sets a block may enumerate; a larger block is solved by the modal MIP per count.
 const MAX_OPEN_SETS: usize = 20_000;
@@ -219,16 +219,16 @@ fn set_value(
     let (assignment, modes) = greedy(sub, arcs, open, cap);
     if deadline.is_some_and(|d| Instant::now() >= d) {
         // Out of time: the greedy plan, with the bound at hand.
-        let plan = value(sub, arcs, Solution::single_source(open.to_vec(), assignment), modes);
+        let plan = value(sub, arcs, Solution::from_positions(open, &assignment), modes);
         return (plan, lower, 0);
     }
     // A small set is settled by search, with a node count (no clock).
     if let Some((a, m)) = assign_exactly(sub, arcs, open, cap, (&assignment, &modes), ASSIGN_NODES) {
-        let plan = value(sub, arcs, Solution::single_source(open.to_vec(), a), m);
+        let plan = value(sub, arcs, Solution::from_positions(open, &a), m);
         let v = plan.as_ref().map_or(f64::INFINITY, |p| p.objective);
         return (plan, v, 0);
     }
-    let start = value(sub, arcs, Solution::single_source(open.to_vec(), assignment), modes);
+    let start = value(sub, arcs, Solution::from_positions(open, &assignment), modes);
     if let Some(v) = start.as_ref().map(|p| p.objective)
         && v <= lower + 1e-9 * lower.abs().max(1.0)
     {
@@ -263,7 +263,7 @@ fn set_value(
     let hint = start.as_ref().map(|p| (&p.solution, p.modes.as_slice()));
     match solve_modal_mip(&fx, arcs, opts.backend, Some(limit), hint) {
         Ok(ModalMipOutcome::Solved { solution, modes, proven }) => {
-            let plan = value(sub, arcs, Solution::single_source(open.to_vec(), solution.assignment), modes);
+            let plan = value(sub, arcs, Solution::from_positions(open, &solution.assignment_positions()), modes);
             let best = match (plan, start) {
                 (Some(a), Some(b)) => Some(if a.objective <= b.objective { a } else { b }),
                 (a, b) => a.or(b),
@@ -324,7 +324,7 @@ pub(crate) struct ModalFrontier {
 
 fn groups_ok(sub: &Instance, open: &[usize]) -> bool {
     sub.groups.iter().all(|g| {
-        let k = g.facilities.iter().filter(|f| open.binary_search(f).is_ok()).count();
+        let k = g.facilities.iter().filter(|f| open.binary_search(&f.index()).is_ok()).count();
         k >= g.min_open && g.max_open.is_none_or(|mx| k <= mx)
     })
 }
@@ -856,14 +856,14 @@ fn join_blocks<'a>(
     plans: impl Iterator<Item = Option<(&'a Solution, &'a [Option<usize>])>>,
 ) -> (Solution, Vec<Option<usize>>) {
     let mut open = Vec::new();
-    let mut assignment = vec![None; n_clients];
+    let mut assignment = IdxVec::from_elem(None, n_clients);
     let mut modes = vec![None; n_clients];
     for (block, plan) in parts.iter().zip(plans) {
         let Some((sol, block_modes)) = plan else { continue };
-        open.extend(sol.open.iter().map(|&f| block.facilities[f]));
-        for (c, a) in sol.assignment.iter().enumerate() {
-            assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
-            modes[block.clients[c]] = block_modes.get(c).copied().flatten();
+        open.extend(sol.open.iter().map(|&f| block.facility(f)));
+        for (c, a) in sol.assignment.iter_enumerated() {
+            assignment[block.client(c)] = a.map(|f| block.facility(f));
+            modes[block.client(c).index()] = block_modes.get(c.index()).copied().flatten();
         }
     }
     (Solution::single_source(open, assignment), modes)
@@ -1079,10 +1079,10 @@ fn whole(
     let start_given = start.is_some();
     let mut best: Option<Plan> = start;
     if best.is_none() && relaxed.status != Status::Infeasible {
-        let open = relaxed.solution.open.clone();
+        let open = relaxed.solution.open_positions();
         let charged: f64 = open.iter().map(|&f| inst.facilities[f].budget_charge()).sum();
         let (assignment, modes) = greedy(inst, arcs, &open, inst.budget.map(|b| b - charged));
-        best = value(inst, arcs, Solution::single_source(open, assignment), modes);
+        best = value(inst, arcs, Solution::from_positions(&open, &assignment), modes);
     }
     let mut proven = false;
     // What found the plan kept: the priced blocks, the relaxation's plan made modal, or the MIP.

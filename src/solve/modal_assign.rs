@@ -495,7 +495,7 @@ mod tests {
             let report = crate::plan::check_modal(
                 &Instance { budget, ..inst.clone() },
                 &arcs,
-                &crate::plan::Solution::single_source(open.clone(), a.clone()),
+                &crate::plan::Solution::from_positions(&open, &a),
                 &modes,
                 None,
             );

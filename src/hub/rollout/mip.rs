@@ -145,7 +145,7 @@ pub fn solve_time_indexed(
     }
     for g in &inst.groups {
         let mut e = Expression::default();
-        for &f in &g.facilities {
+        for f in g.facilities.iter().map(|f| f.index()) {
             if !inst.facilities[f].forbidden {
                 e += open(f, ny - 1);
             }

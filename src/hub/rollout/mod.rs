@@ -133,7 +133,7 @@ impl<'a> RolloutModel<'a> {
         let mut district_of = vec![None; base.instance.n_facilities()];
         for (g, group) in base.instance.groups.iter().enumerate() {
             for &f in &group.facilities {
-                district_of[f] = Some(g);
+                district_of[f.index()] = Some(g);
             }
         }
         RolloutModel { base, rules, students, penalty, district_of }
@@ -460,7 +460,7 @@ pub fn violations(m: &RolloutModel, d: &RolloutDecision) -> Vec<RolloutViolation
     // Districts: at most `max` open in any year, at least `min` by the final year.
     for g in &inst.groups {
         for t in 0..n_years {
-            let open = g.facilities.iter().filter(|&&f| d.is_open(m, f, t)).count();
+            let open = g.facilities.iter().filter(|&&f| d.is_open(m, f.index(), t)).count();
             if let Some(hi) = g.max_open
                 && open > hi
             {

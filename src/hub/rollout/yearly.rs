@@ -32,13 +32,13 @@ pub fn plan_year_by_year(m: &RolloutModel, opts: &SolveOptions) -> Result<Rollou
             why.insert(0, format!("planning {} alone, given the earlier years:", m.rules.years[t]));
             return Err(RolloutError::Infeasible(why));
         }
-        for &f in &out.solution.open {
+        for f in out.solution.open.iter().map(|f| f.index()) {
             if !base.facilities[f].fixed_open && d.opened[f].is_none() {
                 d.opened[f] = Some(t);
             }
         }
         for (lc, a) in out.solution.assignment.iter().enumerate() {
-            if let Some(f) = *a {
+            if let Some(f) = a.map(|f| f.index()) {
                 let c = clients[lc];
                 for y in t..n_years {
                     d.links[c][y] = Some(f);
