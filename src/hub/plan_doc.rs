@@ -34,6 +34,7 @@ use super::model::HubModel;
 use super::quality::{PlanQuality, QualityInputs, plan_quality};
 use super::scenario::{LinkMode, Scenario};
 use crate::io::schools::HubStatus;
+use crate::problem::{ClientIdx, FacilityIdx};
 use crate::solve::SolveOutcome;
 
 /// The schema this hubplan writes, recorded in `plan.json`'s `schema` field.
@@ -388,8 +389,10 @@ pub(super) fn usage(model: &HubModel, schools: &[School], d: &Decision) -> Usage
         Usage { count: vec![0; m], students: vec![0.0; m], district_open: BTreeMap::new(), new_open: 0, spent: 0.0 };
     for f in 0..m {
         if d.open[f] {
-            *u.district_open.entry(schools[model.facility_school[f]].district.clone()).or_default() += 1;
-            if model.is_new(f) {
+            *u.district_open
+                .entry(schools[model.facility_school[FacilityIdx::new(f)]].district.clone())
+                .or_default() += 1;
+            if model.is_new(FacilityIdx::new(f)) {
                 u.new_open += 1;
             }
             u.spent += inst.facilities[f].budget_charge();
@@ -426,7 +429,7 @@ pub(super) fn blocker(
     }
     let mut extra = inst.clients[c].budget_cost;
     if !d.open[f] {
-        let district = &schools[model.facility_school[f]].district;
+        let district = &schools[model.facility_school[FacilityIdx::new(f)]].district;
         if let Some(hi) = sc.hubs.max_per_district
             && u.district_open.get(district).copied().unwrap_or(0) + 1 > hi
         {
@@ -457,9 +460,9 @@ fn reason_for(
     let mut budget_blocked = Vec::new();
     let mut out_of_hours = Vec::new();
     let hours_left = teacher_hours_left(model, d);
-    for l in &model.links[c] {
-        let f = l.facility;
-        let name = &schools[model.facility_school[f]].id;
+    for l in &model.links[ClientIdx::new(c)] {
+        let f = l.facility.index();
+        let name = &schools[model.facility_school[l.facility]].id;
         match blocker(model, sc, schools, d, u, c, f) {
             Some(Reason::HubsFull) if d.open[f] => open_full.push(format!("{name} ({:.0} km)", l.road_km)),
             Some(Reason::HubsFull) => closed.push((Reason::HubsFull, name.clone())),
@@ -504,7 +507,7 @@ fn reason_for(
     });
     match first {
         Some(Reason::DistrictLimit) => {
-            let district = &schools[model.client_school[c]].district;
+            let district = &schools[model.client_school[ClientIdx::new(c)]].district;
             (
                 Reason::DistrictLimit,
                 format!(
@@ -565,14 +568,14 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     let inst = &model.instance;
     let u = usage(model, schools, d);
     let mut hubs = Vec::new();
-    let mut hub_row = vec![usize::MAX; inst.n_facilities()];
+    let mut hub_row: Vec<Option<usize>> = vec![None; inst.n_facilities()];
     for f in 0..inst.n_facilities() {
         if !d.open[f] {
             continue;
         }
-        let s = &schools[model.facility_school[f]];
+        let s = &schools[model.facility_school[FacilityIdx::new(f)]];
         let existing = s.hub == HubStatus::Existing;
-        hub_row[f] = hubs.len();
+        hub_row[f] = Some(hubs.len());
         hubs.push(HubRow {
             school_id: s.id.clone(),
             name: s.name.clone(),
@@ -580,7 +583,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
             lat: s.lat,
             lon: s.lon,
             status: if existing { "existing" } else { "new" }.into(),
-            cost_kzt: model.hub_charge(f),
+            cost_kzt: model.hub_charge(FacilityIdx::new(f)),
             linked_small_schools: 0,
             linked_students: 0,
             year_opened: None,
@@ -592,11 +595,14 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     let mut links = Vec::new();
     let mut unlinked = Vec::new();
     for (c, a) in d.assignment.iter().enumerate() {
-        let s = &schools[model.client_school[c]];
+        let s = &schools[model.client_school[ClientIdx::new(c)]];
         match *a {
             Some(f) => {
-                let l = model.links[c].iter().find(|l| l.facility == f).expect("assigned along an allowed link");
-                let h = &mut hubs[hub_row[f]];
+                let l = model.links[ClientIdx::new(c)]
+                    .iter()
+                    .find(|l| l.facility.index() == f)
+                    .expect("assigned along an allowed link");
+                let h = &mut hubs[hub_row[f].expect("a linked hub is open")];
                 h.linked_small_schools += 1;
                 h.linked_students += u64::from(s.students);
                 let (mut room, mut room_kzt) = super::model::room_of(sc, s);

@@ -12,6 +12,7 @@ use super::plan_doc::{Decision, blocker, usage};
 use super::scenario::{ObjectiveKind, Scenario};
 use super::{PlanError, solve_options};
 use crate::plan::{Solution, check};
+use crate::problem::ClientIdx;
 use crate::solve::{SolveOptions, SolveOutcome, SolverKind, Status, solve};
 
 /// A solved planning model, ready to be assembled into a plan document.
@@ -200,11 +201,13 @@ pub fn complete_coverage(model: &HubModel, sc: &Scenario, schools: &[School], d:
     let mut added = 0;
     for c in order {
         let u = usage(model, schools, d);
-        let mut by_km = model.links[c].clone();
-        by_km.sort_by(|a, b| (!d.open[a.facility]).cmp(&!d.open[b.facility]).then(a.road_km.total_cmp(&b.road_km)));
-        if let Some(l) = by_km.iter().find(|l| blocker(model, sc, schools, d, &u, c, l.facility).is_none()) {
-            d.open[l.facility] = true;
-            d.assignment[c] = Some(l.facility);
+        let mut by_km = model.links[ClientIdx::new(c)].clone();
+        by_km.sort_by(|a, b| {
+            (!d.open[a.facility.index()]).cmp(&!d.open[b.facility.index()]).then(a.road_km.total_cmp(&b.road_km))
+        });
+        if let Some(l) = by_km.iter().find(|l| blocker(model, sc, schools, d, &u, c, l.facility.index()).is_none()) {
+            d.open[l.facility.index()] = true;
+            d.assignment[c] = Some(l.facility.index());
             added += 1;
         }
     }

@@ -29,7 +29,7 @@
 use rayon::prelude::*;
 
 use super::{RolloutModel, RolloutSolved, evaluate, violations};
-use crate::problem::{Client, Costs, ExtId, Facility, FacilityIdx, Group, IdxVec, Instance, SparseCosts};
+use crate::problem::{Client, ClientIdx, Costs, ExtId, Facility, FacilityIdx, Group, IdxVec, Instance, SparseCosts};
 use crate::solve::decompose::{Block, Column, blocks, frontier, sub_instance};
 use crate::solve::{SolveError, SolveOptions};
 
@@ -103,8 +103,8 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool, prices: &[f64]) -> Expa
     let mut triples = Vec::new();
     let mut start = vec![Vec::new(); base.n_clients()];
     for c in 0..base.n_clients() {
-        for l in &m.base.links[c] {
-            for &r in &copies[l.facility] {
+        for l in &m.base.links[ClientIdx::new(c)] {
+            for &r in &copies[l.facility.index()] {
                 // The best year to start, the room priced in the year it is bought.
                 let Some((t0, priced)) = m.best_start(c, l.road_km, replica[r].1, prices) else { continue };
                 let cost = (per_unit * demand[c] - priced).max(0.0);

@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use super::inputs::School;
 use super::model::HubModel;
 use super::scenario::Scenario;
+use crate::problem::ClientIdx;
 
 /// The rollout rules of a scenario, one value per year.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +147,7 @@ impl<'a> RolloutModel<'a> {
 
     /// The allowed link of client `c` to facility `f`: its road km.
     pub fn link_km(&self, c: usize, f: usize) -> Option<f64> {
-        self.base.links[c].iter().find(|l| l.facility == f).map(|l| l.road_km)
+        self.base.links[ClientIdx::new(c)].iter().find(|l| l.facility.index() == f).map(|l| l.road_km)
     }
 
     /// The value `Σ_{t' ≥ t0} (P·w_t' − km)·n_ct'` of linking client `c` at
