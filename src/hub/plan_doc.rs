@@ -34,7 +34,7 @@ use super::model::HubModel;
 use super::quality::{PlanQuality, QualityInputs, plan_quality};
 use super::scenario::{LinkMode, Scenario};
 use crate::io::schools::HubStatus;
-use crate::problem::{ClientIdx, FacilityIdx};
+use crate::problem::{ClientIdx, FacilityIdx, IdxVec};
 use crate::solve::SolveOutcome;
 
 /// The schema this hubplan writes, recorded in `plan.json`'s `schema` field.
@@ -343,13 +343,13 @@ pub struct Source {
     pub note: String,
 }
 
-/// The open hubs and each small school's hub (school indices), as a plan.
+/// The open hubs and each small school's hub, as a plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
-    /// Open facilities (indices into the model's facilities).
-    pub open: Vec<bool>,
-    /// Per client: facility index.
-    pub assignment: Vec<Option<usize>>,
+    /// Per facility of the model: whether it is open.
+    pub open: IdxVec<FacilityIdx, bool>,
+    /// Per client: its hub, if linked.
+    pub assignment: IdxVec<ClientIdx, Option<FacilityIdx>>,
     /// With link modes: per client, its mode (index into the model's modes).
     pub modes: Option<Vec<Option<usize>>>,
 }
@@ -365,11 +365,11 @@ impl PlanDoc {
 impl Decision {
     /// The open hubs and assignment of a solver outcome on `model`.
     pub fn from_outcome(model: &HubModel, out: &SolveOutcome) -> Self {
-        let mut open = vec![false; model.facility_school.len()];
+        let mut open = IdxVec::from_elem(false, model.facility_school.len());
         for &f in &out.solution.open {
-            open[f.index()] = true;
+            open[f] = true;
         }
-        Decision { open, assignment: out.solution.assignment_positions(), modes: out.modes.clone() }
+        Decision { open, assignment: out.solution.assignment.clone(), modes: out.modes.clone() }
     }
 }
 
@@ -387,22 +387,18 @@ pub(super) fn usage(model: &HubModel, schools: &[School], d: &Decision) -> Usage
     let m = inst.n_facilities();
     let mut u =
         Usage { count: vec![0; m], students: vec![0.0; m], district_open: BTreeMap::new(), new_open: 0, spent: 0.0 };
-    for f in 0..m {
-        if d.open[f] {
-            *u.district_open
-                .entry(schools[model.facility_school[FacilityIdx::new(f)]].district.clone())
-                .or_default() += 1;
-            if model.is_new(FacilityIdx::new(f)) {
-                u.new_open += 1;
-            }
-            u.spent += inst.facilities[f].budget_charge();
+    for (f, _) in d.open.iter_enumerated().filter(|(_, open)| **open) {
+        *u.district_open.entry(schools[model.facility_school[f]].district.clone()).or_default() += 1;
+        if model.is_new(f) {
+            u.new_open += 1;
         }
+        u.spent += inst.facility(f).budget_charge();
     }
-    for (c, a) in d.assignment.iter().enumerate() {
+    for (c, a) in d.assignment.iter_enumerated() {
         if let Some(f) = *a {
-            u.count[f] += 1;
-            u.students[f] += inst.clients[c].demand;
-            u.spent += inst.clients[c].budget_cost;
+            u.count[f.index()] += 1;
+            u.students[f.index()] += inst.client(c).demand;
+            u.spent += inst.client(c).budget_cost;
         }
     }
     u
@@ -428,7 +424,7 @@ pub(super) fn blocker(
         return Some(Reason::HubsFull);
     }
     let mut extra = inst.clients[c].budget_cost;
-    if !d.open[f] {
+    if !d.open[FacilityIdx::new(f)] {
         let district = &schools[model.facility_school[FacilityIdx::new(f)]].district;
         if let Some(hi) = sc.hubs.max_per_district
             && u.district_open.get(district).copied().unwrap_or(0) + 1 > hi
@@ -464,11 +460,11 @@ fn reason_for(
         let f = l.facility.index();
         let name = &schools[model.facility_school[l.facility]].id;
         match blocker(model, sc, schools, d, u, c, f) {
-            Some(Reason::HubsFull) if d.open[f] => open_full.push(format!("{name} ({:.0} km)", l.road_km)),
+            Some(Reason::HubsFull) if d.open[l.facility] => open_full.push(format!("{name} ({:.0} km)", l.road_km)),
             Some(Reason::HubsFull) => closed.push((Reason::HubsFull, name.clone())),
             Some(Reason::Budget) => budget_blocked.push(name.clone()),
             Some(r) => closed.push((r, name.clone())),
-            None if d.open[f]
+            None if d.open[l.facility]
                 && let Some(a) = &model.modal
                 && let Some(left) = hours_left[f]
                 && a.options[c].iter().filter(|o| o.facility == f).all(|o| o.load > left + 1e-9) =>
@@ -530,7 +526,7 @@ fn teacher_hours_left(model: &HubModel, d: &Decision) -> Vec<Option<f64>> {
     let mut left = a.load_capacity.clone();
     if let Some(ms) = &d.modes {
         for (c, (&f, &m)) in d.assignment.iter().zip(ms).enumerate() {
-            if let (Some(f), Some(m)) = (f, m)
+            if let (Some(f), Some(m)) = (f.map(FacilityIdx::index), m)
                 && let (Some(o), Some(l)) = (a.option(c, f, m), left[f].as_mut())
             {
                 *l -= o.load;
@@ -570,7 +566,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     let mut hubs = Vec::new();
     let mut hub_row: Vec<Option<usize>> = vec![None; inst.n_facilities()];
     for f in 0..inst.n_facilities() {
-        if !d.open[f] {
+        if !d.open[FacilityIdx::new(f)] {
             continue;
         }
         let s = &schools[model.facility_school[FacilityIdx::new(f)]];
@@ -596,7 +592,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     let mut unlinked = Vec::new();
     for (c, a) in d.assignment.iter().enumerate() {
         let s = &schools[model.client_school[ClientIdx::new(c)]];
-        match *a {
+        match a.map(FacilityIdx::index) {
             Some(f) => {
                 let l = model.links[ClientIdx::new(c)]
                     .iter()

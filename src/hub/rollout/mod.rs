@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use super::inputs::School;
 use super::model::HubModel;
 use super::scenario::Scenario;
-use crate::problem::ClientIdx;
+use crate::problem::{ClientIdx, FacilityIdx};
 
 /// The rollout rules of a scenario, one value per year.
 #[derive(Debug, Clone, PartialEq)]
@@ -251,7 +251,7 @@ impl RolloutDecision {
         let last = m.n_years() - 1;
         super::Decision {
             open: (0..self.opened.len()).map(|f| self.is_open(m, f, last)).collect(),
-            assignment: self.links.iter().map(|l| l[last]).collect(),
+            assignment: self.links.iter().map(|l| l[last].map(FacilityIdx::new)).collect(),
             modes: None,
         }
     }
