@@ -358,7 +358,7 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
                             }
                         };
                         ModeOption {
-                            facility: l.facility.index(),
+                            facility: l.facility,
                             mode: m,
                             cost,
                             load: mode.teacher_hours(l.minutes),

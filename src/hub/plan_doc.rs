@@ -467,10 +467,13 @@ fn reason_for(
             None if d.open[l.facility]
                 && let Some(a) = &model.modal
                 && let Some(left) = hours_left[f]
-                && a.options[c].iter().filter(|o| o.facility == f).all(|o| o.load > left + 1e-9) =>
+                && a.options[c].iter().filter(|o| o.facility == l.facility).all(|o| o.load > left + 1e-9) =>
             {
-                let need =
-                    a.options[c].iter().filter(|o| o.facility == f).map(|o| o.load).fold(f64::INFINITY, f64::min);
+                let need = a.options[c]
+                    .iter()
+                    .filter(|o| o.facility == l.facility)
+                    .map(|o| o.load)
+                    .fold(f64::INFINITY, f64::min);
                 out_of_hours.push(format!("{name} ({left:.0} h left, {need:.0} h needed)"));
             }
             None => return (Reason::NotChosen, "a hub within reach could take it; the objective left it out".into()),
@@ -527,7 +530,7 @@ fn teacher_hours_left(model: &HubModel, d: &Decision) -> Vec<Option<f64>> {
     if let Some(ms) = &d.modes {
         for (c, (&f, &m)) in d.assignment.iter().zip(ms).enumerate() {
             if let (Some(f), Some(m)) = (f.map(FacilityIdx::index), m)
-                && let (Some(o), Some(l)) = (a.option(c, f, m), left[f].as_mut())
+                && let (Some(o), Some(l)) = (a.option(c, FacilityIdx::new(f), m), left[f].as_mut())
             {
                 *l -= o.load;
             }
@@ -605,7 +608,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
                 // With modes: the link's mode, its teacher hours, and no room for a mode without one.
                 let modal = model.modal.as_ref().zip(d.modes.as_ref()).and_then(|(a, ms)| {
                     let m = ms[c]?;
-                    let o = a.option(c, f, m)?;
+                    let o = a.option(c, FacilityIdx::new(f), m)?;
                     Some((&model.modes[m], o.load))
                 });
                 if let Some((mode, hours)) = modal {

@@ -265,7 +265,7 @@ pub fn check_modal(
     for c in 0..n {
         let chosen = match (sol.facility_of(ClientIdx::new(c)).map(FacilityIdx::index), modes[c]) {
             (Some(f), m) => {
-                let o = m.and_then(|m| arcs.option(c, f, m));
+                let o = m.and_then(|m| arcs.option(c, FacilityIdx::new(f), m));
                 if o.is_none() && f < inst.n_facilities() {
                     extra.push(Violation::ModeNotAllowed {
                         client: inst.clients[c].id.to_string(),
@@ -278,12 +278,12 @@ pub fn check_modal(
             (None, _) => None,
         };
         if let Some(o) = chosen {
-            load[o.facility] += o.load;
+            load[o.facility.index()] += o.load;
             realised.clients[c].budget_cost = o.budget_cost;
         }
         inst.costs.for_each_link(c, |f, v| {
             let v = match chosen {
-                Some(o) if o.facility == f => o.cost,
+                Some(o) if o.facility.index() == f => o.cost,
                 _ => v,
             };
             triples.push((c as u32, f as u32, v));

@@ -131,7 +131,9 @@ fn build(inst: &Instance, arcs: Option<&ModalArcs>, relax: bool, served: Option<
         // (facility, cost, budget cost, load, mode) of each way to serve u.
         let mut ways: Vec<(usize, f64, f64, f64, usize)> = Vec::new();
         match arcs {
-            Some(a) => ways.extend(a.options[u].iter().map(|o| (o.facility, o.cost, o.budget_cost, o.load, o.mode))),
+            Some(a) => {
+                ways.extend(a.options[u].iter().map(|o| (o.facility.index(), o.cost, o.budget_cost, o.load, o.mode)))
+            }
             None => inst.costs.for_each_link(u, |f, c| ways.push((f, c, inst.clients[u].budget_cost, 0.0, 0))),
         }
         for (f, c, budget_cost, load_h, mode) in ways {

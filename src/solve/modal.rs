@@ -138,7 +138,7 @@ fn greedy(
     let best = |c: usize| {
         arcs.options[c]
             .iter()
-            .filter(|o| is_open[o.facility])
+            .filter(|o| is_open[o.facility.index()])
             .map(|o| profit(c, o.cost))
             .fold(f64::NEG_INFINITY, f64::max)
     };
@@ -157,7 +157,7 @@ fn greedy(
         let d = inst.clients[c].demand;
         let mut pick: Option<(f64, f64, usize)> = None; // (profit, load, option index)
         for (k, o) in arcs.options[c].iter().enumerate() {
-            let f = o.facility;
+            let f = o.facility.index();
             let fac = &inst.facilities[f];
             let fits = is_open[f]
                 && fac.max_clients.is_none_or(|mx| count[f] < mx)
@@ -171,11 +171,12 @@ fn greedy(
         }
         if let Some((_, _, k)) = pick {
             let o = arcs.options[c][k];
-            count[o.facility] += 1;
-            demand[o.facility] += d;
-            load[o.facility] += o.load;
+            let f = o.facility.index();
+            count[f] += 1;
+            demand[f] += d;
+            load[f] += o.load;
             spent += o.budget_cost;
-            assignment[c] = Some(o.facility);
+            assignment[c] = Some(f);
             modes[c] = Some(o.mode);
         }
     }
@@ -292,8 +293,11 @@ fn set_lower_bound(sub: &Instance, arcs: &ModalArcs, open: &[usize], opening: f6
     let mut profits = Vec::new();
     let mut all_unserved = 0.0;
     for c in 0..n {
-        let cheapest =
-            arcs.options[c].iter().filter(|o| is_open[o.facility]).map(|o| o.cost).fold(f64::INFINITY, f64::min);
+        let cheapest = arcs.options[c]
+            .iter()
+            .filter(|o| is_open[o.facility.index()])
+            .map(|o| o.cost)
+            .fold(f64::INFINITY, f64::min);
         let unserved = sub.unserved_cost(c).unwrap_or(f64::INFINITY);
         uncap += cheapest.min(unserved);
         all_unserved += unserved;
@@ -1026,7 +1030,7 @@ fn hours_shortfall(inst: &Instance, arcs: &ModalArcs) -> Vec<String> {
     let mut need = vec![0.0f64; inst.n_facilities()];
     let mut only = vec![0usize; inst.n_facilities()];
     for opts in &arcs.options {
-        let mut fs: Vec<usize> = opts.iter().map(|o| o.facility).collect();
+        let mut fs: Vec<usize> = opts.iter().map(|o| o.facility.index()).collect();
         fs.dedup();
         if let [f] = fs[..] {
             need[f] += opts.iter().map(|o| o.load).fold(f64::INFINITY, f64::min);

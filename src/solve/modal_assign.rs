@@ -314,12 +314,12 @@ pub(crate) fn assign_exactly(
         let mut ways: Vec<Way> = arcs.options[c]
             .iter()
             .filter_map(|o| {
-                let slot = slot_of(o.facility)?;
+                let slot = slot_of(o.facility.index())?;
                 let profit = unserved - o.cost;
                 (profit > 0.0).then_some(Way {
                     slot,
                     mode: o.mode,
-                    facility: o.facility,
+                    facility: o.facility.index(),
                     profit,
                     load: o.load,
                     charge: o.budget_cost,
@@ -388,7 +388,7 @@ pub(crate) fn assign_exactly(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::{Client, Facility, Instance, ModeOption, Model};
+    use crate::problem::{Client, Facility, FacilityIdx, Instance, ModeOption, Model};
     use rand::{Rng, SeedableRng};
 
     /// A random fixed-set assignment: up to 8 clients, up to three open
@@ -415,7 +415,7 @@ mod tests {
                 for mode in 0..2 {
                     if rng.random_bool(0.7) {
                         here.push(ModeOption {
-                            facility: f,
+                            facility: FacilityIdx::new(f),
                             mode,
                             // Some options cost more than leaving the client unserved.
                             cost: rng.random_range(0.0..120.0f64).round(),
@@ -451,9 +451,9 @@ mod tests {
             for c in 0..n {
                 if pick[c] > 0 {
                     let o = arcs.options[c][pick[c] - 1];
-                    count[o.facility] += 1;
-                    demand[o.facility] += inst.clients[c].demand;
-                    load[o.facility] += o.load;
+                    count[o.facility.index()] += 1;
+                    demand[o.facility.index()] += inst.clients[c].demand;
+                    load[o.facility.index()] += o.load;
                     spent += o.budget_cost;
                     profit += inst.unserved_cost(c).unwrap() - o.cost;
                 }
@@ -502,7 +502,7 @@ mod tests {
             assert!(report.is_feasible(), "seed {seed}: {:?}", report.violations);
             let profit: f64 = (0..inst.n_clients())
                 .filter_map(|c| {
-                    let o = arcs.option(c, a[c]?, modes[c]?)?;
+                    let o = arcs.option(c, FacilityIdx::new(a[c]?), modes[c]?)?;
                     Some(inst.unserved_cost(c).unwrap() - o.cost)
                 })
                 .sum();
