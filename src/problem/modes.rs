@@ -16,7 +16,7 @@
 //! generalized assignment problem", *European Journal of Operational
 //! Research* 60 (1992) 260–272).
 
-use super::{Costs, FacilityIdx, Instance, SparseCosts};
+use super::{ClientIdx, Costs, FacilityIdx, Instance, SparseCosts};
 
 /// One way client `c` may be served by `facility`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,23 +102,23 @@ impl ModalArcs {
 
     /// The arcs of the clients and facilities of a block, in its local
     /// indices (`clients`, `facilities` ascending, as the block lists them).
-    pub fn restrict(&self, clients: &[usize], facilities: &[usize], n_facilities: usize) -> ModalArcs {
+    pub fn restrict(&self, clients: &[ClientIdx], facilities: &[FacilityIdx], n_facilities: usize) -> ModalArcs {
         let mut local: Vec<Option<FacilityIdx>> = vec![None; n_facilities];
         for (i, &f) in facilities.iter().enumerate() {
-            local[f] = Some(FacilityIdx::new(i));
+            local[f.index()] = Some(FacilityIdx::new(i));
         }
         ModalArcs {
             mode_names: self.mode_names.clone(),
             options: clients
                 .iter()
                 .map(|&c| {
-                    self.options[c]
+                    self.options[c.index()]
                         .iter()
                         .filter_map(|o| Some(ModeOption { facility: local[o.facility.index()]?, ..*o }))
                         .collect()
                 })
                 .collect(),
-            load_capacity: facilities.iter().map(|&f| self.load_capacity[f]).collect(),
+            load_capacity: facilities.iter().map(|&f| self.load_capacity[f.index()]).collect(),
         }
     }
 

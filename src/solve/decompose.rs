@@ -43,10 +43,10 @@ const MAX_OPEN_SETS: usize = 20_000;
 /// Clients and facilities that share no allowed link with the rest.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Block {
-    /// Client indices of the instance, ascending.
-    pub clients: Vec<usize>,
-    /// Facility indices of the instance, ascending.
-    pub facilities: Vec<usize>,
+    /// Per client of the block: its client in the instance, ascending.
+    pub clients: IdxVec<ClientIdx, ClientIdx>,
+    /// Per facility of the block: its facility in the instance, ascending.
+    pub facilities: IdxVec<FacilityIdx, FacilityIdx>,
     /// Group indices of the instance whose facilities lie in this block.
     pub groups: Vec<usize>,
 }
@@ -54,12 +54,12 @@ pub(crate) struct Block {
 impl Block {
     /// The instance's client of the block's client `c`.
     pub fn client(&self, c: ClientIdx) -> ClientIdx {
-        ClientIdx::new(self.clients[c.index()])
+        self.clients[c]
     }
 
     /// The instance's facility of the block's facility `f`.
     pub fn facility(&self, f: FacilityIdx) -> FacilityIdx {
-        FacilityIdx::new(self.facilities[f.index()])
+        self.facilities[f]
     }
 }
 
@@ -131,10 +131,14 @@ pub(crate) fn blocks(inst: &Instance) -> Vec<Block> {
         let r = uf.find(node);
         if index_of_root[r] == usize::MAX {
             index_of_root[r] = out.len();
-            out.push(Block { clients: Vec::new(), facilities: Vec::new(), groups: Vec::new() });
+            out.push(Block { clients: IdxVec::new(), facilities: IdxVec::new(), groups: Vec::new() });
         }
         let b = &mut out[index_of_root[r]];
-        if node < m { b.facilities.push(node) } else { b.clients.push(node - m) }
+        if node < m {
+            b.facilities.push(FacilityIdx::new(node));
+        } else {
+            b.clients.push(ClientIdx::new(node - m));
+        }
     }
     for (gi, g) in inst.groups.iter().enumerate() {
         if let Some(&f) = g.facilities.first() {
@@ -147,20 +151,20 @@ pub(crate) fn blocks(inst: &Instance) -> Vec<Block> {
 
 /// A block as an instance of its own, without the instance-wide rows.
 pub(crate) fn sub_instance(inst: &Instance, block: &Block, index: usize) -> Instance {
-    let mut local = vec![usize::MAX; inst.n_facilities()];
-    for (i, &f) in block.facilities.iter().enumerate() {
-        local[f] = i;
+    let mut local: Vec<Option<FacilityIdx>> = vec![None; inst.n_facilities()];
+    for (i, &f) in block.facilities.iter_enumerated() {
+        local[f.index()] = Some(i);
     }
     let mut triples = Vec::new();
-    for (i, &c) in block.clients.iter().enumerate() {
-        inst.costs.for_each_link(c, |f, v| {
-            if local[f] != usize::MAX {
-                triples.push((i as u32, local[f] as u32, v));
+    for (i, &c) in block.clients.iter_enumerated() {
+        inst.costs.for_each_link(c.index(), |f, v| {
+            if let Some(j) = local[f] {
+                triples.push((i.index() as u32, j.index() as u32, v));
             }
         });
     }
-    let clients: Vec<Client> = block.clients.iter().map(|&c| inst.clients[c].clone()).collect();
-    let facilities: Vec<Facility> = block.facilities.iter().map(|&f| inst.facilities[f].clone()).collect();
+    let clients: Vec<Client> = block.clients.iter().map(|&c| inst.client(c).clone()).collect();
+    let facilities: Vec<Facility> = block.facilities.iter().map(|&f| inst.facility(f).clone()).collect();
     let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
     let mut sub = Instance::new(format!("{} block {index}", inst.name), inst.model, clients, facilities, costs);
     sub.single_source = inst.single_source;
@@ -171,7 +175,11 @@ pub(crate) fn sub_instance(inst: &Instance, block: &Block, index: usize) -> Inst
         .map(|&g| {
             let g = &inst.groups[g];
             Group {
-                facilities: g.facilities.iter().map(|&f| FacilityIdx::new(local[f.index()])).collect(),
+                facilities: g
+                    .facilities
+                    .iter()
+                    .map(|&f| local[f.index()].expect("a block holds its groups' facilities"))
+                    .collect(),
                 ..g.clone()
             }
         })
@@ -1344,14 +1352,16 @@ mod tests {
         assert!(parts.len() >= 2);
         for b in &parts {
             for &c in &b.clients {
-                inst.costs.for_each_link(c, |f, _| {
-                    assert!(inst.facilities[f].forbidden || b.facilities.contains(&f), "client {c} links outside");
+                inst.costs.for_each_link(c.index(), |f, _| {
+                    let inside = b.facilities.iter().any(|g| g.index() == f);
+                    assert!(inst.facilities[f].forbidden || inside, "client {c} links outside");
                 });
             }
         }
         // A group joins the blocks of its facilities.
-        let (a, b) = (parts[0].facilities[0], parts[1].facilities[0]);
-        inst.groups = vec![Group { id: 1u64.into(), facilities: typed(&[a, b]), min_open: 0, max_open: None }];
+        let first = FacilityIdx::new(0);
+        let (a, b) = (parts[0].facilities[first], parts[1].facilities[first]);
+        inst.groups = vec![Group { id: 1u64.into(), facilities: vec![a, b], min_open: 0, max_open: None }];
         assert_eq!(blocks(&inst).len(), parts.len() - 1);
     }
 

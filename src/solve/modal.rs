@@ -890,7 +890,12 @@ fn by_blocks(
     let subs: Vec<(Instance, ModalArcs)> = parts
         .iter()
         .enumerate()
-        .map(|(i, b)| (sub_instance(inst, b, i), arcs.restrict(&b.clients, &b.facilities, inst.n_facilities())))
+        .map(|(i, b)| {
+            (
+                sub_instance(inst, b, i),
+                arcs.restrict(b.clients.as_slice(), b.facilities.as_slice(), inst.n_facilities()),
+            )
+        })
         .collect();
     let frontiers: Vec<Option<ModalFrontier>> =
         subs.par_iter().map(|(sub, a)| frontier_cached(sub, a, max_new, opts, deadline)).collect();

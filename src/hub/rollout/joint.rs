@@ -278,7 +278,7 @@ fn decompose(
         let mut free_base: Vec<usize> = part
             .facilities
             .iter()
-            .map(|&r| exp.replica[r].0)
+            .map(|&r| exp.replica[r.index()].0)
             .filter(|&f| !m.base.instance.facilities[f].fixed_open)
             .collect();
         free_base.dedup();
@@ -306,7 +306,10 @@ fn decompose(
             let k: usize = kappa.iter().sum();
             for (t, &kt) in kappa.iter().enumerate() {
                 let of_year: Vec<usize> = (0..sub.n_facilities())
-                    .filter(|&r| !sub.facilities[r].fixed_open && exp.replica[parts[*b].facilities[r]].1 == t)
+                    .filter(|&r| {
+                        !sub.facilities[r].fixed_open
+                            && exp.replica[parts[*b].facilities[FacilityIdx::new(r)].index()].1 == t
+                    })
                     .collect();
                 if of_year.is_empty() {
                     if kt > 0 {
@@ -439,7 +442,7 @@ fn plan_part(m: &RolloutModel, exp: &Expanded, parts: &[Block], col: &YearColumn
     }
     for (lc, a) in sol.assignment.iter().enumerate() {
         let Some(r) = a.map(|r| part.facility(r).index()) else { continue };
-        let c = part.clients[lc];
+        let c = part.clients[ClientIdx::new(lc)].index();
         let (f, _) = exp.replica[r];
         let t0 = exp.start[c].binary_search_by_key(&r, |p| p.0).map(|i| exp.start[c][i].1).unwrap_or(0);
         out.links.push((c, f, t0));
