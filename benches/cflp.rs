@@ -32,7 +32,7 @@ fn cflp(c: &mut Criterion) {
         let model = MultiSourceModel::new(&inst);
         let mut open = vec![false; inst.n_facilities()];
         for &f in &best.solution.open {
-            open[f] = true;
+            open[f.index()] = true;
         }
         let mut ws = Workspace::default();
         g.bench_function(format!("transport_of_best_open_set/{name}"), |b| b.iter(|| model.cost(&open, &mut ws)));

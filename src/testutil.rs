@@ -172,7 +172,7 @@ pub fn random_cap_instance(seed: u64, shape: &CapShape) -> Instance {
         inst.groups = (0..shape.groups)
             .map(|g| crate::problem::Group {
                 id: ExtId::Num(g as u64 + 1),
-                facilities: (0..m).filter(|f| f % shape.groups == g).collect(),
+                facilities: (0..m).filter(|f| f % shape.groups == g).map(crate::problem::FacilityIdx::new).collect(),
                 min_open: 1,
                 max_open: Some(2),
             })

@@ -25,6 +25,7 @@ use super::worth::{HubWorth, Variant, plan_variant, plan_variant_on, regret_betw
 use super::{PlanError, PlanRun};
 use crate::io::schools::HubStatus;
 use crate::network::SchoolIdx;
+use crate::problem::ClientIdx;
 
 /// A school, as explanations name it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -319,11 +320,15 @@ fn explain_hub(run: &PlanRun, pos: usize, me: SchoolRef) -> Result<Explanation, 
     serves.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
     // Unlinked small schools that could use this hub: its clients in the model.
     let m = &run.model;
-    let f = m.facility_school.iter().position(|&i| run.inputs.schools[i].id == h.school_id);
+    let f = m
+        .facility_school
+        .iter_enumerated()
+        .find(|&(_, &i)| run.inputs.schools[i.index()].id == h.school_id)
+        .map(|p| p.0);
     let waiting: Vec<u32> = match f {
         Some(f) => (0..m.client_school.len())
-            .filter(|&c| m.links[c].iter().any(|l| l.facility == f))
-            .map(|c| &run.inputs.schools[m.client_school[c]])
+            .filter(|&c| m.links[ClientIdx::new(c)].iter().any(|l| l.facility == f))
+            .map(|c| &run.inputs.schools[m.client_school[ClientIdx::new(c)].index()])
             .filter(|s| doc.unlinked.iter().any(|u| u.small_school_id == s.id))
             .map(|s| s.students)
             .collect(),
@@ -331,7 +336,7 @@ fn explain_hub(run: &PlanRun, pos: usize, me: SchoolRef) -> Result<Explanation, 
     };
     let smallest = waiting.iter().copied().min();
     let mut limits = Vec::new();
-    if let Some(k) = f.and_then(|f| m.instance.facilities[f].max_clients) {
+    if let Some(k) = f.and_then(|f| m.instance.facility(f).max_clients) {
         limits.push(Limit {
             key: "hubs.capacity_small_schools".into(),
             used: serves.len() as f64,
@@ -571,13 +576,13 @@ const LADDER: u32 = 5;
 /// full by its count of small schools, with that count.
 fn nearest_full_hub(run: &PlanRun, i: usize) -> Option<(usize, u32)> {
     let m = &run.model;
-    let c = m.client_school.iter().position(|&x| x == i)?;
+    let c = m.client_school.iter_enumerated().find(|&(_, &x)| x.index() == i)?.0;
     let mut links = m.links[c].clone();
     links.sort_by(|a, b| a.road_km.total_cmp(&b.road_km));
     links.into_iter().find_map(|l| {
-        let h = m.facility_school[l.facility];
+        let h = m.facility_school[l.facility].index();
         let id = &run.inputs.schools[h].id;
-        let k = m.instance.facilities[l.facility].max_clients?;
+        let k = m.instance.facility(l.facility).max_clients?;
         let n = run.doc.links.iter().filter(|x| &x.hub_id == id).count() as u32;
         (run.doc.hubs.iter().any(|x| &x.school_id == id) && n >= k).then_some((h, k))
     })

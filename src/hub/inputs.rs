@@ -52,6 +52,14 @@ pub struct School {
     pub teacher_hours_per_year: Option<f64>,
 }
 
+/// Schools are indexed by their [`SchoolIdx`](crate::network::SchoolIdx).
+impl std::ops::Index<crate::network::SchoolIdx> for [School] {
+    type Output = School;
+    fn index(&self, i: crate::network::SchoolIdx) -> &School {
+        &self[i.index()]
+    }
+}
+
 impl School {
     /// Students in `year`: its projection, else `students`.
     pub fn students_in(&self, year: i32) -> u32 {

@@ -46,6 +46,7 @@ pub use violation::PlanViolation;
 use crate::error::InputErrors;
 use crate::network::NetworkError;
 use crate::network::progress::Progress;
+use crate::problem::FacilityIdx;
 use crate::solve::{SolveError, SolveOptions, SolverKind};
 
 /// Why a plan could not be made.
@@ -248,7 +249,7 @@ fn plan_rollout_with_inputs(
     times.solve_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let decision = result.joint.decision.final_year(&rm);
-    let open: Vec<usize> = (0..decision.open.len()).filter(|&f| decision.open[f]).collect();
+    let open: Vec<FacilityIdx> = decision.open.iter_enumerated().filter(|(_, o)| **o).map(|(f, _)| f).collect();
     let solution = crate::plan::Solution::single_source(open, decision.assignment.clone());
     let report = crate::plan::check(&model.instance, &solution, None);
     let threads = if opts.solve.threads == 0 {

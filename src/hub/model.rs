@@ -32,7 +32,10 @@ use super::scenario::{LinkMode, ObjectiveKind, Reach, Scenario};
 use crate::error::ErrorCode;
 use crate::io::schools::HubStatus;
 use crate::network::{DistanceTable, SchoolIdx};
-use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, ModalArcs, ModeOption, Model, SparseCosts};
+use crate::problem::{
+    Client, ClientIdx, Costs, ExtId, Facility, FacilityIdx, Group, IdxVec, Instance, ModalArcs, ModeOption, Model,
+    SparseCosts,
+};
 
 /// Why a scenario cannot be planned as written, found before solving.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,8 +117,8 @@ pub(crate) fn join(problems: &[ModelProblem]) -> String {
 /// One allowed link of a client.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LinkInfo {
-    /// The hub (index into the model's facilities).
-    pub facility: usize,
+    /// The hub (one of the model's facilities).
+    pub facility: FacilityIdx,
     /// Distance from the hub to the small school, road km.
     pub road_km: f64,
     /// Driving time from the hub to the small school, minutes.
@@ -130,14 +133,14 @@ pub struct HubModel {
     /// The facility-location instance: small schools within reach of a hub are the clients
     /// (demand = students), existing hubs and candidates the facilities.
     pub instance: Instance,
-    /// Facility → school index.
-    pub facility_school: Vec<usize>,
-    /// Client → school index.
-    pub client_school: Vec<usize>,
-    /// Small schools (school indices) with no hub within reach.
-    pub unreachable: Vec<usize>,
+    /// Facility → its school.
+    pub facility_school: IdxVec<FacilityIdx, SchoolIdx>,
+    /// Client → its school.
+    pub client_school: IdxVec<ClientIdx, SchoolIdx>,
+    /// Small schools with no hub within reach.
+    pub unreachable: Vec<SchoolIdx>,
     /// Per client: its allowed links.
-    pub links: Vec<Vec<LinkInfo>>,
+    pub links: IdxVec<ClientIdx, Vec<LinkInfo>>,
     /// `max-coverage`: the cost of one unlinked student.
     pub penalty_per_student: Option<f64>,
     /// Forced new hubs (`hubs.force` candidates), with their equipment
@@ -146,7 +149,7 @@ pub struct HubModel {
     /// `min-cost`, is added back by [`HubModel::objective_offset`] — an
     /// exact reduction (a must-open facility is a fixed-open one plus a
     /// constant).
-    pub forced: Vec<(usize, f64)>,
+    pub forced: Vec<(FacilityIdx, f64)>,
     /// With link modes or teacher hours ([`Scenario::uses_modes`]): every
     /// client's (hub, mode) options and each hub's teacher hours; the
     /// instance is then the modal model's relaxation (see
@@ -156,24 +159,34 @@ pub struct HubModel {
     pub modes: Vec<LinkMode>,
     /// Of `unreachable`: small schools that a mode needing internet would
     /// reach, had they a connection.
-    pub no_internet: Vec<usize>,
+    pub no_internet: Vec<SchoolIdx>,
 }
 
 impl HubModel {
     /// Whether facility `f` is a forced new hub.
-    pub fn is_forced(&self, f: usize) -> bool {
+    pub fn is_forced(&self, f: FacilityIdx) -> bool {
         self.forced.iter().any(|&(g, _)| g == f)
     }
 
     /// Whether facility `f` is a new hub when open (not an existing one).
-    pub fn is_new(&self, f: usize) -> bool {
-        !self.instance.facilities[f].fixed_open || self.is_forced(f)
+    pub fn is_new(&self, f: FacilityIdx) -> bool {
+        !self.instance.facility(f).fixed_open || self.is_forced(f)
     }
 
     /// What opening facility `f` costs the budget: a forced hub's own
     /// cost, otherwise the instance's charge (0 for an existing hub).
-    pub fn hub_charge(&self, f: usize) -> f64 {
-        self.forced.iter().find(|&&(g, _)| g == f).map_or_else(|| self.instance.facilities[f].budget_charge(), |p| p.1)
+    pub fn hub_charge(&self, f: FacilityIdx) -> f64 {
+        self.forced.iter().find(|&&(g, _)| g == f).map_or_else(|| self.instance.facility(f).budget_charge(), |p| p.1)
+    }
+
+    /// The school of facility `f`.
+    pub fn school_of_facility(&self, f: FacilityIdx) -> SchoolIdx {
+        self.facility_school[f]
+    }
+
+    /// The school of client `c`.
+    pub fn school_of_client(&self, c: ClientIdx) -> SchoolIdx {
+        self.client_school[c]
     }
 
     /// The forced hubs' total cost, KZT.
@@ -246,24 +259,24 @@ pub fn room_cost(sc: &Scenario, s: &School) -> f64 {
 pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> Result<HubModel, PlanError> {
     let forbidden = |s: &School| s.hub == HubStatus::Candidate && sc.hubs.forbid.contains(&s.id);
     let forced = |s: &School| s.hub == HubStatus::Candidate && sc.hubs.force.contains(&s.id);
-    let facility_school: Vec<usize> = (0..schools.len())
+    let facility_school: IdxVec<FacilityIdx, SchoolIdx> = (0..schools.len())
         .filter(|&i| matches!(schools[i].hub, HubStatus::Existing | HubStatus::Candidate) && !forbidden(&schools[i]))
+        .map(SchoolIdx::new)
         .collect();
-    let mut facility_of = vec![usize::MAX; schools.len()];
-    for (f, &i) in facility_school.iter().enumerate() {
-        facility_of[i] = f;
+    let mut facility_of: Vec<Option<FacilityIdx>> = vec![None; schools.len()];
+    for (f, &i) in facility_school.iter_enumerated() {
+        facility_of[i.index()] = Some(f);
     }
-    let forced_hubs: Vec<(usize, f64)> = facility_school
-        .iter()
-        .enumerate()
-        .filter(|&(_, &i)| forced(&schools[i]))
-        .map(|(f, &i)| (f, schools[i].hub_cost_kzt))
+    let forced_hubs: Vec<(FacilityIdx, f64)> = facility_school
+        .iter_enumerated()
+        .filter(|&(_, &i)| forced(&schools[i.index()]))
+        .map(|(f, &i)| (f, schools[i.index()].hub_cost_kzt))
         .collect();
     check_districts(sc, schools, &facility_school, forced_hubs.len())?;
 
-    let mut client_school = Vec::new();
+    let mut client_school: IdxVec<ClientIdx, SchoolIdx> = IdxVec::new();
     let mut unreachable = Vec::new();
-    let mut links: Vec<Vec<LinkInfo>> = Vec::new();
+    let mut links: IdxVec<ClientIdx, Vec<LinkInfo>> = IdxVec::new();
     let modal = sc.uses_modes(schools);
     let modes = if modal { sc.links.effective_modes() } else { Vec::new() };
     // Per client with modes: its (link index, mode) options.
@@ -275,10 +288,10 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
             continue;
         }
         let mut mine = Vec::new();
-        for l in table.links_of(SchoolIdx(i as u32)) {
-            let h = l.hub.0 as usize;
-            let f = facility_of[h];
-            if f == usize::MAX || (!modal && l.road_km > sc.links.max_road_km) {
+        for l in table.links_of(SchoolIdx::new(i)) {
+            let h = l.hub.index();
+            let Some(f) = facility_of[h] else { continue };
+            if !modal && l.road_km > sc.links.max_road_km {
                 continue;
             }
             if !modal && sc.links.max_minutes.is_some_and(|m| l.minutes > m) {
@@ -294,18 +307,18 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
                 modal_links(sc, &modes, s, schools, &facility_school, &by_district, mine);
             mine = ls;
             if mine.is_empty() {
-                unreachable.push(i);
+                unreachable.push(SchoolIdx::new(i));
                 if internet_would {
-                    no_internet.push(i);
+                    no_internet.push(SchoolIdx::new(i));
                 }
                 continue;
             }
             mode_links.push(options);
         }
         if mine.is_empty() {
-            unreachable.push(i);
+            unreachable.push(SchoolIdx::new(i));
         } else {
-            client_school.push(i);
+            client_school.push(SchoolIdx::new(i));
             links.push(mine);
         }
     }
@@ -327,7 +340,8 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
             .iter()
             .enumerate()
             .map(|(c, opts)| {
-                let s = &schools[client_school[c]];
+                let c = ClientIdx::new(c);
+                let s = &schools[client_school[c].index()];
                 opts.iter()
                     .map(|&(k, m)| {
                         let (l, mode) = (&links[c][k], &modes[m]);
@@ -357,24 +371,24 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
         let a = ModalArcs {
             mode_names: modes.iter().map(|m| m.name.clone()).collect(),
             options,
-            load_capacity: facility_school.iter().map(|&i| sc.teacher_hours_of(&schools[i])).collect(),
+            load_capacity: facility_school.iter().map(|&i| sc.teacher_hours_of(&schools[i.index()])).collect(),
         };
         arcs = Some(a);
     }
-    for (c, ls) in links.iter().enumerate().filter(|_| !modal) {
-        let s = &schools[client_school[c]];
+    for (c, ls) in links.iter_enumerated().filter(|_| !modal) {
+        let s = &schools[client_school[c].index()];
         for l in ls {
             let cost = match kind {
                 ObjectiveKind::MaxCoverage | ObjectiveKind::MinDistance => f64::from(s.students) * l.road_km,
                 ObjectiveKind::MinCost => room_cost(sc, s) + visit(l.road_km),
             };
-            triples.push((c as u32, l.facility as u32, cost));
+            triples.push((c.index() as u32, l.facility.index() as u32, cost));
         }
     }
     let clients: Vec<Client> = client_school
         .iter()
         .map(|&i| {
-            let s = &schools[i];
+            let s = &schools[i.index()];
             let mut c = Client::new(ExtId::from(s.id.as_str()), f64::from(s.students));
             c.budget_cost = room_cost(sc, s);
             c
@@ -383,7 +397,7 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
     let facilities: Vec<Facility> = facility_school
         .iter()
         .map(|&i| {
-            let s = &schools[i];
+            let s = &schools[i.index()];
             // A forced hub enters as an existing one does (open, free); its
             // cost is accounted apart (HubModel::forced).
             let existing = s.hub == HubStatus::Existing || forced(s);
@@ -443,8 +457,10 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
             // Above any plan's total student-km: one more covered student always wins.
             let total: f64 = links
                 .iter()
-                .zip(&client_school)
-                .map(|(ls, &i)| f64::from(schools[i].students) * ls.iter().map(|l| l.road_km).fold(0.0, f64::max))
+                .zip(client_school.iter())
+                .map(|(ls, &i)| {
+                    f64::from(schools[i.index()].students) * ls.iter().map(|l| l.road_km).fold(0.0, f64::max)
+                })
                 .sum();
             Some((total + 1.0).ceil())
         }
@@ -470,18 +486,19 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
 /// plan's student-km of visiting links, so one more valued student always wins.
 fn modal_penalty(
     modes: &[LinkMode],
-    links: &[Vec<LinkInfo>],
+    links: &IdxVec<ClientIdx, Vec<LinkInfo>>,
     mode_links: &[Vec<(usize, usize)>],
-    client_school: &[usize],
+    client_school: &IdxVec<ClientIdx, SchoolIdx>,
     schools: &[School],
 ) -> f64 {
     let total: f64 = mode_links
         .iter()
         .enumerate()
         .map(|(c, opts)| {
+            let c = ClientIdx::new(c);
             let km =
                 opts.iter().filter(|&&(_, m)| modes[m].visits()).map(|&(k, _)| links[c][k].road_km).fold(0.0, f64::max);
-            f64::from(schools[client_school[c]].students) * km
+            f64::from(schools[client_school[c].index()].students) * km
         })
         .sum();
     (total + 1.0).ceil()
@@ -499,8 +516,8 @@ fn modal_links(
     modes: &[LinkMode],
     s: &School,
     schools: &[School],
-    facility_school: &[usize],
-    by_district: &BTreeMap<&str, Vec<usize>>,
+    facility_school: &IdxVec<FacilityIdx, SchoolIdx>,
+    by_district: &BTreeMap<&str, Vec<FacilityIdx>>,
     road: Vec<LinkInfo>,
 ) -> (Vec<LinkInfo>, Vec<(usize, usize)>, bool) {
     let connected = sc.links.connected(s.internet);
@@ -526,7 +543,7 @@ fn modal_links(
                 .flatten()
                 .map(|&f| {
                     road.iter().copied().find(|l| l.facility == f).unwrap_or_else(|| {
-                        let h = &schools[facility_school[f]];
+                        let h = &schools[facility_school[f].index()];
                         let km = crate::network::geodesy::geodesic_km([s.lon, s.lat], [h.lon, h.lat])
                             * sc.links.detour_factor;
                         LinkInfo { facility: f, road_km: km, minutes: km / FALLBACK_KMH * 60.0, approx: true }
@@ -560,15 +577,18 @@ fn modal_links(
 const FALLBACK_KMH: f64 = 50.0;
 
 /// Every district (of any school) and its hub facilities.
-fn districts_with_facilities<'a>(schools: &'a [School], facility_school: &[usize]) -> BTreeMap<&'a str, Vec<usize>> {
-    let mut m: BTreeMap<&str, Vec<usize>> = schools.iter().map(|s| (s.district.as_str(), Vec::new())).collect();
-    for (f, &i) in facility_school.iter().enumerate() {
-        m.get_mut(schools[i].district.as_str()).expect("every school's district is listed").push(f);
+fn districts_with_facilities<'a>(
+    schools: &'a [School],
+    facility_school: &IdxVec<FacilityIdx, SchoolIdx>,
+) -> BTreeMap<&'a str, Vec<FacilityIdx>> {
+    let mut m: BTreeMap<&str, Vec<FacilityIdx>> = schools.iter().map(|s| (s.district.as_str(), Vec::new())).collect();
+    for (f, &i) in facility_school.iter_enumerated() {
+        m.get_mut(schools[i.index()].district.as_str()).expect("every school's district is listed").push(f);
     }
     m
 }
 
-fn district_groups(sc: &Scenario, schools: &[School], facility_school: &[usize]) -> Vec<Group> {
+fn district_groups(sc: &Scenario, schools: &[School], facility_school: &IdxVec<FacilityIdx, SchoolIdx>) -> Vec<Group> {
     if sc.hubs.min_per_district == 0 && sc.hubs.max_per_district.is_none() {
         return Vec::new();
     }
@@ -588,7 +608,7 @@ fn district_groups(sc: &Scenario, schools: &[School], facility_school: &[usize])
 fn check_districts(
     sc: &Scenario,
     schools: &[School],
-    facility_school: &[usize],
+    facility_school: &IdxVec<FacilityIdx, SchoolIdx>,
     n_forced: usize,
 ) -> Result<(), PlanError> {
     let min = sc.hubs.min_per_district;
@@ -611,9 +631,11 @@ fn check_districts(
     if let Some(k) = sc.hubs.max_new {
         let existing_by: BTreeMap<&str, usize> = facility_school
             .iter()
-            .filter(|&&i| schools[i].hub == HubStatus::Existing || sc.hubs.force.contains(&schools[i].id))
+            .filter(|&&i| {
+                schools[i.index()].hub == HubStatus::Existing || sc.hubs.force.contains(&schools[i.index()].id)
+            })
             .fold(BTreeMap::new(), |mut m, &i| {
-                *m.entry(schools[i].district.as_str()).or_default() += 1;
+                *m.entry(schools[i.index()].district.as_str()).or_default() += 1;
                 m
             });
         let short: Vec<(String, usize)> = districts_with_facilities(schools, facility_school)

@@ -6,16 +6,15 @@ use proptest::prelude::*;
 
 use super::model::build_model;
 use super::plan_doc::{PlanDoc, Reason};
-use super::scenario::{LinkMode, LoadedScenario, ObjectiveKind, Reach, Scenario, SolverChoice};
-use super::tests::{rows_of, scenario, school};
+use super::scenario::{LinkMode, ObjectiveKind, Reach, Scenario, SolverChoice};
+use super::tests::{loaded, rows_of, scenario, school};
 use super::{PlanRun, plan_in_memory};
 use crate::io::schools::{HubStatus, Internet};
 use crate::plan::check_modal;
 use crate::problem::ModalArcs;
 
 fn plan(sc: &Scenario, schools: &[super::inputs::School]) -> PlanRun {
-    let loaded = LoadedScenario { scenario: sc.clone(), file: "s.toml".into() };
-    plan_in_memory(loaded, rows_of(schools)).expect("a plan")
+    plan_in_memory(loaded(sc), rows_of(schools)).expect("a plan")
 }
 
 fn visits(max_road_km: Option<f64>) -> LinkMode {
@@ -173,7 +172,7 @@ fn the_modal_checker_rejects_a_mode_not_offered_and_a_hub_over_its_hours() {
     let open = vec![0];
     // Everyone online: 3 × 60 h over the 130 h of the hub.
     let assignment = vec![Some(0); n];
-    let sol = crate::plan::Solution::single_source(open.clone(), assignment.clone());
+    let sol = crate::plan::Solution::from_positions(&open, &assignment);
     let r = check_modal(inst, arcs, &sol, &vec![Some(1); n], None);
     assert!(r.violations.iter().any(|v| matches!(v, crate::plan::Violation::OverLoad { .. })), "{:?}", r.violations);
     // The far school visited: no visiting link reaches it.
@@ -181,7 +180,7 @@ fn the_modal_checker_rejects_a_mode_not_offered_and_a_hub_over_its_hours() {
     modes[client("far")] = Some(0);
     let mut one = vec![None; n];
     one[client("far")] = Some(0);
-    let sol = crate::plan::Solution::single_source(open, one);
+    let sol = crate::plan::Solution::from_positions(&open, &one);
     let r = check_modal(inst, arcs, &sol, &modes, None);
     assert!(
         r.violations.iter().any(|v| matches!(v, crate::plan::Violation::ModeNotAllowed { .. })),
@@ -271,11 +270,10 @@ proptest! {
     #[test]
     fn modal_plans_meet_the_modal_mip_optimum(seed in 0u64..1_000_000) {
         let (schools, sc) = modal_region(seed);
-        let loaded = LoadedScenario { scenario: sc.clone(), file: "s.toml".into() };
         let mut msc = sc.clone();
         msc.solver.kind = SolverChoice::Mip;
-        let mip = plan_in_memory(LoadedScenario { scenario: msc, file: "s.toml".into() }, rows_of(&schools));
-        let run = match plan_in_memory(loaded, rows_of(&schools)) {
+        let mip = plan_in_memory(loaded(&msc), rows_of(&schools));
+        let run = match plan_in_memory(loaded(&sc), rows_of(&schools)) {
             Ok(r) => r,
             // Refused before solving (both alike), or no plan: the MIP agrees.
             Err(e) => {
@@ -311,12 +309,10 @@ proptest! {
         sc.links.modes.clear();
         sc.hubs.teacher_hours_per_year = None;
         schools.iter_mut().for_each(|s| s.teacher_hours_per_year = None);
-        let loaded = LoadedScenario { scenario: sc.clone(), file: "s.toml".into() };
-        let Ok(plain) = plan_in_memory(loaded, rows_of(&schools)) else { return Ok(()) };
+        let Ok(plain) = plan_in_memory(loaded(&sc), rows_of(&schools)) else { return Ok(()) };
         let mut hsc = sc.clone();
         hsc.hubs.teacher_hours_per_year = Some(1e12);
-        let loaded = LoadedScenario { scenario: hsc, file: "s.toml".into() };
-        let modal = plan_in_memory(loaded, rows_of(&schools)).expect("the same scenario plans");
+        let modal = plan_in_memory(loaded(&hsc), rows_of(&schools)).expect("the same scenario plans");
         prop_assert!(plain.doc.links.iter().all(|l| l.mode.is_none()));
         prop_assert!(modal.doc.links.iter().all(|l| l.mode.as_deref() == Some("road")));
         if plain.doc.quality().proven && modal.doc.quality().proven {
@@ -333,8 +329,7 @@ fn a_must_link_plan_short_of_teacher_hours_says_why() {
     sc.links.max_road_km = 100.0;
     sc.links.modes = vec![visits(None)];
     sc.hubs.teacher_hours_per_year = Some(50.0);
-    let loaded = LoadedScenario { scenario: sc, file: "s.toml".into() };
-    let e = plan_in_memory(loaded, rows_of(&line())).err().expect("no plan links every school").to_string();
+    let e = plan_in_memory(loaded(&sc), rows_of(&line())).err().expect("no plan links every school").to_string();
     assert!(e.contains("teacher hours") && e.contains("only hub H reaches"), "{e}");
 }
 
@@ -357,7 +352,6 @@ fn a_budget_binding_across_districts_is_closed_exactly() {
         if districts.len() < 2 || schools.iter().any(|s| s.hub == HubStatus::Existing) {
             continue;
         }
-        let loaded = |sc: &Scenario| LoadedScenario { scenario: sc.clone(), file: "s.toml".into() };
         let Ok(free) = plan_in_memory(loaded(&sc), rows_of(&schools)) else { continue };
         let t = &free.doc.totals;
         if t.room_cost_kzt < 1.0 {

@@ -34,6 +34,7 @@ use super::model::HubModel;
 use super::quality::{PlanQuality, QualityInputs, plan_quality};
 use super::scenario::{LinkMode, Scenario};
 use crate::io::schools::HubStatus;
+use crate::problem::{ClientIdx, FacilityIdx, IdxVec};
 use crate::solve::SolveOutcome;
 
 /// The schema this hubplan writes, recorded in `plan.json`'s `schema` field.
@@ -342,13 +343,13 @@ pub struct Source {
     pub note: String,
 }
 
-/// The open hubs and each small school's hub (school indices), as a plan.
+/// The open hubs and each small school's hub, as a plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
-    /// Open facilities (indices into the model's facilities).
-    pub open: Vec<bool>,
-    /// Per client: facility index.
-    pub assignment: Vec<Option<usize>>,
+    /// Per facility of the model: whether it is open.
+    pub open: IdxVec<FacilityIdx, bool>,
+    /// Per client: its hub, if linked.
+    pub assignment: IdxVec<ClientIdx, Option<FacilityIdx>>,
     /// With link modes: per client, its mode (index into the model's modes).
     pub modes: Option<Vec<Option<usize>>>,
 }
@@ -364,7 +365,7 @@ impl PlanDoc {
 impl Decision {
     /// The open hubs and assignment of a solver outcome on `model`.
     pub fn from_outcome(model: &HubModel, out: &SolveOutcome) -> Self {
-        let mut open = vec![false; model.facility_school.len()];
+        let mut open = IdxVec::from_elem(false, model.facility_school.len());
         for &f in &out.solution.open {
             open[f] = true;
         }
@@ -386,20 +387,18 @@ pub(super) fn usage(model: &HubModel, schools: &[School], d: &Decision) -> Usage
     let m = inst.n_facilities();
     let mut u =
         Usage { count: vec![0; m], students: vec![0.0; m], district_open: BTreeMap::new(), new_open: 0, spent: 0.0 };
-    for f in 0..m {
-        if d.open[f] {
-            *u.district_open.entry(schools[model.facility_school[f]].district.clone()).or_default() += 1;
-            if model.is_new(f) {
-                u.new_open += 1;
-            }
-            u.spent += inst.facilities[f].budget_charge();
+    for (f, _) in d.open.iter_enumerated().filter(|(_, open)| **open) {
+        *u.district_open.entry(schools[model.facility_school[f]].district.clone()).or_default() += 1;
+        if model.is_new(f) {
+            u.new_open += 1;
         }
+        u.spent += inst.facility(f).budget_charge();
     }
-    for (c, a) in d.assignment.iter().enumerate() {
+    for (c, a) in d.assignment.iter_enumerated() {
         if let Some(f) = *a {
-            u.count[f] += 1;
-            u.students[f] += inst.clients[c].demand;
-            u.spent += inst.clients[c].budget_cost;
+            u.count[f.index()] += 1;
+            u.students[f.index()] += inst.client(c).demand;
+            u.spent += inst.client(c).budget_cost;
         }
     }
     u
@@ -425,8 +424,8 @@ pub(super) fn blocker(
         return Some(Reason::HubsFull);
     }
     let mut extra = inst.clients[c].budget_cost;
-    if !d.open[f] {
-        let district = &schools[model.facility_school[f]].district;
+    if !d.open[FacilityIdx::new(f)] {
+        let district = &schools[model.facility_school[FacilityIdx::new(f)]].district;
         if let Some(hi) = sc.hubs.max_per_district
             && u.district_open.get(district).copied().unwrap_or(0) + 1 > hi
         {
@@ -457,21 +456,24 @@ fn reason_for(
     let mut budget_blocked = Vec::new();
     let mut out_of_hours = Vec::new();
     let hours_left = teacher_hours_left(model, d);
-    for l in &model.links[c] {
-        let f = l.facility;
-        let name = &schools[model.facility_school[f]].id;
+    for l in &model.links[ClientIdx::new(c)] {
+        let f = l.facility.index();
+        let name = &schools[model.facility_school[l.facility]].id;
         match blocker(model, sc, schools, d, u, c, f) {
-            Some(Reason::HubsFull) if d.open[f] => open_full.push(format!("{name} ({:.0} km)", l.road_km)),
+            Some(Reason::HubsFull) if d.open[l.facility] => open_full.push(format!("{name} ({:.0} km)", l.road_km)),
             Some(Reason::HubsFull) => closed.push((Reason::HubsFull, name.clone())),
             Some(Reason::Budget) => budget_blocked.push(name.clone()),
             Some(r) => closed.push((r, name.clone())),
-            None if d.open[f]
+            None if d.open[l.facility]
                 && let Some(a) = &model.modal
                 && let Some(left) = hours_left[f]
-                && a.options[c].iter().filter(|o| o.facility == f).all(|o| o.load > left + 1e-9) =>
+                && a.options[c].iter().filter(|o| o.facility == l.facility).all(|o| o.load > left + 1e-9) =>
             {
-                let need =
-                    a.options[c].iter().filter(|o| o.facility == f).map(|o| o.load).fold(f64::INFINITY, f64::min);
+                let need = a.options[c]
+                    .iter()
+                    .filter(|o| o.facility == l.facility)
+                    .map(|o| o.load)
+                    .fold(f64::INFINITY, f64::min);
                 out_of_hours.push(format!("{name} ({left:.0} h left, {need:.0} h needed)"));
             }
             None => return (Reason::NotChosen, "a hub within reach could take it; the objective left it out".into()),
@@ -504,7 +506,7 @@ fn reason_for(
     });
     match first {
         Some(Reason::DistrictLimit) => {
-            let district = &schools[model.client_school[c]].district;
+            let district = &schools[model.client_school[ClientIdx::new(c)]].district;
             (
                 Reason::DistrictLimit,
                 format!(
@@ -527,8 +529,8 @@ fn teacher_hours_left(model: &HubModel, d: &Decision) -> Vec<Option<f64>> {
     let mut left = a.load_capacity.clone();
     if let Some(ms) = &d.modes {
         for (c, (&f, &m)) in d.assignment.iter().zip(ms).enumerate() {
-            if let (Some(f), Some(m)) = (f, m)
-                && let (Some(o), Some(l)) = (a.option(c, f, m), left[f].as_mut())
+            if let (Some(f), Some(m)) = (f.map(FacilityIdx::index), m)
+                && let (Some(o), Some(l)) = (a.option(c, FacilityIdx::new(f), m), left[f].as_mut())
             {
                 *l -= o.load;
             }
@@ -565,14 +567,14 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     let inst = &model.instance;
     let u = usage(model, schools, d);
     let mut hubs = Vec::new();
-    let mut hub_row = vec![usize::MAX; inst.n_facilities()];
+    let mut hub_row: Vec<Option<usize>> = vec![None; inst.n_facilities()];
     for f in 0..inst.n_facilities() {
-        if !d.open[f] {
+        if !d.open[FacilityIdx::new(f)] {
             continue;
         }
-        let s = &schools[model.facility_school[f]];
+        let s = &schools[model.facility_school[FacilityIdx::new(f)]];
         let existing = s.hub == HubStatus::Existing;
-        hub_row[f] = hubs.len();
+        hub_row[f] = Some(hubs.len());
         hubs.push(HubRow {
             school_id: s.id.clone(),
             name: s.name.clone(),
@@ -580,7 +582,7 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
             lat: s.lat,
             lon: s.lon,
             status: if existing { "existing" } else { "new" }.into(),
-            cost_kzt: model.hub_charge(f),
+            cost_kzt: model.hub_charge(FacilityIdx::new(f)),
             linked_small_schools: 0,
             linked_students: 0,
             year_opened: None,
@@ -592,18 +594,21 @@ pub fn assemble(a: &Assembly, d: &Decision, out: &SolveOutcome, notes: Vec<Strin
     let mut links = Vec::new();
     let mut unlinked = Vec::new();
     for (c, a) in d.assignment.iter().enumerate() {
-        let s = &schools[model.client_school[c]];
-        match *a {
+        let s = &schools[model.client_school[ClientIdx::new(c)]];
+        match a.map(FacilityIdx::index) {
             Some(f) => {
-                let l = model.links[c].iter().find(|l| l.facility == f).expect("assigned along an allowed link");
-                let h = &mut hubs[hub_row[f]];
+                let l = model.links[ClientIdx::new(c)]
+                    .iter()
+                    .find(|l| l.facility.index() == f)
+                    .expect("assigned along an allowed link");
+                let h = &mut hubs[hub_row[f].expect("a linked hub is open")];
                 h.linked_small_schools += 1;
                 h.linked_students += u64::from(s.students);
                 let (mut room, mut room_kzt) = super::model::room_of(sc, s);
                 // With modes: the link's mode, its teacher hours, and no room for a mode without one.
                 let modal = model.modal.as_ref().zip(d.modes.as_ref()).and_then(|(a, ms)| {
                     let m = ms[c]?;
-                    let o = a.option(c, f, m)?;
+                    let o = a.option(c, FacilityIdx::new(f), m)?;
                     Some((&model.modes[m], o.load))
                 });
                 if let Some((mode, hours)) = modal {

@@ -12,6 +12,7 @@ use super::plan_doc::{Decision, blocker, usage};
 use super::scenario::{ObjectiveKind, Scenario};
 use super::{PlanError, solve_options};
 use crate::plan::{Solution, check};
+use crate::problem::{ClientIdx, FacilityIdx};
 use crate::solve::{SolveOptions, SolveOutcome, SolverKind, Status, solve};
 
 /// A solved planning model, ready to be assembled into a plan document.
@@ -65,7 +66,7 @@ pub fn solve_plan_with(
     let added = complete_coverage(model, sc, schools, &mut decision);
     let mut notes = out.notes.clone();
     if added > 0 {
-        let open: Vec<usize> = (0..decision.open.len()).filter(|&f| decision.open[f]).collect();
+        let open: Vec<FacilityIdx> = decision.open.iter_enumerated().filter(|(_, o)| **o).map(|(f, _)| f).collect();
         let sol = Solution::single_source(open, decision.assignment.clone());
         let report = check(&model.instance, &sol, None);
         if !report.violations.is_empty() {
@@ -137,7 +138,7 @@ fn polish_assignment(
     let mut sub = inst.clone();
     let mut charged = 0.0;
     for (f, fac) in sub.facilities.iter_mut().enumerate() {
-        let open = out.solution.open.binary_search(&f).is_ok();
+        let open = out.solution.open.binary_search(&crate::problem::FacilityIdx::new(f)).is_ok();
         if open {
             charged += fac.budget_charge();
         }
@@ -195,16 +196,17 @@ pub fn complete_coverage(model: &HubModel, sc: &Scenario, schools: &[School], d:
         return 0;
     }
     let inst = &model.instance;
-    let mut order: Vec<usize> = (0..inst.n_clients()).filter(|&c| d.assignment[c].is_none()).collect();
+    let mut order: Vec<usize> =
+        d.assignment.iter_enumerated().filter(|(_, a)| a.is_none()).map(|(c, _)| c.index()).collect();
     order.sort_by(|&a, &b| inst.clients[b].demand.total_cmp(&inst.clients[a].demand).then(a.cmp(&b)));
     let mut added = 0;
     for c in order {
         let u = usage(model, schools, d);
-        let mut by_km = model.links[c].clone();
+        let mut by_km = model.links[ClientIdx::new(c)].clone();
         by_km.sort_by(|a, b| (!d.open[a.facility]).cmp(&!d.open[b.facility]).then(a.road_km.total_cmp(&b.road_km)));
-        if let Some(l) = by_km.iter().find(|l| blocker(model, sc, schools, d, &u, c, l.facility).is_none()) {
+        if let Some(l) = by_km.iter().find(|l| blocker(model, sc, schools, d, &u, c, l.facility.index()).is_none()) {
             d.open[l.facility] = true;
-            d.assignment[c] = Some(l.facility);
+            d.assignment[ClientIdx::new(c)] = Some(l.facility);
             added += 1;
         }
     }

@@ -748,6 +748,11 @@ fn a_forced_hub_is_paid_from_the_budget_and_counted_in_min_cost() {
     assert!(q.proven);
 }
 
+/// `sc` as a scenario loaded from `s.toml`, for planning in memory.
+pub(crate) fn loaded(sc: &Scenario) -> LoadedScenario {
+    LoadedScenario { scenario: sc.clone(), file: "s.toml".into() }
+}
+
 /// `schools` as the rows of a schools file.
 pub(crate) fn rows_of(schools: &[School]) -> Vec<crate::io::schools::SchoolRow> {
     schools
@@ -856,8 +861,7 @@ proptest! {
     #[test]
     fn regrets_equal_a_mip_re_solve_with_the_hub_forbidden(seed in 0u64..1_000_000) {
         let (schools, sc) = random_region(seed);
-        let loaded = LoadedScenario { scenario: sc.clone(), file: "s.toml".into() };
-        let Ok(mut run) = super::plan_in_memory(loaded, rows_of(&schools)) else { return Ok(()) };
+        let Ok(mut run) = super::plan_in_memory(loaded(&sc), rows_of(&schools)) else { return Ok(()) };
         super::worth::add_worth(&mut run, &Silent).unwrap();
         let Some(best) = mip_optimum(&run, &sc) else { return Ok(()) };
         let more = sc.objective.kind == ObjectiveKind::MaxCoverage;
@@ -892,8 +896,7 @@ fn explained_run() -> super::PlanRun {
     let mut sc = scenario(ObjectiveKind::MaxCoverage);
     sc.budget.kzt = Some(1300e6);
     sc.hubs.capacity_small_schools = Some(2);
-    let loaded = LoadedScenario { scenario: sc, file: "s.toml".into() };
-    super::plan_in_memory(loaded, rows_of(&line_region())).unwrap()
+    super::plan_in_memory(loaded(&sc), rows_of(&line_region())).unwrap()
 }
 
 #[test]
@@ -976,10 +979,7 @@ fn explain_an_unlinked_school_finds_a_change_that_links_it_in_the_mip_too() {
     let far = run.doc.unlinked.iter().find(|u| u.reason == Reason::NoHubInReach).unwrap();
     let Explanation::Unlinked { changes, detail, .. } = explain(&run, &far.small_school_id).unwrap() else { panic!() };
     assert!(changes.is_empty() && detail.contains("links.max_road_km="), "{detail}");
-    let replan = |v: Scenario| {
-        let loaded = LoadedScenario { scenario: v, file: "s.toml".into() };
-        super::plan_in_memory(loaded, rows_of(&line_region())).map(|r| r.doc)
-    };
+    let replan = |v: Scenario| super::plan_in_memory(loaded(&v), rows_of(&line_region())).map(|r| r.doc);
     let e = super::explain::explain_with(&run, &far.small_school_id, Some(&replan)).unwrap();
     let Explanation::Unlinked { changes, .. } = e else { panic!() };
     assert_eq!(changes.len(), 1);
@@ -987,9 +987,7 @@ fn explain_an_unlinked_school_finds_a_change_that_links_it_in_the_mip_too() {
     assert_eq!(c.key, "links.max_road_km");
     let mut v = sc.clone();
     v.links.max_road_km = c.to.parse().unwrap();
-    let run_v =
-        super::plan_in_memory(LoadedScenario { scenario: v.clone(), file: "s.toml".into() }, rows_of(&line_region()))
-            .unwrap();
+    let run_v = super::plan_in_memory(loaded(&v), rows_of(&line_region())).unwrap();
     let truth = mip_plan(&run_v, &v, &run_v.inputs.schools).unwrap();
     // What it claims is what the MIP finds with that radius (here the budget
     // goes to other schools, so the radius alone does not link it).
@@ -999,11 +997,7 @@ fn explain_an_unlinked_school_finds_a_change_that_links_it_in_the_mip_too() {
     let far = "c2".to_string();
     let mut open = sc.clone();
     open.budget.kzt = None;
-    let free = super::plan_in_memory(
-        LoadedScenario { scenario: open.clone(), file: "s.toml".into() },
-        rows_of(&line_region()),
-    )
-    .unwrap();
+    let free = super::plan_in_memory(loaded(&open), rows_of(&line_region())).unwrap();
     let e = super::explain::explain_with(&free, &far, Some(&replan)).unwrap();
     let Explanation::Unlinked { changes, reason, .. } = e else { panic!() };
     assert_eq!(reason, "no-hub-in-reach");
@@ -1011,9 +1005,7 @@ fn explain_an_unlinked_school_finds_a_change_that_links_it_in_the_mip_too() {
     assert!(c.links_it, "{c:?}");
     let mut v = open.clone();
     v.links.max_road_km = c.to.parse().unwrap();
-    let run_v =
-        super::plan_in_memory(LoadedScenario { scenario: v.clone(), file: "s.toml".into() }, rows_of(&line_region()))
-            .unwrap();
+    let run_v = super::plan_in_memory(loaded(&v), rows_of(&line_region())).unwrap();
     let truth = mip_plan(&run_v, &v, &run_v.inputs.schools).unwrap();
     assert!(truth.links.iter().any(|l| l.small_school_id == far));
     let base = mip_optimum(&free, &open).unwrap();
@@ -1084,8 +1076,7 @@ fn alternatives_are_the_best_plans_meeting_the_conditions_by_enumeration() {
         let mut sc = scenario(ObjectiveKind::MaxCoverage);
         sc.budget.kzt = Some(budget);
         sc.hubs.capacity_small_schools = Some(2);
-        let loaded = LoadedScenario { scenario: sc, file: "s.toml".into() };
-        let run = super::plan_in_memory(loaded, rows_of(&line_region())).unwrap();
+        let run = super::plan_in_memory(loaded(&sc), rows_of(&line_region())).unwrap();
         let all = every_hub_set_by_mip(&run, &cands);
         let o = AlternativeOptions { count: 3, within: 0.5, min_difference: h, ..Default::default() };
         let found = alternatives(&run, &o).unwrap();

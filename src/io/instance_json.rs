@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tokens::read_text;
 use crate::error::{ErrorCode, InputError, InputErrors, Location, Problems};
-use crate::problem::{Client, Costs, DenseCosts, ExtId, Facility, Group, Instance, Model, SparseCosts};
+use crate::problem::{Client, Costs, DenseCosts, ExtId, Facility, FacilityIdx, Group, Instance, Model, SparseCosts};
 
 /// The schema tag written into and accepted from instance files.
 pub const SCHEMA: &str = "hubplan-instance/1";
@@ -273,7 +273,7 @@ pub fn resolve(path: &Path, raw: RawInstance) -> Result<Instance, InputErrors> {
         let mut facilities = Vec::new();
         for id in &g.facilities {
             match fac_index.get(id) {
-                Some(&i) => facilities.push(i),
+                Some(&i) => facilities.push(FacilityIdx::new(i)),
                 None => problems.push(
                     Location::Key(format!("groups[{k}].facilities")),
                     ErrorCode::UnknownId,
@@ -376,7 +376,7 @@ pub fn to_raw(inst: &Instance) -> RawInstance {
             .iter()
             .map(|g| RawGroup {
                 id: g.id.clone(),
-                facilities: g.facilities.iter().map(|&f| inst.facilities[f].id.clone()).collect(),
+                facilities: g.facilities.iter().map(|&f| inst.facility(f).id.clone()).collect(),
                 min_open: g.min_open,
                 max_open: g.max_open,
             })

@@ -16,7 +16,7 @@ use super::ReadOptions;
 use super::tokens::read_text;
 use crate::error::{ErrorCode, InputError, InputErrors, Location, Problems};
 use crate::plan::{Flow, Solution};
-use crate::problem::{ExtId, Instance};
+use crate::problem::{ClientIdx, ExtId, FacilityIdx, IdxVec, Instance};
 use crate::solve::{SolveOutcome, SolveStats};
 
 /// The schema tag written into and accepted from solution files.
@@ -116,13 +116,12 @@ impl SolutionDoc {
             lower_bound: out.lower_bound,
             gap: out.gap(),
             status: out.status.as_str().into(),
-            open: sol.open.iter().map(|&f| fid(f)).collect(),
-            assignment: sol.assignment.iter().map(|a| a.map(fid)).collect(),
-            flows: sol
-                .flows
-                .as_ref()
-                .map(|fl| fl.iter().map(|x| (inst.clients[x.client].id.clone(), fid(x.facility), x.share)).collect()),
-            unserved: sol.unserved().into_iter().map(|c| inst.clients[c].id.clone()).collect(),
+            open: sol.open.iter().map(|&f| fid(f.index())).collect(),
+            assignment: sol.assignment.iter().map(|a| a.map(|f| fid(f.index()))).collect(),
+            flows: sol.flows.as_ref().map(|fl| {
+                fl.iter().map(|x| (inst.client(x.client).id.clone(), fid(x.facility.index()), x.share)).collect()
+            }),
+            unserved: sol.unserved().into_iter().map(|c| inst.client(c).id.clone()).collect(),
             reasons: out.reasons.clone(),
             infeasibility_proven: (out.status == crate::solve::Status::Infeasible).then_some(out.infeasibility_proven),
             terms: Some(Terms {
@@ -161,16 +160,18 @@ impl SolutionDoc {
     /// whose length is not the number of clients.
     pub fn to_solution(&self, path: &Path, inst: &Instance) -> Result<Solution, InputErrors> {
         let mut problems = Problems::new(path);
-        let fac: HashMap<&ExtId, usize> = inst.facilities.iter().enumerate().map(|(i, f)| (&f.id, i)).collect();
-        let cli: HashMap<&ExtId, usize> = inst.clients.iter().enumerate().map(|(i, c)| (&c.id, i)).collect();
-        let find = |id: &ExtId, key: String, problems: &mut Problems| -> Option<usize> {
+        let fac: HashMap<&ExtId, FacilityIdx> =
+            inst.facilities.iter().enumerate().map(|(i, f)| (&f.id, FacilityIdx::new(i))).collect();
+        let cli: HashMap<&ExtId, ClientIdx> =
+            inst.clients.iter().enumerate().map(|(i, c)| (&c.id, ClientIdx::new(i))).collect();
+        let find = |id: &ExtId, key: String, problems: &mut Problems| -> Option<FacilityIdx> {
             let found = fac.get(id).copied();
             if found.is_none() {
                 problems.push(Location::Key(key), ErrorCode::UnknownId, format!("no facility `{id}` in the instance"));
             }
             found
         };
-        let open: Vec<usize> =
+        let open: Vec<FacilityIdx> =
             self.open.iter().enumerate().filter_map(|(k, id)| find(id, format!("open[{k}]"), &mut problems)).collect();
         if self.assignment.len() != inst.n_clients() {
             problems.push(
@@ -179,7 +180,7 @@ impl SolutionDoc {
                 format!("{} entries for {} clients", self.assignment.len(), inst.n_clients()),
             );
         }
-        let assignment: Vec<Option<usize>> = self
+        let assignment: IdxVec<ClientIdx, Option<FacilityIdx>> = self
             .assignment
             .iter()
             .enumerate()

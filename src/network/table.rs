@@ -11,6 +11,21 @@ use super::options::DistanceOptions;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct SchoolIdx(pub u32);
 
+impl SchoolIdx {
+    /// The school at position `i` of the schools.
+    ///
+    /// # Panics
+    /// When `i` does not fit in 32 bits.
+    pub fn new(i: usize) -> Self {
+        SchoolIdx(u32::try_from(i).expect("school index beyond u32"))
+    }
+
+    /// Its position in the schools.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One allowed link: `school` can be served from `hub`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Link {

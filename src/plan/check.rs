@@ -5,7 +5,7 @@
 use std::fmt;
 
 use super::Solution;
-use crate::problem::Instance;
+use crate::problem::{ClientIdx, FacilityIdx, Instance};
 
 /// The objective broken into its terms, recomputed from the instance.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -263,9 +263,9 @@ pub fn check_modal(
     let mut triples = Vec::with_capacity(inst.costs.n_links());
     let mut load = vec![0.0f64; inst.n_facilities()];
     for c in 0..n {
-        let chosen = match (sol.assignment.get(c).copied().flatten(), modes[c]) {
+        let chosen = match (sol.facility_of(ClientIdx::new(c)).map(FacilityIdx::index), modes[c]) {
             (Some(f), m) => {
-                let o = m.and_then(|m| arcs.option(c, f, m));
+                let o = m.and_then(|m| arcs.option(c, FacilityIdx::new(f), m));
                 if o.is_none() && f < inst.n_facilities() {
                     extra.push(Violation::ModeNotAllowed {
                         client: inst.clients[c].id.to_string(),
@@ -278,12 +278,12 @@ pub fn check_modal(
             (None, _) => None,
         };
         if let Some(o) = chosen {
-            load[o.facility] += o.load;
+            load[o.facility.index()] += o.load;
             realised.clients[c].budget_cost = o.budget_cost;
         }
         inst.costs.for_each_link(c, |f, v| {
             let v = match chosen {
-                Some(o) if o.facility == f => o.cost,
+                Some(o) if o.facility.index() == f => o.cost,
                 _ => v,
             };
             triples.push((c as u32, f as u32, v));
@@ -324,7 +324,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         return CheckReport { evaluation: zero, violations: v };
     }
     let mut is_open = vec![false; m];
-    for &f in &sol.open {
+    for f in sol.open.iter().map(|f| f.index()) {
         if f >= m {
             v.push(Violation::IndexOutOfRange { what: "open facility", index: f, count: m });
             return CheckReport { evaluation: zero, violations: v };
@@ -375,26 +375,27 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         None => {
             for (c, a) in sol.assignment.iter().enumerate() {
                 if let Some(f) = *a {
-                    serve(c, f, 1.0, &mut v);
+                    serve(c, f.index(), 1.0, &mut v);
                 }
             }
         }
         Some(flows) => {
             let mut shares_of = vec![0usize; n];
             for fl in flows {
-                if fl.client >= n {
-                    v.push(Violation::IndexOutOfRange { what: "flow client", index: fl.client, count: n });
+                let (client, facility) = (fl.client.index(), fl.facility.index());
+                if client >= n {
+                    v.push(Violation::IndexOutOfRange { what: "flow client", index: client, count: n });
                     continue;
                 }
                 if !(fl.share > 0.0 && fl.share <= 1.0 + 1e-9) {
                     v.push(Violation::BadShare {
-                        client: cid(fl.client),
+                        client: cid(client),
                         detail: format!("share {} is not in (0, 1]", fl.share),
                     });
                     continue;
                 }
-                shares_of[fl.client] += 1;
-                serve(fl.client, fl.facility, fl.share, &mut v);
+                shares_of[client] += 1;
+                serve(client, facility, fl.share, &mut v);
             }
             if inst.single_source {
                 for (c, &k) in shares_of.iter().enumerate() {
@@ -452,7 +453,7 @@ pub fn check(inst: &Instance, sol: &Solution, claimed: Option<f64>) -> CheckRepo
         v.push(Violation::OpenCount { open: open_count, rule: format!("at most {hi} may be") });
     }
     for g in &inst.groups {
-        let k = g.facilities.iter().filter(|&&f| is_open[f]).count();
+        let k = g.facilities.iter().filter(|&&f| is_open[f.index()]).count();
         if k < g.min_open {
             v.push(Violation::Group {
                 group: g.id.to_string(),
@@ -497,6 +498,14 @@ mod tests {
     use crate::plan::Flow;
     use crate::problem::{Client, Costs, DenseCosts, ExtId, Facility, Group, Instance, Model};
 
+    fn facilities(fs: &[usize]) -> Vec<FacilityIdx> {
+        fs.iter().map(|&f| FacilityIdx::new(f)).collect()
+    }
+
+    fn flow(c: usize, f: usize, share: f64) -> Flow {
+        Flow { client: ClientIdx::new(c), facility: FacilityIdx::new(f), share }
+    }
+
     /// Two facilities (capacity 10, open cost 5), three clients of demand 4.
     fn base() -> Instance {
         let clients = (1..=3).map(|i| Client::new(i, 4.0)).collect();
@@ -514,7 +523,7 @@ mod tests {
     #[test]
     fn a_feasible_solution_is_accepted_with_its_terms() {
         let inst = base();
-        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        let sol = Solution::from_positions(&[0, 1], &[Some(0), Some(0), Some(1)]);
         let r = check(&inst, &sol, Some(5.0 + 5.0 + 1.0 + 3.0 + 6.0));
         assert!(r.is_feasible(), "{:?}", r.violations);
         assert_eq!(r.evaluation.service_cost, 10.0);
@@ -525,16 +534,16 @@ mod tests {
     fn capacity_closed_facility_and_forbidden_link_are_caught() {
         let inst = base();
         // Three clients of 4 on facility 1 (capacity 10); client 2 on a link that is not allowed.
-        let r = check(&inst, &Solution::single_source(vec![0], vec![Some(0), Some(0), Some(0)]), None);
+        let r = check(&inst, &Solution::from_positions(&[0], &[Some(0), Some(0), Some(0)]), None);
         assert_eq!(kinds(&r), ["OverCapacity"]);
-        let r = check(&inst, &Solution::single_source(vec![0], vec![Some(0), Some(1), Some(0)]), None);
+        let r = check(&inst, &Solution::from_positions(&[0], &[Some(0), Some(1), Some(0)]), None);
         assert_eq!(kinds(&r), ["ServedByClosed", "LinkNotAllowed"]);
     }
 
     #[test]
     fn unserved_needs_a_penalty() {
         let mut inst = base();
-        let sol = Solution::single_source(vec![0, 1], vec![Some(0), None, Some(1)]);
+        let sol = Solution::from_positions(&[0, 1], &[Some(0), None, Some(1)]);
         assert_eq!(kinds(&check(&inst, &sol, None)), ["Unserved"]);
         inst.unserved_penalty = Some(2.5);
         let r = check(&inst, &sol, None);
@@ -545,7 +554,7 @@ mod tests {
     #[test]
     fn counts_groups_budget_fixed_and_forbidden() {
         let mut inst = base();
-        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        let sol = Solution::from_positions(&[0, 1], &[Some(0), Some(0), Some(1)]);
         inst.p = Some(1);
         assert_eq!(kinds(&check(&inst, &sol, None)), ["OpenCount"]);
         inst.p = None;
@@ -555,10 +564,12 @@ mod tests {
         inst.min_open = Some(3);
         assert_eq!(kinds(&check(&inst, &sol, None)), ["OpenCount"]);
         inst.min_open = None;
-        inst.groups = vec![Group { id: ExtId::from("north"), facilities: vec![0, 1], min_open: 0, max_open: Some(1) }];
+        inst.groups =
+            vec![Group { id: ExtId::from("north"), facilities: facilities(&[0, 1]), min_open: 0, max_open: Some(1) }];
         assert_eq!(kinds(&check(&inst, &sol, None)), ["Group"]);
-        inst.groups = vec![Group { id: ExtId::from("south"), facilities: vec![1], min_open: 1, max_open: None }];
-        let one = Solution::single_source(vec![0], vec![Some(0), Some(0), None]);
+        inst.groups =
+            vec![Group { id: ExtId::from("south"), facilities: facilities(&[1]), min_open: 1, max_open: None }];
+        let one = Solution::from_positions(&[0], &[Some(0), Some(0), None]);
         inst.unserved_penalty = Some(1.0);
         assert_eq!(kinds(&check(&inst, &one, None)), ["Group"]);
         inst.groups.clear();
@@ -579,7 +590,7 @@ mod tests {
         let mut inst = base();
         inst.facilities[0].fixed_open = true;
         inst.budget = Some(5.0);
-        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        let sol = Solution::from_positions(&[0, 1], &[Some(0), Some(0), Some(1)]);
         let r = check(&inst, &sol, None);
         assert!(r.is_feasible(), "{:?}", r.violations);
         assert_eq!(r.evaluation.opening_cost, 5.0);
@@ -588,14 +599,9 @@ mod tests {
     #[test]
     fn flows_are_checked_for_shares_and_single_source() {
         let mut inst = base();
-        let flows = vec![
-            Flow { client: 0, facility: 0, share: 0.5 },
-            Flow { client: 0, facility: 1, share: 0.5 },
-            Flow { client: 1, facility: 0, share: 1.0 },
-            Flow { client: 2, facility: 1, share: 1.0 },
-        ];
+        let flows = vec![flow(0, 0, 0.5), flow(0, 1, 0.5), flow(1, 0, 1.0), flow(2, 1, 1.0)];
         let sol =
-            Solution { open: vec![0, 1], assignment: vec![Some(0), Some(0), Some(1)], flows: Some(flows.clone()) };
+            Solution { flows: Some(flows.clone()), ..Solution::from_positions(&[0, 1], &[Some(0), Some(0), Some(1)]) };
         assert_eq!(kinds(&check(&inst, &sol, None)), ["SplitInSingleSource"]);
         inst.single_source = false;
         let r = check(&inst, &sol, None);
@@ -603,7 +609,7 @@ mod tests {
         assert!((r.evaluation.service_cost - (0.5 + 1.0 + 3.0 + 6.0)).abs() < 1e-12);
         let mut bad = flows;
         bad[1].share = 0.7;
-        let sol = Solution { open: vec![0, 1], assignment: vec![Some(0), Some(0), Some(1)], flows: Some(bad) };
+        let sol = Solution { flows: Some(bad), ..Solution::from_positions(&[0, 1], &[Some(0), Some(0), Some(1)]) };
         assert_eq!(kinds(&check(&inst, &sol, None)), ["BadShare"]);
     }
 
@@ -611,7 +617,7 @@ mod tests {
     fn client_limits_and_budget_costs_are_checked() {
         let mut inst = base();
         inst.facilities[0].max_clients = Some(1);
-        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        let sol = Solution::from_positions(&[0, 1], &[Some(0), Some(0), Some(1)]);
         assert_eq!(kinds(&check(&inst, &sol, None)), ["TooManyClients"]);
         inst.facilities[0].max_clients = Some(2);
         // Opening costs 5 + 5 count toward the objective, but the budget sees
@@ -634,7 +640,7 @@ mod tests {
     #[test]
     fn a_wrong_claimed_objective_is_caught() {
         let inst = base();
-        let sol = Solution::single_source(vec![0, 1], vec![Some(0), Some(0), Some(1)]);
+        let sol = Solution::from_positions(&[0, 1], &[Some(0), Some(0), Some(1)]);
         assert_eq!(kinds(&check(&inst, &sol, Some(19.0))), ["ObjectiveMismatch"]);
     }
 }

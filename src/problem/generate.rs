@@ -21,7 +21,7 @@
 
 use rand::Rng as _;
 
-use super::{Client, Costs, ExtId, Facility, Group, Instance, Model, SparseCosts};
+use super::{Client, Costs, ExtId, Facility, FacilityIdx, Group, Instance, Model, SparseCosts};
 use crate::rng::task_rng;
 
 /// The parameters of one member of the family (see the module note for how
@@ -116,7 +116,8 @@ pub fn generate_instance(p: &InstanceFamily) -> Instance {
     let group_of: Vec<usize> = fpts.iter().map(|&y| nearest_centre(y)).collect();
     let groups: Vec<Group> = (0..centres.len())
         .filter_map(|g| {
-            let members: Vec<usize> = (0..p.facilities).filter(|&f| group_of[f] == g).collect();
+            let members: Vec<FacilityIdx> =
+                (0..p.facilities).filter(|&f| group_of[f] == g).map(FacilityIdx::new).collect();
             (!members.is_empty()).then(|| Group {
                 id: ExtId::Text(format!("G{}", g + 1)),
                 max_open: Some(members.len().div_ceil(2)),
@@ -135,7 +136,7 @@ pub fn generate_instance(p: &InstanceFamily) -> Instance {
         let mean_cost: f64 = inst.facilities.iter().map(|f| f.open_cost).sum::<f64>() / p.facilities.max(1) as f64;
         let cheapest: f64 = groups
             .iter()
-            .map(|g| g.facilities.iter().map(|&f| inst.facilities[f].open_cost).fold(f64::INFINITY, f64::min))
+            .map(|g| g.facilities.iter().map(|&f| inst.facility(f).open_cost).fold(f64::INFINITY, f64::min))
             .sum();
         let expected = share * mean_cost * p.open_share * p.facilities as f64;
         inst.budget = Some(expected.max(1.2 * cheapest).round());

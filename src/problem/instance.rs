@@ -2,6 +2,7 @@
 
 use super::costs::Costs;
 use super::ids::ExtId;
+use super::index::{ClientIdx, FacilityIdx};
 
 /// A client (a demand point: a small school, a customer, a vertex).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -65,8 +66,8 @@ impl Facility {
 pub struct Group {
     /// Its id (a district's name).
     pub id: ExtId,
-    /// Indices into [`Instance::facilities`].
-    pub facilities: Vec<usize>,
+    /// Its facilities, in [`Instance::facilities`].
+    pub facilities: Vec<FacilityIdx>,
     /// At least this many of them open (fixed-open ones included).
     pub min_open: usize,
     /// At most this many of them open; `None`: no limit.
@@ -298,6 +299,16 @@ impl Instance {
         &self.facilities[f].id
     }
 
+    /// Facility `f`.
+    pub fn facility(&self, f: FacilityIdx) -> &Facility {
+        &self.facilities[f.index()]
+    }
+
+    /// Client `c`.
+    pub fn client(&self, c: ClientIdx) -> &Client {
+        &self.clients[c.index()]
+    }
+
     /// Checks that the instance is well-formed: sizes agree, values are
     /// finite and non-negative, references are in range.
     pub fn validate(&self) -> Result<(), InstanceError> {
@@ -377,8 +388,12 @@ impl Instance {
             return Err(InstanceError::MinAboveMax { owner: String::new(), min, max });
         }
         for g in &self.groups {
-            if let Some(&index) = g.facilities.iter().find(|&&f| f >= m) {
-                return Err(InstanceError::GroupFacilityOutOfRange { group: g.id.to_string(), index, facilities: m });
+            if let Some(&index) = g.facilities.iter().find(|&&f| f.index() >= m) {
+                return Err(InstanceError::GroupFacilityOutOfRange {
+                    group: g.id.to_string(),
+                    index: index.index(),
+                    facilities: m,
+                });
             }
             if let Some(max) = g.max_open
                 && g.min_open > max

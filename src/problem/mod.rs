@@ -4,10 +4,12 @@
 pub mod costs;
 pub mod generate;
 pub mod ids;
+pub mod index;
 pub mod instance;
 pub mod modes;
 
 pub use costs::{Costs, DenseCosts, PlanarCosts, Rounding, SparseCosts};
 pub use ids::ExtId;
+pub use index::{ClientIdx, FacilityIdx, Idx, IdxVec};
 pub use instance::{Client, Facility, Group, Instance, InstanceError, Model};
 pub use modes::{ModalArcs, ModeOption};

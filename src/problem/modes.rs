@@ -16,13 +16,13 @@
 //! generalized assignment problem", *European Journal of Operational
 //! Research* 60 (1992) 260–272).
 
-use super::{Costs, Instance, SparseCosts};
+use super::{ClientIdx, Costs, FacilityIdx, Instance, SparseCosts};
 
 /// One way client `c` may be served by `facility`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ModeOption {
-    /// The facility (index into the instance's facilities).
-    pub facility: usize,
+    /// The facility.
+    pub facility: FacilityIdx,
     /// The mode (index into [`ModalArcs::mode_names`]).
     pub mode: usize,
     /// Its cost in the objective.
@@ -55,7 +55,7 @@ impl ModalArcs {
                 let mut here = Vec::new();
                 inst.costs.for_each_link(c, |f, cost| {
                     here.push(ModeOption {
-                        facility: f,
+                        facility: FacilityIdx::new(f),
                         mode: 0,
                         cost,
                         load: 0.0,
@@ -70,7 +70,7 @@ impl ModalArcs {
     }
 
     /// The option of client `c` at facility `f` in mode `m`.
-    pub fn option(&self, c: usize, f: usize, m: usize) -> Option<&ModeOption> {
+    pub fn option(&self, c: usize, f: FacilityIdx, m: usize) -> Option<&ModeOption> {
         self.options.get(c)?.iter().find(|o| o.facility == f && o.mode == m)
     }
 
@@ -78,14 +78,14 @@ impl ModalArcs {
     pub fn relaxed_costs(&self, n_facilities: usize) -> Costs {
         let mut triples = Vec::new();
         for (c, opts) in self.options.iter().enumerate() {
-            let mut best: Vec<(usize, f64)> = Vec::new();
+            let mut best: Vec<(FacilityIdx, f64)> = Vec::new();
             for o in opts {
                 match best.iter_mut().find(|b| b.0 == o.facility) {
                     Some(b) => b.1 = b.1.min(o.cost),
                     None => best.push((o.facility, o.cost)),
                 }
             }
-            triples.extend(best.into_iter().map(|(f, v)| (c as u32, f as u32, v)));
+            triples.extend(best.into_iter().map(|(f, v)| (c as u32, f.index() as u32, v)));
         }
         Costs::Sparse(SparseCosts::from_triples(self.options.len(), n_facilities, triples))
     }
@@ -102,24 +102,23 @@ impl ModalArcs {
 
     /// The arcs of the clients and facilities of a block, in its local
     /// indices (`clients`, `facilities` ascending, as the block lists them).
-    pub fn restrict(&self, clients: &[usize], facilities: &[usize], n_facilities: usize) -> ModalArcs {
-        let mut local = vec![usize::MAX; n_facilities];
+    pub fn restrict(&self, clients: &[ClientIdx], facilities: &[FacilityIdx], n_facilities: usize) -> ModalArcs {
+        let mut local: Vec<Option<FacilityIdx>> = vec![None; n_facilities];
         for (i, &f) in facilities.iter().enumerate() {
-            local[f] = i;
+            local[f.index()] = Some(FacilityIdx::new(i));
         }
         ModalArcs {
             mode_names: self.mode_names.clone(),
             options: clients
                 .iter()
                 .map(|&c| {
-                    self.options[c]
+                    self.options[c.index()]
                         .iter()
-                        .filter(|o| local[o.facility] != usize::MAX)
-                        .map(|o| ModeOption { facility: local[o.facility], ..*o })
+                        .filter_map(|o| Some(ModeOption { facility: local[o.facility.index()]?, ..*o }))
                         .collect()
                 })
                 .collect(),
-            load_capacity: facilities.iter().map(|&f| self.load_capacity[f]).collect(),
+            load_capacity: facilities.iter().map(|&f| self.load_capacity[f.index()]).collect(),
         }
     }
 
@@ -134,7 +133,7 @@ impl ModalArcs {
         }
         for (c, opts) in self.options.iter().enumerate() {
             for o in opts {
-                if o.facility >= inst.n_facilities() || o.mode >= self.mode_names.len() {
+                if o.facility.index() >= inst.n_facilities() || o.mode >= self.mode_names.len() {
                     return Err(format!("client {c}: option out of range"));
                 }
                 if !(o.cost.is_finite() && o.load.is_finite() && o.load >= 0.0 && o.budget_cost >= 0.0) {

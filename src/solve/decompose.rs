@@ -32,10 +32,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::knapsack::{Item, knapsack_fractional};
+use super::knapsack::{Item, knapsack_bound};
 use super::{SolveError, SolveOptions, SolveOutcome, SolveStats, Status, dispatch, finish, lagrangian, mip};
 use crate::plan::{Flow, Solution, check};
-use crate::problem::{Client, Costs, Facility, Group, Instance, SparseCosts};
+use crate::problem::{Client, ClientIdx, Costs, Facility, FacilityIdx, Group, IdxVec, Instance, SparseCosts};
 
 /// Open sets a block may enumerate before it goes to the general solver.
 const MAX_OPEN_SETS: usize = 20_000;
@@ -43,12 +43,29 @@ const MAX_OPEN_SETS: usize = 20_000;
 /// Clients and facilities that share no allowed link with the rest.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Block {
-    /// Client indices of the instance, ascending.
-    pub clients: Vec<usize>,
-    /// Facility indices of the instance, ascending.
-    pub facilities: Vec<usize>,
+    /// Per client of the block: its client in the instance, ascending.
+    pub clients: IdxVec<ClientIdx, ClientIdx>,
+    /// Per facility of the block: its facility in the instance, ascending.
+    pub facilities: IdxVec<FacilityIdx, FacilityIdx>,
     /// Group indices of the instance whose facilities lie in this block.
     pub groups: Vec<usize>,
+}
+
+impl Block {
+    /// The instance's client of the block's client `c`.
+    pub fn client(&self, c: ClientIdx) -> ClientIdx {
+        self.clients[c]
+    }
+
+    /// The instance's facility of the block's facility `f`.
+    pub fn facility(&self, f: FacilityIdx) -> FacilityIdx {
+        self.facilities[f]
+    }
+}
+
+/// An engine's open set (plain positions) as typed facilities.
+fn typed(open: &[usize]) -> Vec<FacilityIdx> {
+    open.iter().map(|&f| FacilityIdx::new(f)).collect()
 }
 
 /// What the decomposition made of an instance.
@@ -97,12 +114,12 @@ pub(crate) fn blocks(inst: &Instance) -> Vec<Block> {
     }
     for g in &inst.groups {
         for w in g.facilities.windows(2) {
-            uf.union(w[0], w[1]);
+            uf.union(w[0].index(), w[1].index());
         }
     }
     let in_group: Vec<bool> = {
         let mut v = vec![false; m];
-        inst.groups.iter().flat_map(|g| &g.facilities).for_each(|&f| v[f] = true);
+        inst.groups.iter().flat_map(|g| &g.facilities).for_each(|&f| v[f.index()] = true);
         v
     };
     let mut index_of_root = vec![usize::MAX; m + n];
@@ -114,14 +131,18 @@ pub(crate) fn blocks(inst: &Instance) -> Vec<Block> {
         let r = uf.find(node);
         if index_of_root[r] == usize::MAX {
             index_of_root[r] = out.len();
-            out.push(Block { clients: Vec::new(), facilities: Vec::new(), groups: Vec::new() });
+            out.push(Block { clients: IdxVec::new(), facilities: IdxVec::new(), groups: Vec::new() });
         }
         let b = &mut out[index_of_root[r]];
-        if node < m { b.facilities.push(node) } else { b.clients.push(node - m) }
+        if node < m {
+            b.facilities.push(FacilityIdx::new(node));
+        } else {
+            b.clients.push(ClientIdx::new(node - m));
+        }
     }
     for (gi, g) in inst.groups.iter().enumerate() {
         if let Some(&f) = g.facilities.first() {
-            let b = index_of_root[uf.find(f)];
+            let b = index_of_root[uf.find(f.index())];
             out[b].groups.push(gi);
         }
     }
@@ -130,20 +151,20 @@ pub(crate) fn blocks(inst: &Instance) -> Vec<Block> {
 
 /// A block as an instance of its own, without the instance-wide rows.
 pub(crate) fn sub_instance(inst: &Instance, block: &Block, index: usize) -> Instance {
-    let mut local = vec![usize::MAX; inst.n_facilities()];
-    for (i, &f) in block.facilities.iter().enumerate() {
-        local[f] = i;
+    let mut local: Vec<Option<FacilityIdx>> = vec![None; inst.n_facilities()];
+    for (i, &f) in block.facilities.iter_enumerated() {
+        local[f.index()] = Some(i);
     }
     let mut triples = Vec::new();
-    for (i, &c) in block.clients.iter().enumerate() {
-        inst.costs.for_each_link(c, |f, v| {
-            if local[f] != usize::MAX {
-                triples.push((i as u32, local[f] as u32, v));
+    for (i, &c) in block.clients.iter_enumerated() {
+        inst.costs.for_each_link(c.index(), |f, v| {
+            if let Some(j) = local[f] {
+                triples.push((i.index() as u32, j.index() as u32, v));
             }
         });
     }
-    let clients: Vec<Client> = block.clients.iter().map(|&c| inst.clients[c].clone()).collect();
-    let facilities: Vec<Facility> = block.facilities.iter().map(|&f| inst.facilities[f].clone()).collect();
+    let clients: Vec<Client> = block.clients.iter().map(|&c| inst.client(c).clone()).collect();
+    let facilities: Vec<Facility> = block.facilities.iter().map(|&f| inst.facility(f).clone()).collect();
     let costs = Costs::Sparse(SparseCosts::from_triples(clients.len(), facilities.len(), triples));
     let mut sub = Instance::new(format!("{} block {index}", inst.name), inst.model, clients, facilities, costs);
     sub.single_source = inst.single_source;
@@ -153,7 +174,14 @@ pub(crate) fn sub_instance(inst: &Instance, block: &Block, index: usize) -> Inst
         .iter()
         .map(|&g| {
             let g = &inst.groups[g];
-            Group { facilities: g.facilities.iter().map(|&f| local[f]).collect(), ..g.clone() }
+            Group {
+                facilities: g
+                    .facilities
+                    .iter()
+                    .map(|&f| local[f.index()].expect("a block holds its groups' facilities"))
+                    .collect(),
+                ..g.clone()
+            }
         })
         .collect();
     sub
@@ -258,10 +286,10 @@ pub(crate) fn most_new(sub: &Instance) -> usize {
         let free: Vec<usize> = g
             .facilities
             .iter()
-            .copied()
+            .map(|f| f.index())
             .filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden)
             .collect();
-        let fixed = g.facilities.iter().filter(|&&f| sub.facilities[f].fixed_open).count();
+        let fixed = g.facilities.iter().filter(|&&f| sub.facility(f).fixed_open).count();
         let allowed = g.max_open.map_or(free.len(), |mx| mx.saturating_sub(fixed).min(free.len()));
         total += allowed;
         free.iter().for_each(|&f| counted[f] = true);
@@ -325,7 +353,7 @@ pub(crate) fn frontier(
         part.p = Some(fixed + k);
         if part.p == Some(0) {
             // No facility at all: every client unserved.
-            let solution = Solution::single_source(Vec::new(), vec![None; part.n_clients()]);
+            let solution = Solution::single_source(Vec::new(), IdxVec::from_elem(None, part.n_clients()));
             let report = check(sub, &solution, None);
             if report.is_feasible() {
                 let v = report.evaluation.objective;
@@ -565,39 +593,27 @@ impl TwoHub<'_> {
     /// An upper bound on the profit the clients from `i` on can add.
     fn bound(&self, i: usize, cap: [f64; 2], count: [usize; 2]) -> f64 {
         let rest = &self.items[i..];
-        let pooled = knapsack_bound(
-            rest.iter().filter_map(|it| {
+        let pooled: Vec<Item> = rest
+            .iter()
+            .filter_map(|it| {
                 let p =
                     (0..2).filter(|&h| it.demand <= cap[h] && count[h] > 0).map(|h| it.profit[h]).fold(0.0, f64::max);
-                (p > 0.0).then_some((p, it.demand))
-            }),
-            cap[0] + cap[1],
-            count[0].saturating_add(count[1]),
-        );
+                (p > 0.0).then_some(Item { profit: p, weight: it.demand })
+            })
+            .collect();
+        let pooled = knapsack_bound(&pooled, cap[0] + cap[1], count[0].saturating_add(count[1]));
         let apart: f64 = (0..2)
             .map(|h| {
-                knapsack_bound(
-                    rest.iter()
-                        .filter(|it| it.profit[h] > 0.0 && it.demand <= cap[h])
-                        .map(|it| (it.profit[h], it.demand)),
-                    cap[h],
-                    count[h],
-                )
+                let items: Vec<Item> = rest
+                    .iter()
+                    .filter(|it| it.profit[h] > 0.0 && it.demand <= cap[h])
+                    .map(|it| Item { profit: it.profit[h], weight: it.demand })
+                    .collect();
+                knapsack_bound(&items, cap[h], count[h])
             })
             .sum();
         pooled.min(apart)
     }
-}
-
-/// Dantzig's bound on a 0–1 knapsack of (profit, weight) items within
-/// `capacity` ([`knapsack_fractional`]), and at most the `count` largest
-/// profits: the smaller of the two relaxations.
-fn knapsack_bound(items: impl Iterator<Item = (f64, f64)>, capacity: f64, count: usize) -> f64 {
-    let items: Vec<Item> = items.map(|(profit, weight)| Item { profit, weight }).collect();
-    let mut by_profit: Vec<f64> = items.iter().map(|x| x.profit).collect();
-    by_profit.sort_by(|x, y| y.total_cmp(x));
-    let top: f64 = by_profit.iter().take(count).sum();
-    knapsack_fractional(&items, capacity).0.min(top)
 }
 
 /// An open set to value: its bound, its exact value when already known, the
@@ -632,7 +648,7 @@ fn enumerate(
         .collect();
     let groups_ok = |open: &[usize]| {
         sub.groups.iter().all(|g| {
-            let k = g.facilities.iter().filter(|f| open.contains(f)).count();
+            let k = g.facilities.iter().filter(|f| open.contains(&f.index())).count();
             k >= g.min_open && g.max_open.is_none_or(|mx| k <= mx)
         })
     };
@@ -665,7 +681,7 @@ fn enumerate(
                 }
                 let uncap: f64 = opening + cheapest.iter().sum::<f64>();
                 if uncap.is_finite() {
-                    let sol = Solution::single_source(open.clone(), at.clone());
+                    let sol = Solution::from_positions(&open, &at);
                     let uncap_fits = !capacitated || check(sub, &sol, None).is_feasible();
                     if uncap_fits {
                         candidates.push((uncap, Some((uncap, sol)), open, None));
@@ -769,7 +785,7 @@ fn fixed_open_mip(
     };
     if let [a, b] = open
         && let Some(assignment) = two_hub_assignment(sub, *a, *b, TWO_HUB_NODES)
-        && let Some((v, sol)) = value(Solution::single_source(open.to_vec(), assignment))
+        && let Some((v, sol)) = value(Solution::from_positions(open, &assignment))
     {
         return SetValue { best: Some((v, sol)), bound: v };
     }
@@ -780,7 +796,7 @@ fn fixed_open_mip(
         match mip::solve_mip(&fixed, opts.backend, Some(limit)) {
             Ok(mip::MipOutcome::Infeasible) => return SetValue { best: None, bound: f64::INFINITY },
             Ok(mip::MipOutcome::Solved { solution, proven }) => {
-                if let Some((v, sol)) = value(Solution::single_source(open.to_vec(), solution.assignment)) {
+                if let Some((v, sol)) = value(Solution::single_source(typed(open), solution.assignment)) {
                     if proven {
                         return SetValue { best: Some((v, sol)), bound: v };
                     }
@@ -808,7 +824,7 @@ fn fixed_open_mip(
             if limit > 0.0
                 && let Ok(mip::MipOutcome::Solved { solution, proven: true }) =
                     mip::solve_mip_serving(&fixed, opts.backend, Some(limit), Some(most))
-                && let Some((v, sol)) = value(Solution::single_source(open.to_vec(), solution.assignment))
+                && let Some((v, sol)) = value(Solution::single_source(typed(open), solution.assignment))
                 && v <= serving_less
             {
                 return SetValue { best: Some((v, sol)), bound: v };
@@ -929,7 +945,7 @@ fn knapsack_repair(open: &[usize], alone: &[&HubAlone], n: usize) -> Solution {
             }
         }
     }
-    Solution::single_source(open.to_vec(), assignment)
+    Solution::from_positions(open, &assignment)
 }
 
 /// The master: one column per block, new facilities in total within
@@ -1115,7 +1131,7 @@ fn budget_lagrangian(
             .zip(&picks)
             .filter_map(|((sub, cols), &ci)| cols[ci].solution.as_ref().map(|sol| (sub, sol)))
             .map(|(sub, sol)| {
-                sol.open.iter().map(|&f| sub.facilities[f].budget_charge()).sum::<f64>()
+                sol.open.iter().map(|&f| sub.facility(f).budget_charge()).sum::<f64>()
                     + sol
                         .assignment
                         .iter()
@@ -1220,18 +1236,18 @@ pub(crate) fn solve_by_blocks(
     let bound = master(&columns, lo, max_new, |c| c.bound).map(|(_, b)| b);
     // The whole plan, in the instance's indices.
     let mut open = Vec::new();
-    let mut assignment = vec![None; inst.n_clients()];
+    let mut assignment = IdxVec::from_elem(None, inst.n_clients());
     let mut flows: Option<Vec<Flow>> = None;
     for ((block, cols), &ci) in parts.iter().zip(&columns).zip(&picks) {
         let Some(sol) = &cols[ci].solution else { return Ok(Decomposed::NotApplicable) };
-        open.extend(sol.open.iter().map(|&f| block.facilities[f]));
-        for (c, a) in sol.assignment.iter().enumerate() {
-            assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
+        open.extend(sol.open.iter().map(|&f| block.facility(f)));
+        for (c, a) in sol.assignment.iter_enumerated() {
+            assignment[block.client(c)] = a.map(|f| block.facility(f));
         }
         if let Some(fl) = &sol.flows {
             flows.get_or_insert_with(Vec::new).extend(fl.iter().map(|x| Flow {
-                client: block.clients[x.client],
-                facility: block.facilities[x.facility],
+                client: block.client(x.client),
+                facility: block.facility(x.facility),
                 share: x.share,
             }));
         }
@@ -1252,9 +1268,9 @@ pub(crate) fn solve_by_blocks(
         general.len()
     );
     if let Some(b) = inst.budget {
-        let spend: f64 = solution.open.iter().map(|&f| inst.facilities[f].budget_charge()).sum::<f64>()
+        let spend: f64 = solution.open.iter().map(|&f| inst.facility(f).budget_charge()).sum::<f64>()
             + (0..inst.n_clients())
-                .filter(|&c| solution.assignment[c].is_some())
+                .filter(|&c| solution.assignment[ClientIdx::new(c)].is_some())
                 .map(|c| inst.clients[c].budget_cost)
                 .sum::<f64>();
         if spend > b + 1e-9 * b.abs().max(1.0) {
@@ -1366,13 +1382,15 @@ mod tests {
         assert!(parts.len() >= 2);
         for b in &parts {
             for &c in &b.clients {
-                inst.costs.for_each_link(c, |f, _| {
-                    assert!(inst.facilities[f].forbidden || b.facilities.contains(&f), "client {c} links outside");
+                inst.costs.for_each_link(c.index(), |f, _| {
+                    let inside = b.facilities.iter().any(|g| g.index() == f);
+                    assert!(inst.facilities[f].forbidden || inside, "client {c} links outside");
                 });
             }
         }
         // A group joins the blocks of its facilities.
-        let (a, b) = (parts[0].facilities[0], parts[1].facilities[0]);
+        let first = FacilityIdx::new(0);
+        let (a, b) = (parts[0].facilities[first], parts[1].facilities[first]);
         inst.groups = vec![Group { id: 1u64.into(), facilities: vec![a, b], min_open: 0, max_open: None }];
         assert_eq!(blocks(&inst).len(), parts.len() - 1);
     }
@@ -1499,7 +1517,7 @@ mod tests {
             let max_clients = r.random_bool(0.6).then(|| r.random_range(1..=5));
             let inst = all_open(seed, n, 2, penalty, integral, tightness, max_clients);
             let assignment = two_hub_assignment(&inst, 0, 1, usize::MAX).expect("no node limit, no budget");
-            let report = check(&inst, &Solution::single_source(vec![0, 1], assignment), None);
+            let report = check(&inst, &Solution::from_positions(&[0, 1], &assignment), None);
             prop_assert!(report.is_feasible(), "{:?}", report);
             let v = report.evaluation.objective;
             match mip::solve_mip(&inst, crate::solve::Backend::best_available(), None).unwrap() {

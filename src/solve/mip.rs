@@ -21,7 +21,7 @@ use good_lp::{
 };
 
 use crate::plan::{Flow, Solution};
-use crate::problem::{Instance, ModalArcs};
+use crate::problem::{ClientIdx, FacilityIdx, Instance, ModalArcs};
 
 /// Which MIP solver runs the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -131,7 +131,9 @@ fn build(inst: &Instance, arcs: Option<&ModalArcs>, relax: bool, served: Option<
         // (facility, cost, budget cost, load, mode) of each way to serve u.
         let mut ways: Vec<(usize, f64, f64, f64, usize)> = Vec::new();
         match arcs {
-            Some(a) => ways.extend(a.options[u].iter().map(|o| (o.facility, o.cost, o.budget_cost, o.load, o.mode))),
+            Some(a) => {
+                ways.extend(a.options[u].iter().map(|o| (o.facility.index(), o.cost, o.budget_cost, o.load, o.mode)))
+            }
             None => inst.costs.for_each_link(u, |f, c| ways.push((f, c, inst.clients[u].budget_cost, 0.0, 0))),
         }
         for (f, c, budget_cost, load_h, mode) in ways {
@@ -204,7 +206,7 @@ fn build(inst: &Instance, arcs: Option<&ModalArcs>, relax: bool, served: Option<
         constraints.push(constraint!(all.clone() <= hi as f64));
     }
     for g in &inst.groups {
-        let e = open_expr(&mut g.facilities.iter().copied());
+        let e = open_expr(&mut g.facilities.iter().map(|f| f.index()));
         if g.min_open > 0 {
             constraints.push(constraint!(e.clone() >= g.min_open as f64));
         }
@@ -376,14 +378,14 @@ pub fn solve_modal_mip(
     let Model { vars, objective, constraints, y, links, link_modes } = build(inst, Some(arcs), false, None);
     let mut start = Vec::new();
     if let Some((sol, modes)) = hint {
-        let open: std::collections::BTreeSet<usize> = sol.open.iter().copied().collect();
+        let open: std::collections::BTreeSet<usize> = sol.open.iter().map(|f| f.index()).collect();
         for (f, v) in y.iter().enumerate() {
             if let Some(v) = v {
                 start.push((*v, if open.contains(&f) { 1.0 } else { 0.0 }));
             }
         }
         for (k, &(u, f, x)) in links.iter().enumerate() {
-            let on = sol.assignment[u] == Some(f) && modes[u] == Some(link_modes[k]);
+            let on = sol.facility_of(ClientIdx::new(u)) == Some(FacilityIdx::new(f)) && modes[u] == Some(link_modes[k]);
             start.push((x, if on { 1.0 } else { 0.0 }));
         }
     }
@@ -404,7 +406,7 @@ pub fn solve_modal_mip(
             modes[u] = Some(link_modes[k]);
         }
     }
-    Ok(ModalMipOutcome::Solved { solution: Solution::single_source(open, assignment), modes, proven })
+    Ok(ModalMipOutcome::Solved { solution: Solution::from_positions(&open, &assignment), modes, proven })
 }
 
 /// The optimum of the LP relaxation of [`solve_modal_mip`]'s model (every
@@ -499,7 +501,7 @@ fn extract(inst: &Instance, yv: &[f64], links: &[(usize, usize, Variable)], xv: 
         for (k, &(u, _, _)) in links.iter().enumerate() {
             served[u] += xv[k];
         }
-        let assignment = (0..n)
+        let assignment: Vec<Option<usize>> = (0..n)
             .map(|u| {
                 if served[u] < 0.5 {
                     return None;
@@ -514,7 +516,7 @@ fn extract(inst: &Instance, yv: &[f64], links: &[(usize, usize, Variable)], xv: 
                 best.map(|b| b.1)
             })
             .collect();
-        return Solution::single_source(open, assignment);
+        return Solution::from_positions(&open, &assignment);
     }
     let mut shares: Vec<Vec<(usize, f64)>> = vec![Vec::new(); n];
     for (k, &(u, f, _)) in links.iter().enumerate() {
@@ -545,10 +547,10 @@ fn extract(inst: &Instance, yv: &[f64], links: &[(usize, usize, Variable)], xv: 
             }
         }
         for &(f, share) in s.iter() {
-            flows.push(Flow { client: u, facility: f, share: share.min(1.0) });
+            flows.push(Flow { client: ClientIdx::new(u), facility: FacilityIdx::new(f), share: share.min(1.0) });
         }
     }
-    let mut sol = Solution::single_source(open, assignment);
+    let mut sol = Solution::from_positions(&open, &assignment);
     if !inst.single_source {
         sol.flows = Some(flows);
     }

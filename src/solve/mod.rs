@@ -35,7 +35,7 @@ mod bound_tests;
 use std::time::{Duration, Instant};
 
 use crate::plan::{Evaluation, Solution, check};
-use crate::problem::Instance;
+use crate::problem::{IdxVec, Instance};
 use engine::EngineOptions;
 
 pub use decompose::FrontierCache;
@@ -533,7 +533,7 @@ fn finish(
 }
 
 fn infeasible(inst: &Instance, reasons: Vec<String>, solver: &str) -> SolveOutcome {
-    let solution = Solution { open: Vec::new(), assignment: vec![None; inst.n_clients()], flows: None };
+    let solution = Solution { open: Vec::new(), assignment: IdxVec::from_elem(None, inst.n_clients()), flows: None };
     let evaluation = check(inst, &solution, None).evaluation;
     SolveOutcome {
         solution,

@@ -31,7 +31,7 @@ use super::{
     status_of,
 };
 use crate::plan::{Solution, check_modal};
-use crate::problem::{Instance, ModalArcs};
+use crate::problem::{IdxVec, Instance, ModalArcs};
 
 /// Open sets a block may enumerate; a larger block is solved by the modal MIP per count.
 const MAX_OPEN_SETS: usize = 20_000;
@@ -138,7 +138,7 @@ fn greedy(
     let best = |c: usize| {
         arcs.options[c]
             .iter()
-            .filter(|o| is_open[o.facility])
+            .filter(|o| is_open[o.facility.index()])
             .map(|o| profit(c, o.cost))
             .fold(f64::NEG_INFINITY, f64::max)
     };
@@ -157,7 +157,7 @@ fn greedy(
         let d = inst.clients[c].demand;
         let mut pick: Option<(f64, f64, usize)> = None; // (profit, load, option index)
         for (k, o) in arcs.options[c].iter().enumerate() {
-            let f = o.facility;
+            let f = o.facility.index();
             let fac = &inst.facilities[f];
             let fits = is_open[f]
                 && fac.max_clients.is_none_or(|mx| count[f] < mx)
@@ -171,11 +171,12 @@ fn greedy(
         }
         if let Some((_, _, k)) = pick {
             let o = arcs.options[c][k];
-            count[o.facility] += 1;
-            demand[o.facility] += d;
-            load[o.facility] += o.load;
+            let f = o.facility.index();
+            count[f] += 1;
+            demand[f] += d;
+            load[f] += o.load;
             spent += o.budget_cost;
-            assignment[c] = Some(o.facility);
+            assignment[c] = Some(f);
             modes[c] = Some(o.mode);
         }
     }
@@ -219,16 +220,16 @@ fn set_value(
     let (assignment, modes) = greedy(sub, arcs, open, cap);
     if deadline.is_some_and(|d| Instant::now() >= d) {
         // Out of time: the greedy plan, with the bound at hand.
-        let plan = value(sub, arcs, Solution::single_source(open.to_vec(), assignment), modes);
+        let plan = value(sub, arcs, Solution::from_positions(open, &assignment), modes);
         return (plan, lower, 0);
     }
     // A small set is settled by search, with a node count (no clock).
     if let Some((a, m)) = assign_exactly(sub, arcs, open, cap, (&assignment, &modes), ASSIGN_NODES) {
-        let plan = value(sub, arcs, Solution::single_source(open.to_vec(), a), m);
+        let plan = value(sub, arcs, Solution::from_positions(open, &a), m);
         let v = plan.as_ref().map_or(f64::INFINITY, |p| p.objective);
         return (plan, v, 0);
     }
-    let start = value(sub, arcs, Solution::single_source(open.to_vec(), assignment), modes);
+    let start = value(sub, arcs, Solution::from_positions(open, &assignment), modes);
     if let Some(v) = start.as_ref().map(|p| p.objective)
         && v <= lower + 1e-9 * lower.abs().max(1.0)
     {
@@ -263,7 +264,7 @@ fn set_value(
     let hint = start.as_ref().map(|p| (&p.solution, p.modes.as_slice()));
     match solve_modal_mip(&fx, arcs, opts.backend, Some(limit), hint) {
         Ok(ModalMipOutcome::Solved { solution, modes, proven }) => {
-            let plan = value(sub, arcs, Solution::single_source(open.to_vec(), solution.assignment), modes);
+            let plan = value(sub, arcs, Solution::from_positions(open, &solution.assignment_positions()), modes);
             let best = match (plan, start) {
                 (Some(a), Some(b)) => Some(if a.objective <= b.objective { a } else { b }),
                 (a, b) => a.or(b),
@@ -292,8 +293,11 @@ fn set_lower_bound(sub: &Instance, arcs: &ModalArcs, open: &[usize], opening: f6
     let mut profits = Vec::new();
     let mut all_unserved = 0.0;
     for c in 0..n {
-        let cheapest =
-            arcs.options[c].iter().filter(|o| is_open[o.facility]).map(|o| o.cost).fold(f64::INFINITY, f64::min);
+        let cheapest = arcs.options[c]
+            .iter()
+            .filter(|o| is_open[o.facility.index()])
+            .map(|o| o.cost)
+            .fold(f64::INFINITY, f64::min);
         let unserved = sub.unserved_cost(c).unwrap_or(f64::INFINITY);
         uncap += cheapest.min(unserved);
         all_unserved += unserved;
@@ -324,7 +328,7 @@ pub(crate) struct ModalFrontier {
 
 fn groups_ok(sub: &Instance, open: &[usize]) -> bool {
     sub.groups.iter().all(|g| {
-        let k = g.facilities.iter().filter(|f| open.binary_search(f).is_ok()).count();
+        let k = g.facilities.iter().filter(|f| open.binary_search(&f.index()).is_ok()).count();
         k >= g.min_open && g.max_open.is_none_or(|mx| k <= mx)
     })
 }
@@ -648,11 +652,7 @@ fn close_budget(
     let walked: Vec<Option<BlockSpends>> = subs
         .par_iter()
         .enumerate()
-        .map(|(b, (sub, a))| {
-            let here = |p: &BudgetPrice| p.columns[b].clone();
-            let others: Vec<(f64, Vec<(usize, f64)>)> = priced.prices.iter().map(|p| (p.lambda, here(p))).collect();
-            walk_block(sub, a, best.lambda, &here(best), &others, gap, hi, opts, deadline)
-        })
+        .map(|(b, (sub, a))| walk_block(sub, a, (&priced.prices, best), b, gap, hi, opts, deadline))
         .collect();
     let walked: Vec<BlockSpends> = walked.into_iter().collect::<Option<_>>()?;
     let columns: Vec<Vec<SpendColumn>> = walked.iter().map(|w| w.columns.clone()).collect();
@@ -671,23 +671,24 @@ fn close_budget(
     })
 }
 
-/// Block `sub`'s Pareto-minimal (spend, objective) plans whose priced
-/// value at `lambda` is within `gap` of its priced column bound at their
-/// count (`at_best`: (new, bound) at `lambda`; `others`: the same at the
-/// other prices, which bound the spend of such plans from both sides).
-/// `None` when the block has too many open sets to walk.
+/// Block `block`'s (`sub`'s) Pareto-minimal (spend, objective) plans whose
+/// priced value at the price `best` is within `gap` of its priced column
+/// bound there at their count (the block's columns at the other `prices`
+/// bound the spend of such plans from both sides). `None` when the block
+/// has too many open sets to walk.
 #[allow(clippy::too_many_arguments)]
 fn walk_block(
     sub: &Instance,
     arcs: &ModalArcs,
-    lambda: f64,
-    at_best: &[(usize, f64)],
-    others: &[(f64, Vec<(usize, f64)>)],
+    (prices, best): (&[BudgetPrice], &BudgetPrice),
+    block: usize,
     gap: f64,
     max_new: usize,
     opts: &SolveOptions,
     deadline: Option<Instant>,
 ) -> Option<BlockSpends> {
+    let lambda = best.lambda;
+    let at_best = &best.columns[block];
     let (ps, pa) = priced(sub, arcs, lambda);
     let mut out = BlockSpends { columns: Vec::new(), plans: Vec::new(), mips: 0, unsettled: false };
     // Spends are sums of these charges: whole tenge lets the cap step by
@@ -708,21 +709,22 @@ fn walk_block(
         let threshold = h + gap + 1e-9 * h.abs().max(1.0);
         // g + μ·s ≥ h(μ) for every price μ: with g + λ·s ≤ threshold this bounds s.
         let (mut s_lo, mut s_hi) = (0.0f64, f64::INFINITY);
-        for (mu, cols) in others {
-            let Some(&(_, hm)) = cols.iter().find(|c| c.0 == k) else { continue };
-            if *mu < lambda {
+        for p in prices {
+            let mu = p.lambda;
+            let Some(&(_, hm)) = p.columns[block].iter().find(|c| c.0 == k) else { continue };
+            if mu < lambda {
                 s_hi = s_hi.min((threshold - hm) / (lambda - mu));
-            } else if *mu > lambda {
+            } else if mu > lambda {
                 s_lo = s_lo.max((hm - threshold) / (mu - lambda));
             }
         }
         for open in sets {
-            if set_lower_bound(&ps, &pa, &open, opening_of(&ps, &open)) > threshold {
+            let priced_opening = opening_of(&ps, &open);
+            if set_lower_bound(&ps, &pa, &open, priced_opening) > threshold {
                 continue;
             }
             let charge: f64 = open.iter().map(|&f| sub.facilities[f].budget_charge()).sum();
             let lower = set_lower_bound(sub, arcs, &open, opening_of(sub, &open));
-            let priced_opening = opening_of(&ps, &open);
             let slack = 1e-9 * s_hi.abs().max(charge).max(1.0);
             let mut cap = s_hi + slack;
             let mut last = f64::INFINITY;
@@ -858,14 +860,14 @@ fn join_blocks<'a>(
     plans: impl Iterator<Item = Option<(&'a Solution, &'a [Option<usize>])>>,
 ) -> (Solution, Vec<Option<usize>>) {
     let mut open = Vec::new();
-    let mut assignment = vec![None; n_clients];
+    let mut assignment = IdxVec::from_elem(None, n_clients);
     let mut modes = vec![None; n_clients];
     for (block, plan) in parts.iter().zip(plans) {
         let Some((sol, block_modes)) = plan else { continue };
-        open.extend(sol.open.iter().map(|&f| block.facilities[f]));
-        for (c, a) in sol.assignment.iter().enumerate() {
-            assignment[block.clients[c]] = a.map(|f| block.facilities[f]);
-            modes[block.clients[c]] = block_modes.get(c).copied().flatten();
+        open.extend(sol.open.iter().map(|&f| block.facility(f)));
+        for (c, a) in sol.assignment.iter_enumerated() {
+            assignment[block.client(c)] = a.map(|f| block.facility(f));
+            modes[block.client(c).index()] = block_modes.get(c.index()).copied().flatten();
         }
     }
     (Solution::single_source(open, assignment), modes)
@@ -888,7 +890,12 @@ fn by_blocks(
     let subs: Vec<(Instance, ModalArcs)> = parts
         .iter()
         .enumerate()
-        .map(|(i, b)| (sub_instance(inst, b, i), arcs.restrict(&b.clients, &b.facilities, inst.n_facilities())))
+        .map(|(i, b)| {
+            (
+                sub_instance(inst, b, i),
+                arcs.restrict(b.clients.as_slice(), b.facilities.as_slice(), inst.n_facilities()),
+            )
+        })
         .collect();
     let frontiers: Vec<Option<ModalFrontier>> =
         subs.par_iter().map(|(sub, a)| frontier_cached(sub, a, max_new, opts, deadline)).collect();
@@ -1028,7 +1035,7 @@ fn hours_shortfall(inst: &Instance, arcs: &ModalArcs) -> Vec<String> {
     let mut need = vec![0.0f64; inst.n_facilities()];
     let mut only = vec![0usize; inst.n_facilities()];
     for opts in &arcs.options {
-        let mut fs: Vec<usize> = opts.iter().map(|o| o.facility).collect();
+        let mut fs: Vec<usize> = opts.iter().map(|o| o.facility.index()).collect();
         fs.dedup();
         if let [f] = fs[..] {
             need[f] += opts.iter().map(|o| o.load).fold(f64::INFINITY, f64::min);
@@ -1081,10 +1088,10 @@ fn whole(
     let start_given = start.is_some();
     let mut best: Option<Plan> = start;
     if best.is_none() && relaxed.status != Status::Infeasible {
-        let open = relaxed.solution.open.clone();
+        let open = relaxed.solution.open_positions();
         let charged: f64 = open.iter().map(|&f| inst.facilities[f].budget_charge()).sum();
         let (assignment, modes) = greedy(inst, arcs, &open, inst.budget.map(|b| b - charged));
-        best = value(inst, arcs, Solution::single_source(open, assignment), modes);
+        best = value(inst, arcs, Solution::from_positions(&open, &assignment), modes);
     }
     let mut proven = false;
     // What found the plan kept: the priced blocks, the relaxation's plan made modal, or the MIP.

@@ -18,6 +18,7 @@
 //! profits that fit the client limits (S. Martello and P. Toth, *Knapsack
 //! Problems*, Wiley 1990, ch. 2 and 7).
 
+use super::knapsack::{self, FractionalScratch, fractional_taken, fractional_value};
 use crate::problem::{Instance, ModalArcs};
 
 /// Open facilities up to which [`assign_exactly`] searches (beyond, its
@@ -59,8 +60,9 @@ struct Search<'a> {
     best: f64,
     nodes: usize,
     node_limit: usize,
-    /// Scratch for the fractional bounds: (profit, weight).
-    scratch: Vec<(f64, f64)>,
+    /// Scratch for the fractional bounds: the relaxed items and the knapsack's own buffers.
+    scratch: Vec<knapsack::Item>,
+    knapsack: FractionalScratch,
     /// Per item: its price in [`Search::split_bound`].
     price: Vec<f64>,
 }
@@ -72,53 +74,6 @@ const TOL: f64 = 1e-9;
 
 fn fits(used: f64, add: f64, cap: f64) -> bool {
     used + add <= cap + TOL * cap.abs().max(1.0)
-}
-
-/// Dantzig's bound on a 0–1 knapsack of (profit, weight) items within `capacity`.
-fn fractional(items: &mut [(f64, f64)], capacity: f64) -> f64 {
-    if !capacity.is_finite() {
-        return items.iter().map(|i| i.0).sum();
-    }
-    items.sort_by(|a, b| {
-        // Weightless items first, then by falling profit per unit.
-        let ra = if a.1 <= 0.0 { f64::INFINITY } else { a.0 / a.1 };
-        let rb = if b.1 <= 0.0 { f64::INFINITY } else { b.0 / b.1 };
-        rb.total_cmp(&ra)
-    });
-    let mut left = capacity.max(0.0);
-    let mut total = 0.0;
-    for &(p, w) in items.iter() {
-        if w <= left {
-            total += p;
-            left -= w;
-        } else {
-            total += p * left / w;
-            break;
-        }
-    }
-    total
-}
-
-/// [`fractional`] that also says which items it takes: (index, fraction).
-fn fractional_taken(items: &[(f64, f64)], capacity: f64) -> (f64, Vec<(usize, f64)>) {
-    let ratio = |i: usize| if items[i].1 <= 0.0 { f64::INFINITY } else { items[i].0 / items[i].1 };
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| ratio(b).total_cmp(&ratio(a)).then(a.cmp(&b)));
-    let mut left = capacity.max(0.0);
-    let (mut total, mut taken) = (0.0, Vec::new());
-    for i in order {
-        let (p, w) = items[i];
-        if w <= left {
-            total += p;
-            left -= w;
-            taken.push((i, 1.0));
-        } else {
-            total += p * left / w;
-            taken.push((i, left / w));
-            break;
-        }
-    }
-    (total, taken)
 }
 
 impl Search<'_> {
@@ -163,17 +118,15 @@ impl Search<'_> {
                 continue;
             }
             self.scratch.clear();
-            self.scratch.extend(relaxed.iter().map(|r| {
-                (
-                    r.0,
-                    match pick {
-                        1 => r.1,
-                        2 => r.2,
-                        _ => r.3,
-                    },
-                )
+            self.scratch.extend(relaxed.iter().map(|r| knapsack::Item {
+                profit: r.0,
+                weight: match pick {
+                    1 => r.1,
+                    2 => r.2,
+                    _ => r.3,
+                },
             }));
-            bound = bound.min(fractional(&mut self.scratch, cap));
+            bound = bound.min(fractional_value(&self.scratch, cap, &mut self.knapsack));
         }
         if self.max_clients.len() > 1 {
             // Each facility on its own, every client priced.
@@ -216,7 +169,10 @@ impl Search<'_> {
         };
         for (demand, cap) in [(true, demand_left), (false, load_left)] {
             if cap.is_finite() {
-                let items: Vec<(f64, f64)> = here.iter().map(|r| (r.1, if demand { r.2 } else { r.3 })).collect();
+                let items: Vec<knapsack::Item> = here
+                    .iter()
+                    .map(|r| knapsack::Item { profit: r.1, weight: if demand { r.2 } else { r.3 } })
+                    .collect();
                 let (v, taken) = fractional_taken(&items, cap);
                 if v < best.0 {
                     best = (v, taken);
@@ -358,12 +314,12 @@ pub(crate) fn assign_exactly(
         let mut ways: Vec<Way> = arcs.options[c]
             .iter()
             .filter_map(|o| {
-                let slot = slot_of(o.facility)?;
+                let slot = slot_of(o.facility.index())?;
                 let profit = unserved - o.cost;
                 (profit > 0.0).then_some(Way {
                     slot,
                     mode: o.mode,
-                    facility: o.facility,
+                    facility: o.facility.index(),
                     profit,
                     load: o.load,
                     charge: o.budget_cost,
@@ -395,6 +351,7 @@ pub(crate) fn assign_exactly(
         nodes: 0,
         node_limit,
         scratch: Vec::new(),
+        knapsack: FractionalScratch::default(),
         price: vec![0.0; items.len()],
     };
     // The start's profit (and picks) seed the search.
@@ -431,7 +388,7 @@ pub(crate) fn assign_exactly(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::{Client, Facility, Instance, ModeOption, Model};
+    use crate::problem::{Client, Facility, FacilityIdx, Instance, ModeOption, Model};
     use rand::{Rng, SeedableRng};
 
     /// A random fixed-set assignment: up to 8 clients, up to three open
@@ -458,7 +415,7 @@ mod tests {
                 for mode in 0..2 {
                     if rng.random_bool(0.7) {
                         here.push(ModeOption {
-                            facility: f,
+                            facility: FacilityIdx::new(f),
                             mode,
                             // Some options cost more than leaving the client unserved.
                             cost: rng.random_range(0.0..120.0f64).round(),
@@ -494,9 +451,9 @@ mod tests {
             for c in 0..n {
                 if pick[c] > 0 {
                     let o = arcs.options[c][pick[c] - 1];
-                    count[o.facility] += 1;
-                    demand[o.facility] += inst.clients[c].demand;
-                    load[o.facility] += o.load;
+                    count[o.facility.index()] += 1;
+                    demand[o.facility.index()] += inst.clients[c].demand;
+                    load[o.facility.index()] += o.load;
                     spent += o.budget_cost;
                     profit += inst.unserved_cost(c).unwrap() - o.cost;
                 }
@@ -538,14 +495,14 @@ mod tests {
             let report = crate::plan::check_modal(
                 &Instance { budget, ..inst.clone() },
                 &arcs,
-                &crate::plan::Solution::single_source(open.clone(), a.clone()),
+                &crate::plan::Solution::from_positions(&open, &a),
                 &modes,
                 None,
             );
             assert!(report.is_feasible(), "seed {seed}: {:?}", report.violations);
             let profit: f64 = (0..inst.n_clients())
                 .filter_map(|c| {
-                    let o = arcs.option(c, a[c]?, modes[c]?)?;
+                    let o = arcs.option(c, FacilityIdx::new(a[c]?), modes[c]?)?;
                     Some(inst.unserved_cost(c).unwrap() - o.cost)
                 })
                 .sum();

@@ -199,7 +199,8 @@ mod tests {
 
         let mut i = inst();
         i.facilities[1].forbidden = true;
-        i.groups = vec![Group { id: ExtId::from("Alga"), facilities: vec![1], min_open: 1, max_open: Some(1) }];
+        i.groups =
+            vec![Group { id: ExtId::from("Alga"), facilities: vec![1usize.into()], min_open: 1, max_open: Some(1) }];
         let r = infeasibility_reasons(&i);
         assert!(r[0].contains("group Alga needs at least 1 open facility but has no candidate that may open"), "{r:?}");
 

@@ -44,7 +44,7 @@ impl OpenRules {
         let mut group_of = vec![NO_GROUP; m];
         let mut groups_exact = true;
         for (g, group) in inst.groups.iter().enumerate() {
-            for &f in &group.facilities {
+            for f in group.facilities.iter().map(|f| f.index()) {
                 if group_of[f] != NO_GROUP && group_of[f] != g as u32 {
                     groups_exact = false;
                 }

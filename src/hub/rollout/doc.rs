@@ -11,6 +11,7 @@ use crate::hub::inputs::School;
 use crate::hub::plan_doc::PlanDoc;
 use crate::hub::quality::{Measure, PlanQuality, TieBreak};
 use crate::io::schools::HubStatus;
+use crate::problem::{ClientIdx, FacilityIdx};
 
 /// The `rollout` member of `plan.json`: the joint plan year by year, the
 /// year-by-year comparison and each district's turn.
@@ -112,13 +113,15 @@ pub fn add_rollout(doc: &mut PlanDoc, m: &RolloutModel, schools: &[School], r: &
     let d = &r.joint.decision;
     let base = m.base;
     let year_of_hub: BTreeMap<&str, i32> = (0..d.opened.len())
-        .filter_map(|f| d.opened[f].map(|t| (schools[base.facility_school[f]].id.as_str(), years[t])))
+        .filter_map(|f| d.opened[f].map(|t| (schools[base.facility_school[FacilityIdx::new(f)]].id.as_str(), years[t])))
         .collect();
     for h in &mut doc.hubs {
         h.year_opened = year_of_hub.get(h.school_id.as_str()).copied();
     }
     let year_of_link: BTreeMap<&str, i32> = (0..d.links.len())
-        .filter_map(|c| d.year_linked(c).map(|t| (schools[base.client_school[c]].id.as_str(), years[t])))
+        .filter_map(|c| {
+            d.year_linked(c).map(|t| (schools[base.client_school[ClientIdx::new(c)]].id.as_str(), years[t]))
+        })
         .collect();
     for l in &mut doc.links {
         l.year_linked = year_of_link.get(l.small_school_id.as_str()).copied();
@@ -224,8 +227,8 @@ fn moved_links(m: &RolloutModel, schools: &[School], d: &RolloutDecision) -> Vec
             }
             if e < last {
                 out.push(MovedLink {
-                    small_school_id: schools[base.client_school[c]].id.clone(),
-                    hub_id: schools[base.facility_school[f]].id.clone(),
+                    small_school_id: schools[base.client_school[ClientIdx::new(c)]].id.clone(),
+                    hub_id: schools[base.facility_school[FacilityIdx::new(f)]].id.clone(),
                     first_year: years[t],
                     last_year: years[e],
                 });

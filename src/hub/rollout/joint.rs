@@ -29,7 +29,7 @@
 use rayon::prelude::*;
 
 use super::{RolloutModel, RolloutSolved, evaluate, violations};
-use crate::problem::{Client, Costs, ExtId, Facility, Group, Instance, SparseCosts};
+use crate::problem::{Client, ClientIdx, Costs, ExtId, Facility, FacilityIdx, Group, IdxVec, Instance, SparseCosts};
 use crate::solve::decompose::{Block, Column, blocks, frontier, sub_instance};
 use crate::solve::{SolveError, SolveOptions};
 
@@ -103,8 +103,8 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool, prices: &[f64]) -> Expa
     let mut triples = Vec::new();
     let mut start = vec![Vec::new(); base.n_clients()];
     for c in 0..base.n_clients() {
-        for l in &m.base.links[c] {
-            for &r in &copies[l.facility] {
+        for l in &m.base.links[ClientIdx::new(c)] {
+            for &r in &copies[l.facility.index()] {
                 // The best year to start, the room priced in the year it is bought.
                 let Some((t0, priced)) = m.best_start(c, l.road_km, replica[r].1, prices) else { continue };
                 let cost = (per_unit * demand[c] - priced).max(0.0);
@@ -122,14 +122,21 @@ fn expand(m: &RolloutModel, keep_student_capacity: bool, prices: &[f64]) -> Expa
     let mut groups: Vec<Group> = base
         .groups
         .iter()
-        .map(|g| Group { facilities: g.facilities.iter().flat_map(|&f| copies[f].clone()).collect(), ..g.clone() })
+        .map(|g| Group {
+            facilities: g
+                .facilities
+                .iter()
+                .flat_map(|&f| copies[f.index()].iter().map(|&r| FacilityIdx::new(r)))
+                .collect(),
+            ..g.clone()
+        })
         .collect();
     let district_groups = groups.len();
     for (f, cs) in copies.iter().enumerate() {
         if cs.len() > 1 {
             groups.push(Group {
                 id: ExtId::from(format!("hub {}", base.facilities[f].id)),
-                facilities: cs.clone(),
+                facilities: cs.iter().map(|&r| FacilityIdx::new(r)).collect(),
                 min_open: 0,
                 max_open: Some(1),
             });
@@ -271,7 +278,7 @@ fn decompose(
         let mut free_base: Vec<usize> = part
             .facilities
             .iter()
-            .map(|&r| exp.replica[r].0)
+            .map(|&r| exp.replica[r.index()].0)
             .filter(|&f| !m.base.instance.facilities[f].fixed_open)
             .collect();
         free_base.dedup();
@@ -282,7 +289,7 @@ fn decompose(
                 .iter()
                 .map(|&g| {
                     let grp = &exp.inst.groups[g];
-                    let fixed = grp.facilities.iter().filter(|&&r| exp.inst.facilities[r].fixed_open).count();
+                    let fixed = grp.facilities.iter().filter(|&&r| exp.inst.facility(r).fixed_open).count();
                     grp.max_open.map_or(usize::MAX, |mx| mx.saturating_sub(fixed))
                 })
                 .fold(0usize, |a, r| a.saturating_add(r));
@@ -299,7 +306,10 @@ fn decompose(
             let k: usize = kappa.iter().sum();
             for (t, &kt) in kappa.iter().enumerate() {
                 let of_year: Vec<usize> = (0..sub.n_facilities())
-                    .filter(|&r| !sub.facilities[r].fixed_open && exp.replica[parts[*b].facilities[r]].1 == t)
+                    .filter(|&r| {
+                        !sub.facilities[r].fixed_open
+                            && exp.replica[parts[*b].facilities[FacilityIdx::new(r)].index()].1 == t
+                    })
                     .collect();
                 if of_year.is_empty() {
                     if kt > 0 {
@@ -309,7 +319,7 @@ fn decompose(
                 }
                 sub.groups.push(Group {
                     id: ExtId::from(format!("year {}", m.rules.years[t])),
-                    facilities: of_year,
+                    facilities: of_year.into_iter().map(FacilityIdx::new).collect(),
                     min_open: kt,
                     max_open: Some(kt),
                 });
@@ -324,8 +334,11 @@ fn decompose(
                         objective: 0.0,
                         bound: 0.0,
                         solution: Some(crate::plan::Solution::single_source(
-                            (0..sub.n_facilities()).filter(|&r| sub.facilities[r].fixed_open).collect(),
-                            Vec::new(),
+                            (0..sub.n_facilities())
+                                .filter(|&r| sub.facilities[r].fixed_open)
+                                .map(FacilityIdx::new)
+                                .collect(),
+                            IdxVec::new(),
                         )),
                     },
                 }));
@@ -421,15 +434,15 @@ fn plan_part(m: &RolloutModel, exp: &Expanded, parts: &[Block], col: &YearColumn
         spend: vec![0.0; m.n_years()],
     };
     for &r in &sol.open {
-        let (f, t) = exp.replica[part.facilities[r]];
+        let (f, t) = exp.replica[part.facility(r).index()];
         if !inst.facilities[f].fixed_open {
             out.opens.push((f, t));
             out.spend[t] += inst.facilities[f].budget_charge();
         }
     }
     for (lc, a) in sol.assignment.iter().enumerate() {
-        let Some(r) = a.map(|r| part.facilities[r]) else { continue };
-        let c = part.clients[lc];
+        let Some(r) = a.map(|r| part.facility(r).index()) else { continue };
+        let c = part.clients[ClientIdx::new(lc)].index();
         let (f, _) = exp.replica[r];
         let t0 = exp.start[c].binary_search_by_key(&r, |p| p.0).map(|i| exp.start[c][i].1).unwrap_or(0);
         out.links.push((c, f, t0));

@@ -20,6 +20,7 @@
 use good_lp::{Expression, ProblemVariables, Variable, constraint, variable};
 
 use super::{RolloutDecision, RolloutModel, RolloutSolved, evaluate, value};
+use crate::problem::ClientIdx;
 use crate::solve::Backend;
 use crate::solve::mip::{MipError, solve_exact_from};
 
@@ -70,8 +71,8 @@ pub fn solve_time_indexed(
         let room = inst.clients[c].budget_cost / MKZT;
         if stable {
             let mut one = Expression::default();
-            for l in &m.base.links[c] {
-                let f = l.facility;
+            for l in &m.base.links[ClientIdx::new(c)] {
+                let f = l.facility.index();
                 if inst.facilities[f].forbidden {
                     continue;
                 }
@@ -96,8 +97,8 @@ pub fn solve_time_indexed(
             let mut linked_before: Option<Expression> = None;
             for t in 0..ny {
                 let mut linked = Expression::default();
-                for l in &m.base.links[c] {
-                    let f = l.facility;
+                for l in &m.base.links[ClientIdx::new(c)] {
+                    let f = l.facility.index();
                     if inst.facilities[f].forbidden {
                         continue;
                     }
@@ -145,7 +146,7 @@ pub fn solve_time_indexed(
     }
     for g in &inst.groups {
         let mut e = Expression::default();
-        for &f in &g.facilities {
+        for f in g.facilities.iter().map(|f| f.index()) {
             if !inst.facilities[f].forbidden {
                 e += open(f, ny - 1);
             }

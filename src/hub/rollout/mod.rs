@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use super::inputs::School;
 use super::model::HubModel;
 use super::scenario::Scenario;
+use crate::problem::{ClientIdx, FacilityIdx};
 
 /// The rollout rules of a scenario, one value per year.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +134,7 @@ impl<'a> RolloutModel<'a> {
         let mut district_of = vec![None; base.instance.n_facilities()];
         for (g, group) in base.instance.groups.iter().enumerate() {
             for &f in &group.facilities {
-                district_of[f] = Some(g);
+                district_of[f.index()] = Some(g);
             }
         }
         RolloutModel { base, rules, students, penalty, district_of }
@@ -146,7 +147,7 @@ impl<'a> RolloutModel<'a> {
 
     /// The allowed link of client `c` to facility `f`: its road km.
     pub fn link_km(&self, c: usize, f: usize) -> Option<f64> {
-        self.base.links[c].iter().find(|l| l.facility == f).map(|l| l.road_km)
+        self.base.links[ClientIdx::new(c)].iter().find(|l| l.facility.index() == f).map(|l| l.road_km)
     }
 
     /// The value `Σ_{t' ≥ t0} (P·w_t' − km)·n_ct'` of linking client `c` at
@@ -250,7 +251,7 @@ impl RolloutDecision {
         let last = m.n_years() - 1;
         super::Decision {
             open: (0..self.opened.len()).map(|f| self.is_open(m, f, last)).collect(),
-            assignment: self.links.iter().map(|l| l[last]).collect(),
+            assignment: self.links.iter().map(|l| l[last].map(FacilityIdx::new)).collect(),
             modes: None,
         }
     }
@@ -460,7 +461,7 @@ pub fn violations(m: &RolloutModel, d: &RolloutDecision) -> Vec<RolloutViolation
     // Districts: at most `max` open in any year, at least `min` by the final year.
     for g in &inst.groups {
         for t in 0..n_years {
-            let open = g.facilities.iter().filter(|&&f| d.is_open(m, f, t)).count();
+            let open = g.facilities.iter().filter(|&&f| d.is_open(m, f.index(), t)).count();
             if let Some(hi) = g.max_open
                 && open > hi
             {

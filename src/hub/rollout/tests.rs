@@ -338,7 +338,7 @@ fn each_rollout_rule_binds_and_changes_the_plan() {
     let hm = model(&sc, &rules_region());
     let rm = RolloutModel::new(&hm, RolloutRules::from_scenario(&sc).unwrap(), &rules_region());
     let r = solved(&sc);
-    let b1 = (0..hm.facility_school.len()).find(|&f| rules_region()[hm.facility_school[f]].id == "B1").unwrap();
+    let b1 = hm.facility_school.iter().position(|&i| rules_region()[i.index()].id == "B1").unwrap();
     assert!(r.joint.decision.is_open(&rm, b1, 1), "B gets its hub");
 
     // Year weights: with 2025 worth nothing and one hub a year, the
@@ -383,7 +383,7 @@ fn stable_links_bind_where_a_closer_hub_opens_later() {
     let hm = model(&sc, &schools);
     let rm = RolloutModel::new(&hm, RolloutRules::from_scenario(&sc).unwrap(), &schools);
     let km = |id: &str| {
-        let f = (0..hm.facility_school.len()).find(|&f| schools[hm.facility_school[f]].id == id).unwrap();
+        let f = hm.facility_school.iter().position(|&i| schools[i.index()].id == id).unwrap();
         rm.link_km(0, f).unwrap()
     };
     let (far, near) = (km("E"), km("N"));

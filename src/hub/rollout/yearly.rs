@@ -15,7 +15,7 @@
 //! year. Links made in earlier years stay as they are.
 
 use super::{RolloutDecision, RolloutError, RolloutModel, evaluate};
-use crate::problem::{Client, Costs, Facility, Instance, SparseCosts};
+use crate::problem::{Client, ClientIdx, Costs, Facility, Instance, SparseCosts};
 use crate::solve::{SolveOptions, Status, solve};
 
 /// The year-by-year plan.
@@ -32,13 +32,13 @@ pub fn plan_year_by_year(m: &RolloutModel, opts: &SolveOptions) -> Result<Rollou
             why.insert(0, format!("planning {} alone, given the earlier years:", m.rules.years[t]));
             return Err(RolloutError::Infeasible(why));
         }
-        for &f in &out.solution.open {
+        for f in out.solution.open.iter().map(|f| f.index()) {
             if !base.facilities[f].fixed_open && d.opened[f].is_none() {
                 d.opened[f] = Some(t);
             }
         }
         for (lc, a) in out.solution.assignment.iter().enumerate() {
-            if let Some(f) = *a {
+            if let Some(f) = a.map(|f| f.index()) {
                 let c = clients[lc];
                 for y in t..n_years {
                     d.links[c][y] = Some(f);
@@ -78,9 +78,9 @@ fn year_instance(m: &RolloutModel, d: &RolloutDecision, t: usize) -> Option<(Ins
     let p = m.penalty;
     let mut triples = Vec::new();
     for (lc, &c) in clients.iter().enumerate() {
-        for l in &m.base.links[c] {
+        for l in &m.base.links[ClientIdx::new(c)] {
             let v = (p - l.road_km) * m.students[c][t];
-            triples.push((lc as u32, l.facility as u32, (p * demand[lc] - v).max(0.0)));
+            triples.push((lc as u32, l.facility.index() as u32, (p * demand[lc] - v).max(0.0)));
         }
     }
     let cl: Vec<Client> =
@@ -167,7 +167,7 @@ pub fn relaxation_upper(m: &RolloutModel, opts: &SolveOptions) -> Result<Option<
         for (c, links) in m.base.links.iter().enumerate() {
             let mut far = 0.0f64;
             for l in links {
-                triples.push((c as u32, l.facility as u32, l.road_km * students[c]));
+                triples.push((c as u32, l.facility.index() as u32, l.road_km * students[c]));
                 far = far.max(l.road_km);
             }
             km_most += far * students[c];

@@ -30,7 +30,7 @@ use model::{MultiSourceModel, Workspace};
 use search::{ScoredOpenSet, vns};
 
 use crate::plan::Solution;
-use crate::problem::Instance;
+use crate::problem::{IdxVec, Instance};
 use crate::solve::SolveStats;
 use crate::solve::engine::{EngineOptions, EngineOutcome, Stages};
 use crate::solve::lagrangian::proves_optimal;
@@ -136,7 +136,11 @@ pub(crate) fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutc
     let hit_deadline = opts.deadline.is_some_and(|d| Instant::now() >= d);
     let Some(best) = incumbent else {
         return EngineOutcome {
-            solution: Solution { open: Vec::new(), assignment: vec![None; inst.n_clients()], flows: Some(Vec::new()) },
+            solution: Solution {
+                open: Vec::new(),
+                assignment: IdxVec::from_elem(None, inst.n_clients()),
+                flows: Some(Vec::new()),
+            },
             objective: f64::INFINITY,
             lower_bound: None,
             proven: false,

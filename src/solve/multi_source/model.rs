@@ -4,7 +4,7 @@
 //! clients charge it.
 
 use crate::plan::{Flow, Solution};
-use crate::problem::Instance;
+use crate::problem::{ClientIdx, FacilityIdx, IdxVec, Instance};
 use crate::solve::context::CapContext;
 use crate::solve::transport::{TransportProblem, TransportSolver};
 
@@ -74,7 +74,7 @@ impl<'a> MultiSourceModel<'a> {
         }
         if !rules.groups_exact {
             for g in &self.ctx.inst.groups {
-                let k = g.facilities.iter().filter(|&&f| open[f]).count();
+                let k = g.facilities.iter().filter(|&&f| open[f.index()]).count();
                 if k < g.min_open || g.max_open.is_some_and(|hi| k > hi) {
                     return false;
                 }
@@ -129,7 +129,7 @@ impl<'a> MultiSourceModel<'a> {
             match fs.iter().zip(cs).find(|(f, _)| open[**f as usize]) {
                 Some((&f, &c)) => {
                     cost += c;
-                    out.push(Flow { client: u, facility: f as usize, share: 1.0 });
+                    out.push(Flow { client: ClientIdx::new(u), facility: FacilityIdx::from(f), share: 1.0 });
                 }
                 None => {
                     cost += ctx.unserved[u];
@@ -225,7 +225,7 @@ impl<'a> MultiSourceModel<'a> {
             let (u, f) = (u as usize, f as usize);
             let share = (x / ctx.demand[u]).min(1.0);
             cost += share * ctx.cost(u, f);
-            flows.push(Flow { client: u, facility: f, share });
+            flows.push(Flow { client: ClientIdx::new(u), facility: FacilityIdx::new(f), share });
         }
         for u in 0..ctx.n_clients() {
             if sol.unserved[u] > 0.0 {
@@ -243,14 +243,14 @@ impl<'a> MultiSourceModel<'a> {
     /// The checked-shape solution of `open` and its assignment.
     pub(crate) fn solution(&self, open: &[bool], a: &Assignment) -> Solution {
         let n = self.ctx.n_clients();
-        let mut best: Vec<Option<(f64, usize)>> = vec![None; n];
+        let mut best: IdxVec<ClientIdx, Option<(f64, FacilityIdx)>> = IdxVec::from_elem(None, n);
         for fl in &a.flows {
             if best[fl.client].is_none_or(|(s, _)| fl.share > s) {
                 best[fl.client] = Some((fl.share, fl.facility));
             }
         }
         Solution {
-            open: (0..open.len()).filter(|&f| open[f]).collect(),
+            open: (0..open.len()).filter(|&f| open[f]).map(FacilityIdx::new).collect(),
             assignment: best.iter().map(|b| b.map(|(_, f)| f)).collect(),
             flows: Some(a.flows.clone()),
         }

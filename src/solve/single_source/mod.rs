@@ -19,7 +19,7 @@ use search::{ScoredState, VnsSettings, vns};
 use state::NONE;
 
 use crate::plan::Solution;
-use crate::problem::Instance;
+use crate::problem::{FacilityIdx, Instance};
 use crate::solve::SolveStats;
 use crate::solve::engine::{EngineOptions, EngineOutcome, Stages};
 use crate::solve::lagrangian::proves_optimal as lagrange_proves;
@@ -145,7 +145,7 @@ fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &EngineOptions<Ef
     let r = uncapacitated::solve(&relaxed, &uopts);
     let mut open = vec![false; ctx.n_facilities()];
     for &f in &r.solution.open {
-        open[f] = true;
+        open[f.index()] = true;
     }
     if !ctx.rules.admits(&open) {
         return None;
@@ -246,8 +246,8 @@ pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
     let s = &best.state;
     EngineOutcome {
         solution: Solution::single_source(
-            (0..s.open.len()).filter(|&f| s.open[f]).collect(),
-            s.assign.iter().map(|&a| (a != NONE).then_some(a as usize)).collect(),
+            (0..s.open.len()).filter(|&f| s.open[f]).map(FacilityIdx::new).collect(),
+            s.assign.iter().map(|&a| (a != NONE).then_some(FacilityIdx::from(a))).collect(),
         ),
         objective,
         lower_bound,

@@ -162,7 +162,7 @@ pub(crate) fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutc
         stages: stages.done,
     };
     EngineOutcome {
-        solution: Solution::single_source(best.open_set(), best.assignment()),
+        solution: Solution::from_positions(&best.open_set(), &best.assignment()),
         objective,
         lower_bound: Some(lower_bound),
         proven: proves_optimal(lower_bound, objective, integral),
