@@ -1395,6 +1395,45 @@ mod tests {
         assert_eq!(blocks(&inst).len(), parts.len() - 1);
     }
 
+    /// A p-median instance of `clients` × `facilities` whose first
+    /// `split.0` clients link only to the first `split.1` facilities and the
+    /// rest only to the rest: two blocks.
+    fn two_blocks(clients: usize, facilities: usize, split: (usize, usize), p: usize) -> Instance {
+        let shape = Shape { clients, facilities, p: Some(p), integral: true, ..Default::default() };
+        let mut inst = random_instance(7, &shape);
+        let mut triples = Vec::new();
+        for c in 0..inst.n_clients() {
+            inst.costs.for_each_link(c, |f, v| {
+                if (c < split.0) == (f < split.1) {
+                    triples.push((c as u32, f as u32, v));
+                }
+            });
+        }
+        inst.costs = Costs::Sparse(SparseCosts::from_triples(inst.n_clients(), inst.n_facilities(), triples));
+        inst
+    }
+
+    /// A block the general solver takes costs one solve per count of new
+    /// facilities: when it holds most of the model, the decomposition
+    /// steps aside for one solve of the whole model; when it is a small
+    /// part, the blocks are still solved apart.
+    #[test]
+    fn a_block_holding_most_of_the_model_is_not_solved_count_by_count() {
+        let opts = SolveOptions { threads: 1, ..Default::default() };
+        // 30 of 33 clients in a block of 30 facilities, p = 10: 11 general solves of 30 clients.
+        let big = two_blocks(33, 32, (30, 30), 10);
+        assert_eq!(blocks(&big).len(), 2);
+        assert!(!enumerable(&sub_instance(&big, &blocks(&big)[0], 0), 0, 10));
+        assert!(matches!(solve_by_blocks(&big, &opts, None).unwrap(), Decomposed::NotApplicable));
+        let whole = solve(&big, &opts).unwrap();
+        assert!(!whole.solver.starts_with("decomposition"), "solved by {}", whole.solver);
+        // 3 of 43 clients in the general block: 33 client-solves, under twice the model.
+        let small = two_blocks(43, 28, (3, 25), 10);
+        assert!(matches!(solve_by_blocks(&small, &opts, None).unwrap(), Decomposed::Solved(_)));
+        let split = solve(&small, &opts).unwrap();
+        assert!(split.solver.starts_with("decomposition"), "solved by {}", split.solver);
+    }
+
     #[test]
     fn master_picks_the_best_columns_under_the_count() {
         let col = |new, objective| Column { new, objective, bound: objective, solution: None };
