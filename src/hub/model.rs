@@ -179,16 +179,6 @@ impl HubModel {
         self.forced.iter().find(|&&(g, _)| g == f).map_or_else(|| self.instance.facility(f).budget_charge(), |p| p.1)
     }
 
-    /// The school of facility `f`.
-    pub fn school_of_facility(&self, f: FacilityIdx) -> SchoolIdx {
-        self.facility_school[f]
-    }
-
-    /// The school of client `c`.
-    pub fn school_of_client(&self, c: ClientIdx) -> SchoolIdx {
-        self.client_school[c]
-    }
-
     /// The forced hubs' total cost, KZT.
     pub fn forced_kzt(&self) -> f64 {
         self.forced.iter().map(|p| p.1).sum()
@@ -269,8 +259,8 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
     }
     let forced_hubs: Vec<(FacilityIdx, f64)> = facility_school
         .iter_enumerated()
-        .filter(|&(_, &i)| forced(&schools[i.index()]))
-        .map(|(f, &i)| (f, schools[i.index()].hub_cost_kzt))
+        .filter(|&(_, &i)| forced(&schools[i]))
+        .map(|(f, &i)| (f, schools[i].hub_cost_kzt))
         .collect();
     check_districts(sc, schools, &facility_school, forced_hubs.len())?;
 
@@ -371,7 +361,7 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
         let a = ModalArcs {
             mode_names: modes.iter().map(|m| m.name.clone()).collect(),
             options,
-            load_capacity: facility_school.iter().map(|&i| sc.teacher_hours_of(&schools[i.index()])).collect(),
+            load_capacity: facility_school.iter().map(|&i| sc.teacher_hours_of(&schools[i])).collect(),
         };
         arcs = Some(a);
     }
@@ -388,7 +378,7 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
     let clients: Vec<Client> = client_school
         .iter()
         .map(|&i| {
-            let s = &schools[i.index()];
+            let s = &schools[i];
             let mut c = Client::new(ExtId::from(s.id.as_str()), f64::from(s.students));
             c.budget_cost = room_cost(sc, s);
             c
@@ -397,7 +387,7 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
     let facilities: Vec<Facility> = facility_school
         .iter()
         .map(|&i| {
-            let s = &schools[i.index()];
+            let s = &schools[i];
             // A forced hub enters as an existing one does (open, free); its
             // cost is accounted apart (HubModel::forced).
             let existing = s.hub == HubStatus::Existing || forced(s);
@@ -458,9 +448,7 @@ pub fn build_model(sc: &Scenario, schools: &[School], table: &DistanceTable) -> 
             let total: f64 = links
                 .iter()
                 .zip(client_school.iter())
-                .map(|(ls, &i)| {
-                    f64::from(schools[i.index()].students) * ls.iter().map(|l| l.road_km).fold(0.0, f64::max)
-                })
+                .map(|(ls, &i)| f64::from(schools[i].students) * ls.iter().map(|l| l.road_km).fold(0.0, f64::max))
                 .sum();
             Some((total + 1.0).ceil())
         }
@@ -583,7 +571,7 @@ fn districts_with_facilities<'a>(
 ) -> BTreeMap<&'a str, Vec<FacilityIdx>> {
     let mut m: BTreeMap<&str, Vec<FacilityIdx>> = schools.iter().map(|s| (s.district.as_str(), Vec::new())).collect();
     for (f, &i) in facility_school.iter_enumerated() {
-        m.get_mut(schools[i.index()].district.as_str()).expect("every school's district is listed").push(f);
+        m.get_mut(schools[i].district.as_str()).expect("every school's district is listed").push(f);
     }
     m
 }
@@ -631,11 +619,9 @@ fn check_districts(
     if let Some(k) = sc.hubs.max_new {
         let existing_by: BTreeMap<&str, usize> = facility_school
             .iter()
-            .filter(|&&i| {
-                schools[i.index()].hub == HubStatus::Existing || sc.hubs.force.contains(&schools[i.index()].id)
-            })
+            .filter(|&&i| schools[i].hub == HubStatus::Existing || sc.hubs.force.contains(&schools[i].id))
             .fold(BTreeMap::new(), |mut m, &i| {
-                *m.entry(schools[i.index()].district.as_str()).or_default() += 1;
+                *m.entry(schools[i].district.as_str()).or_default() += 1;
                 m
             });
         let short: Vec<(String, usize)> = districts_with_facilities(schools, facility_school)

@@ -112,16 +112,6 @@ dense_index!(
     "facility"
 );
 
-/// Clients `0..n` as typed indices.
-pub fn clients(n: usize) -> impl DoubleEndedIterator<Item = ClientIdx> + ExactSizeIterator {
-    (0..n).map(ClientIdx::new)
-}
-
-/// Facilities `0..m` as typed indices.
-pub fn facilities(m: usize) -> impl DoubleEndedIterator<Item = FacilityIdx> + ExactSizeIterator {
-    (0..m).map(FacilityIdx::new)
-}
-
 /// A vector indexed by a typed index `I` (serialised as the plain list).
 #[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent, bound(serialize = "T: serde::Serialize", deserialize = "T: serde::Deserialize<'de>"))]
