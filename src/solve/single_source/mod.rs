@@ -4,6 +4,7 @@
 //! groups). Multi-source models are solved by [`crate::solve::multi_source`].
 
 pub mod construction;
+pub mod elite;
 pub mod lagrange;
 pub mod moves;
 pub mod relink;
@@ -33,11 +34,15 @@ pub struct Effort {
     pub lagrange_iterations: usize,
     /// Exact facility-move evaluations per local descent in VNS.
     pub facility_evaluations: usize,
+    /// Perturbed local optima built per round of path relinking (0: none).
+    pub elite_starts: usize,
+    /// Rounds of path relinking without improvement before it stops.
+    pub elite_stall_rounds: usize,
 }
 
 impl Default for Effort {
     fn default() -> Self {
-        Effort { lagrange_iterations: 600, facility_evaluations: 200 }
+        Effort { lagrange_iterations: 600, facility_evaluations: 200, elite_starts: 32, elite_stall_rounds: 10 }
     }
 }
 
@@ -158,8 +163,9 @@ fn uncapacitated_seed(inst: &Instance, ctx: &CapContext, opts: &EngineOptions<Ef
 }
 
 /// The single-source pipeline: construction, Lagrangian bound with the
-/// Lagrangian heuristic, VNS over facility moves, and more bound iterations
-/// toward the improved objective.
+/// Lagrangian heuristic, VNS over facility moves, swaps priced by an exact
+/// re-linking, path relinking between elite open sets ([`elite`]), and more
+/// bound iterations toward the improved objective.
 pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
     let mut stages = Stages::start();
     let ctx = CapContext::new(inst);
@@ -229,6 +235,18 @@ pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
             best = search::facility_search(&ctx, next, &neighbours, evaluations);
         }
         stages.mark("exact re-linking swaps");
+        // Path relinking between elite open sets, for optima several swaps away.
+        let set = elite::RelinkSettings {
+            seed: opts.seed,
+            starts: opts.effort.elite_starts,
+            stall_rounds: opts.effort.elite_stall_rounds,
+            evaluations,
+            deadline: opts.deadline,
+        };
+        if set.starts > 0 && !done(best.objective) {
+            best = elite::relink_elite(&ctx, best, &neighbours, &set);
+            stages.mark("path relinking");
+        }
     }
     if let Some(better) = polish(&ctx, &best, opts.deadline) {
         best = better;
