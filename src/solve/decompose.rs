@@ -313,11 +313,10 @@ fn free_facilities(sub: &Instance) -> Vec<usize> {
     (0..sub.n_facilities()).filter(|&f| !sub.facilities[f].fixed_open && !sub.facilities[f].forbidden).collect()
 }
 
-/// Whether [`frontier`] settles `sub` by enumerating its open sets (exact)
-/// rather than by one general solve per count of new facilities.
-fn enumerable(sub: &Instance, min_new: usize, max_new: usize) -> bool {
-    let free = free_facilities(sub).len();
-    let top = most_new(sub).min(max_new);
+/// Whether [`frontier`] settles `sub`, which has `free` facilities that may
+/// open and may open from `min_new` to `top` of them, by enumerating its
+/// open sets (exact) rather than by one general solve per count.
+fn enumerable(sub: &Instance, free: usize, min_new: usize, top: usize) -> bool {
     let sets: usize = (min_new..=top).map(|k| binomial(free, k)).fold(0usize, |a, b| a.saturating_add(b));
     let assignable = !sub.is_capacitated() || (sub.single_source && sub.unserved_penalty.is_some());
     assignable && sets <= MAX_OPEN_SETS
@@ -338,7 +337,7 @@ pub(crate) fn frontier(
 ) -> Result<Frontier, SolveError> {
     let free = free_facilities(sub);
     let top = most_new(sub).min(max_new);
-    if enumerable(sub, min_new, max_new) {
+    if enumerable(sub, free.len(), min_new, top) {
         return Ok(enumerate(sub, &free, (min_new, top), opts, deadline));
     }
     if sub.n_clients() == 0 {
@@ -1211,8 +1210,10 @@ pub(crate) fn solve_by_blocks(
     // whole model's): then the whole model is solved once instead.
     let general_work: usize = subs
         .iter()
-        .filter(|sub| !enumerable(sub, 0, max_new))
-        .map(|sub| (most_new(sub).min(max_new) + 1).saturating_mul(sub.n_clients()))
+        .filter_map(|sub| {
+            let top = most_new(sub).min(max_new);
+            (!enumerable(sub, free_facilities(sub).len(), 0, top)).then(|| (top + 1).saturating_mul(sub.n_clients()))
+        })
         .fold(0usize, |a, b| a.saturating_add(b));
     if general_work > GENERAL_WORK_FACTOR.saturating_mul(inst.n_clients()) {
         return Ok(Decomposed::NotApplicable);
@@ -1423,7 +1424,8 @@ mod tests {
         // 30 of 33 clients in a block of 30 facilities, p = 10: 11 general solves of 30 clients.
         let big = two_blocks(33, 32, (30, 30), 10);
         assert_eq!(blocks(&big).len(), 2);
-        assert!(!enumerable(&sub_instance(&big, &blocks(&big)[0], 0), 0, 10));
+        let sub = sub_instance(&big, &blocks(&big)[0], 0);
+        assert!(!enumerable(&sub, free_facilities(&sub).len(), 0, most_new(&sub).min(10)));
         assert!(matches!(solve_by_blocks(&big, &opts, None).unwrap(), Decomposed::NotApplicable));
         let whole = solve(&big, &opts).unwrap();
         assert!(!whole.solver.starts_with("decomposition"), "solved by {}", whole.solver);

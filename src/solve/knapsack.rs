@@ -215,10 +215,15 @@ pub fn knapsack_fractional(items: &[Item], capacity: f64) -> (f64, Vec<f64>) {
 /// takes at most `count` items: Dantzig's bound ([`knapsack_fractional`])
 /// and the sum of the `count` largest positive profits.
 pub fn knapsack_bound(items: &[Item], capacity: f64, count: usize) -> f64 {
-    let mut by_profit: Vec<f64> = items.iter().map(|x| x.profit).filter(|&p| p > 0.0).collect();
+    knapsack_fractional(items, capacity).0.min(count_bound(items.iter().map(|x| x.profit), count))
+}
+
+/// The bound of a knapsack limited only in its number of items: the sum of
+/// the `count` largest positive profits.
+pub fn count_bound(profits: impl IntoIterator<Item = f64>, count: usize) -> f64 {
+    let mut by_profit: Vec<f64> = profits.into_iter().filter(|&p| p > 0.0).collect();
     by_profit.sort_by(|x, y| y.total_cmp(x));
-    let top: f64 = by_profit.iter().take(count).sum();
-    knapsack_fractional(items, capacity).0.min(top)
+    by_profit.iter().take(count).sum()
 }
 
 /// Reusable buffers for [`fractional_value`], so a search that bounds at

@@ -106,13 +106,9 @@ impl Search<'_> {
             }
             relaxed.extend(r);
         }
-        // Items are in falling best profit, so the first ones are the count bound.
-        let mut bound: f64 = {
-            let mut ps: Vec<f64> = relaxed.iter().map(|r| r.0).collect();
-            ps.sort_by(|a, b| b.total_cmp(a));
-            let k = if clients_left.is_finite() { clients_left.floor() as usize } else { ps.len() };
-            ps.iter().take(k).sum()
-        };
+        // The clients still allowed: at most that many items, the most profitable.
+        let k = if clients_left.is_finite() { clients_left.floor() as usize } else { relaxed.len() };
+        let mut bound = knapsack::count_bound(relaxed.iter().map(|r| r.0), k);
         for (pick, cap) in [(1usize, demand_left), (2, load_left), (3, budget_left)] {
             if !cap.is_finite() {
                 continue;
