@@ -38,11 +38,19 @@ pub struct Effort {
     pub elite_starts: usize,
     /// Rounds of path relinking without improvement before it stops.
     pub elite_stall_rounds: usize,
+    /// Most rounds of path relinking in all.
+    pub elite_max_rounds: usize,
 }
 
 impl Default for Effort {
     fn default() -> Self {
-        Effort { lagrange_iterations: 600, facility_evaluations: 200, elite_starts: 32, elite_stall_rounds: 10 }
+        Effort {
+            lagrange_iterations: 600,
+            facility_evaluations: 200,
+            elite_starts: 32,
+            elite_stall_rounds: 10,
+            elite_max_rounds: 60,
+        }
     }
 }
 
@@ -240,6 +248,7 @@ pub fn solve(inst: &Instance, opts: &EngineOptions<Effort>) -> EngineOutcome {
             seed: opts.seed,
             starts: opts.effort.elite_starts,
             stall_rounds: opts.effort.elite_stall_rounds,
+            max_rounds: opts.effort.elite_max_rounds,
             evaluations,
             deadline: opts.deadline,
         };
