@@ -221,13 +221,16 @@ pub fn relink_elite(
                 perturbed_start(ctx, from, k, stream, set.seed, neighbours, set.evaluations)
             })
             .collect();
-        // Each start relinked with the best and with one other elite member, both ways.
+        // Each start relinked with the best and with one other elite member
+        // (none when that is the best again), both ways.
         let pairs: Vec<(&ScoredState, &ScoredState)> = starts
             .iter()
             .enumerate()
             .flat_map(|(t, s)| {
-                let other = &elite[(t + round) % elite.len()];
-                [(s, &elite[0]), (&elite[0], s), (s, other), (other, s)]
+                let other = ((t + round) % elite.len() != 0).then(|| &elite[(t + round) % elite.len()]);
+                [(s, &elite[0]), (&elite[0], s)]
+                    .into_iter()
+                    .chain(other.into_iter().flat_map(move |o| [(s, o), (o, s)]))
             })
             .filter(|(a, b)| {
                 let d = distance(&a.state, &b.state);
